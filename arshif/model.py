@@ -1,0 +1,107 @@
+"""The article model shared by readers, engines, the API and the pages.
+
+An :class:`Article` is what a reader produces and what an engine stores. Its id
+is stable (from the URL when there is one, else from the content), so ingesting
+the same file twice updates articles instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, computed_field
+
+Language = Literal["ar", "en", "other"]
+TranslationStatus = Literal["done", "pending", "failed"]
+TranslationKind = Literal["machine", "human", "provided"]
+
+
+class Translation(BaseModel):
+    """One translation of an article into ``language``, with where it came from."""
+
+    language: Language
+    title: str = ""
+    body: str = ""
+    status: TranslationStatus = "done"
+    kind: TranslationKind = "machine"
+    provider: str = ""
+    model: str = ""
+    translated_at: datetime | None = None
+    reason: str = Field(default="", description="Why a pending/failed translation is not done yet.")
+
+
+class Provenance(BaseModel):
+    """Where an article was read from: the file, and the line or archive member inside it."""
+
+    file: str = ""
+    line: int | None = None
+    member: str | None = None
+    reader: str = ""
+
+
+class Article(BaseModel):
+    """A news article as the archive stores it."""
+
+    id: str = ""
+    title: str = ""
+    body: str = ""
+    source: str = ""
+    author: str = ""
+    site: str = ""
+    tags: list[str] = Field(default_factory=list)
+    language: Language = "other"
+    url: str = ""
+    published: date | None = None
+    extracted: datetime | None = None
+    related_titles: list[str] = Field(default_factory=list)
+    translations: dict[str, Translation] = Field(default_factory=dict)
+    provenance: Provenance = Field(default_factory=Provenance)
+
+    def with_id(self) -> "Article":
+        """Return the article with its stable id filled in (idempotent)."""
+        if not self.id:
+            self.id = stable_id(self.url, self.title, self.body)
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def translation_status(self) -> str:
+        """'done', 'pending' (some translation still to do) or 'none' (no translation asked)."""
+        if not self.translations:
+            return "none"
+        if any(t.status != "done" for t in self.translations.values()):
+            return "pending"
+        return "done"
+
+    def translation(self) -> Translation | None:
+        """The translation shown beside the original (the first done one, else any)."""
+        done = [t for t in self.translations.values() if t.status == "done"]
+        if done:
+            return done[0]
+        return next(iter(self.translations.values()), None)
+
+
+def stable_id(url: str, title: str, body: str) -> str:
+    """A short id that stays the same when the same article is read again.
+
+    From the URL when there is one (normalised: no fragment, no trailing slash,
+    lower-case scheme and host), otherwise from the NFC-normalised title and body.
+    """
+    if url and url.strip():
+        key = "url:" + _normalise_url(url.strip())
+    else:
+        text = unicodedata.normalize("NFC", f"{title.strip()}\n{body.strip()}")
+        key = "text:" + " ".join(text.split())
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _normalise_url(url: str) -> str:
+    url = url.split("#", 1)[0]
+    if "://" in url:
+        scheme, rest = url.split("://", 1)
+        host, _, path = rest.partition("/")
+        url = f"{scheme.lower()}://{host.lower()}/{path}"
+    return url.rstrip("/")

@@ -1,0 +1,109 @@
+"""Typed request and response of a search, shared by every engine, the API and the pages.
+
+Engines receive a :class:`SearchRequest` and must answer a :class:`SearchResponse`;
+the contract test-suite (``tests/test_engine_contract.py``) holds each engine to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+FacetField = Literal["source", "author", "language", "tag", "site"]
+FACET_FIELDS: tuple[str, ...] = ("source", "author", "language", "tag", "site")
+Sort = Literal["relevance", "newest", "oldest"]
+Mode = Literal["ar", "en", "both", "cross"]
+Interval = Literal["auto", "day", "week", "month", "year"]
+
+
+class Filters(BaseModel):
+    """Exact-value filters. Values of one field are OR-ed; different fields are AND-ed."""
+
+    source: list[str] = Field(default_factory=list)
+    author: list[str] = Field(default_factory=list)
+    language: list[str] = Field(default_factory=list)
+    tag: list[str] = Field(default_factory=list)
+    site: list[str] = Field(default_factory=list)
+    exclude: dict[str, list[str]] = Field(default_factory=dict, description="field → values to leave out")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def values(self, field: str) -> list[str]:
+        return list(getattr(self, field))
+
+    def is_empty(self) -> bool:
+        return not any(self.values(f) for f in FACET_FIELDS) and not self.exclude and not self.date_from and not self.date_to
+
+
+class FacetRequest(BaseModel):
+    field: FacetField
+    size: int = Field(default=10, ge=1, le=1000)
+    prefix: str = ""
+
+
+class SearchRequest(BaseModel):
+    """What to search for. ``q`` uses the simple syntax of :mod:`arshif.search.syntax`."""
+
+    q: str = Field(default="", max_length=2000)
+    alternatives: list[str] = Field(
+        default_factory=list,
+        description="Other phrasings of q (e.g. its translation) OR-ed with it; filled by cross-lingual search.",
+    )
+    filters: Filters = Field(default_factory=Filters)
+    facets: list[FacetRequest] = Field(default_factory=list)
+    date_histogram: Interval | None = None
+    sort: Sort = "relevance"
+    size: int = Field(default=10, ge=0, le=1000)
+    offset: int = Field(default=0, ge=0, le=10_000)
+    cursor: str | None = None
+    highlight: bool = True
+
+    @field_validator("q")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        return v.strip()
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class DateBucket(BaseModel):
+    start: dt.date
+    count: int
+
+
+class Hit(BaseModel):
+    """One result: enough to render a result row without fetching the article."""
+
+    id: str
+    score: float | None = None
+    title: str
+    source: str = ""
+    author: str = ""
+    site: str = ""
+    language: str = ""
+    date: dt.date | None = None
+    url: str = ""
+    tags: list[str] = Field(default_factory=list)
+    translated_title: str = ""
+    translation_language: str = ""
+    translation_status: str = "none"
+    snippet: str = Field(default="", description="HTML-safe: text is escaped, matches wrapped in <mark>.")
+    title_highlight: str = Field(default="", description="HTML-safe title with matches in <mark>.")
+    matched_in: Literal["original", "translation", "none"] = "none"
+    snippet_language: str = ""
+    sort: list = Field(default_factory=list, description="Sort key, used to build cursors.")
+
+
+class SearchResponse(BaseModel):
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
+    date_histogram: list[DateBucket] = Field(default_factory=list)
+    interval: str | None = None
+    took_ms: float = 0.0
+    next_cursor: str | None = None

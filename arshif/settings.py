@@ -1,0 +1,72 @@
+"""One settings object for the whole project, read from ``ARSHIF_*`` environment variables.
+
+Why one object: the CLI, the indexer, the web app and the tests must agree on
+where data lives and which engine to talk to; reading the environment in one
+place keeps that agreement in one place.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field can be set as ``ARSHIF_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ARSHIF_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./data"),
+        description="Where the embedded index, the translation cache and ingest state live.",
+    )
+    engine: str = Field(
+        default="embedded",
+        description=(
+            "Which engine serves the archive: 'embedded' (in-process, under data_dir), "
+            "'embedded:/path/to/index.db', 'elasticsearch+http://host:9200' or 'opensearch+http://host:9200'."
+        ),
+    )
+    index_name: str = Field(default="arshif", description="Index (alias) name on Elasticsearch/OpenSearch.")
+    mappings_dir: Path = Field(default=PROJECT_ROOT / "mappings", description="Index definitions (JSON).")
+
+    translator: str = Field(
+        default="none",
+        description="Translation provider: 'none', 'google', 'libre', 'mymemory', … (deep-translator names) or 'argos'.",
+    )
+    translator_url: str | None = Field(default=None, description="Custom endpoint for providers that take one.")
+    translator_api_key: str | None = Field(default=None, description="API key for providers that need one.")
+    translate_targets: str = Field(default="ar:en,en:ar", description="Language pairs to translate at ingest.")
+    translate_concurrency: int = Field(default=4, ge=1, le=64)
+    translate_rate_per_second: float = Field(default=10.0, gt=0)
+    translate_timeout: float = Field(default=20.0, gt=0)
+    translate_max_chars: int = Field(default=4500, ge=200, description="Longest text sent in one request.")
+
+    api_key: str | None = Field(default=None, description="Enables write endpoints of the API when set.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    max_batch_queries: int = Field(default=50, ge=1, le=1000)
+
+    @property
+    def embedded_path(self) -> Path:
+        """Path of the embedded engine's database file."""
+        if self.engine.startswith("embedded:"):
+            return Path(self.engine.split(":", 1)[1])
+        return self.data_dir / "index" / "arshif.db"
+
+    @property
+    def translation_cache_path(self) -> Path:
+        return self.data_dir / "translation-cache.db"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()
