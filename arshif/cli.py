@@ -1,0 +1,259 @@
+"""The ``arshif`` command: ingest, search, serve, demo, stats.
+
+Every subcommand reads the same settings (``ARSHIF_*`` environment variables,
+see ``arshif/settings.py``); options given here override them for one run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from arshif.settings import PROJECT_ROOT, Settings
+
+app = typer.Typer(
+    help="Arshif (أرشيف): a searchable Arabic/English news archive.\n\n"
+         "Start with 'arshif demo' (ingests the shipped demo articles and serves the UI), "
+         "or 'arshif ingest PATH…' then 'arshif serve'.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+console = Console(stderr=True)
+out = Console()
+
+DEMO_DIR = PROJECT_ROOT / "demo"
+EXIT_SKIPPED = 3
+
+
+def _settings(data_dir: Optional[Path], engine: Optional[str]) -> Settings:
+    overrides = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if engine is not None:
+        overrides["engine"] = engine
+    return Settings(**overrides)
+
+
+DataDirOpt = typer.Option(None, "--data-dir", help="Where the archive lives [env ARSHIF_DATA_DIR, default ./data].")
+EngineOpt = typer.Option(None, "--engine", help="embedded | embedded:PATH | elasticsearch+URL | opensearch+URL "
+                                                "[env ARSHIF_ENGINE].")
+
+
+def _parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
+    out_: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{what} takes FIELD=VALUE, got '{pair}'")
+        out_[key.strip()] = value.strip()
+    return out_
+
+
+def _open(settings: Settings, readonly: bool = False):
+    from arshif.engines import EngineUnavailable, open_engine
+
+    try:
+        return open_engine(settings, readonly=readonly)
+    except EngineUnavailable as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+def run_ingest(paths: list[Path], settings: Settings, *, defaults=None, field_map=None, translator_name=None,
+               quiet: bool = False):
+    """Ingest with a progress bar and print the summary; returns the summary."""
+    from indexer.pipeline import ingest
+    from indexer.readers import estimate_records
+    from indexer.translate import build_translator
+
+    engine = _open(settings)
+    translator = build_translator(settings, translator_name)
+    total = estimate_records(paths)
+    with Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(), TextColumn("records"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=quiet,
+                  transient=False) as progress:
+        task = progress.add_task("ingest", total=total)
+        summary = ingest(paths, engine, translator=translator, defaults=defaults, field_map=field_map,
+                         on_progress=lambda n: progress.advance(task, n))
+    if hasattr(engine, "optimize") and summary.indexed + summary.updated > 1000:
+        engine.optimize()
+    engine.close()
+    return summary
+
+
+def print_summary(summary) -> None:
+    table = Table(title="ingest summary", show_header=False)
+    for key in ("read", "indexed", "updated", "unchanged"):
+        table.add_row(key, str(getattr(summary, key)))
+    table.add_row("skipped", str(len(summary.skipped)))
+    table.add_row("failed", str(len(summary.failed)))
+    for reason, n in summary.skipped_reasons().most_common():
+        table.add_row(f"  skipped: {reason}", str(n))
+    for key, value in (summary.translation or {}).items():
+        table.add_row(f"translation {key}", str(value))
+    console.print(table)
+    for problem in summary.skipped[:50]:
+        console.print(f"[yellow]skipped[/yellow] {problem}", markup=True, highlight=False)
+    if len(summary.skipped) > 50:
+        console.print(f"… and {len(summary.skipped) - 50} more skipped records (see the log)")
+    for aid, reason in list(summary.failed.items())[:50]:
+        console.print(f"[red]failed[/red] {aid}: {reason}", highlight=False)
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or directories: seed .txt, .json, .jsonl, .zip (any mix).",
+                                       exists=True),
+    set_: list[str] = typer.Option([], "--set", help="Default for records that lack a field, e.g. --set source=BBC."),
+    map_: list[str] = typer.Option([], "--map", help="Map another JSON shape's key onto a field: --map headline=title."),
+    translator: Optional[str] = typer.Option(None, help="Translation provider for this run [env ARSHIF_TRANSLATOR]."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    data_dir: Optional[Path] = DataDirOpt,
+    engine: Optional[str] = EngineOpt,
+):
+    """Read articles from PATHS and index them (idempotent: re-running updates, never duplicates).
+
+    Exit status: 0 when every record was indexed, 3 when some were skipped or failed (they are listed).
+    """
+    settings = _settings(data_dir, engine)
+    defaults = _parse_pairs(set_, "--set")
+    if "tags" in defaults:
+        defaults["tags"] = [t for t in defaults["tags"].split(",") if t]
+    field_map = {k: v for k, v in _parse_pairs(map_, "--map").items()}
+    summary = run_ingest(paths, settings, defaults=defaults or None, field_map=field_map or None,
+                         translator_name=translator, quiet=quiet or json_out)
+    if json_out:
+        out.print_json(json.dumps(summary.as_dict(), ensure_ascii=False))
+    else:
+        print_summary(summary)
+    raise typer.Exit(0 if summary.ok else EXIT_SKIPPED)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument("", help='Query: words, "phrases", -exclude, a OR b, source:… author:… lang:… tag:…'),
+    source: list[str] = typer.Option([], help="Only these sources (repeatable)."),
+    author: list[str] = typer.Option([], help="Only these authors (repeatable)."),
+    lang: list[str] = typer.Option([], help="Only articles in these languages: ar, en, other."),
+    tag: list[str] = typer.Option([], help="Only these collection tags."),
+    date_from: Optional[str] = typer.Option(None, "--from", help="Earliest date, YYYY-MM-DD."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Latest date, YYYY-MM-DD."),
+    sort: str = typer.Option("relevance", help="relevance | newest | oldest."),
+    size: int = typer.Option(10, min=0, max=1000, help="How many hits."),
+    facets: bool = typer.Option(False, "--facets", help="Also show facet counts (source, author, language, tag)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the full response as JSON."),
+    data_dir: Optional[Path] = DataDirOpt,
+    engine: Optional[str] = EngineOpt,
+):
+    """Search the archive from the terminal."""
+    from arshif.search import FacetRequest, Filters, QuerySyntaxError, SearchRequest
+    from arshif.engines import BadRequest
+    from pydantic import ValidationError
+
+    settings = _settings(data_dir, engine)
+    try:
+        request = SearchRequest(
+            q=query, sort=sort, size=size,
+            filters=Filters(source=source, author=author, language=lang, tag=tag, date_from=date_from,
+                            date_to=date_to),
+            facets=[FacetRequest(field=f) for f in ("source", "author", "language", "tag")] if facets else [],
+            date_histogram="auto" if facets else None)
+    except ValidationError as exc:
+        console.print(f"[red]error:[/red] {exc.errors()[0]['loc'][-1]}: {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from None
+    eng = _open(settings, readonly=True)
+    try:
+        response = eng.search(request)
+    except (QuerySyntaxError, BadRequest) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if json_out:
+        out.print_json(response.model_dump_json())
+        return
+    import re
+    strip = lambda s: re.sub(r"</?mark>", "", s)  # noqa: E731
+    import html as _html
+    out.print(f"{response.total} articles ({response.took_ms} ms)")
+    for hit in response.hits:
+        out.print(f"\n[bold]{_html.unescape(strip(hit.title_highlight or hit.title))}[/bold]  [dim]{hit.id}[/dim]",
+                  highlight=False)
+        meta = " · ".join(x for x in (hit.source, hit.author, str(hit.date or ""), hit.language) if x)
+        out.print(f"[dim]{meta}[/dim]", highlight=False)
+        if hit.snippet:
+            text = _html.unescape(hit.snippet).replace("<mark>", "[reverse]").replace("</mark>", "[/reverse]")
+            out.print("  " + text.replace("\n", " "), highlight=False)
+    if facets:
+        for name, values in response.facets.items():
+            out.print(f"\n[bold]{name}[/bold]: " + ", ".join(f"{v.value} ({v.count})" for v in values))
+        if response.date_histogram:
+            out.print(f"\n[bold]dates[/bold] (per {response.interval}): " +
+                      ", ".join(f"{b.start} ({b.count})" for b in response.date_histogram))
+
+
+@app.command()
+def stats(data_dir: Optional[Path] = DataDirOpt, engine: Optional[str] = EngineOpt,
+          json_out: bool = typer.Option(False, "--json", help="Print as JSON.")):
+    """How many articles, in which languages, from how many sources, and the index size."""
+    eng = _open(_settings(data_dir, engine), readonly=True)
+    info = eng.stats()
+    if json_out:
+        out.print_json(json.dumps(info, ensure_ascii=False, default=str))
+        return
+    table = Table(show_header=False)
+    for k, v in info.items():
+        table.add_row(k, json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v))
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="Interface to listen on [env ARSHIF_HOST, default 127.0.0.1]."),
+    port: Optional[int] = typer.Option(None, help="Port [env ARSHIF_PORT, default 8000]."),
+    data_dir: Optional[Path] = DataDirOpt,
+    engine: Optional[str] = EngineOpt,
+):
+    """Serve the web UI and the JSON API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = _settings(data_dir, engine)
+    application = create_app(settings)
+    console.print(f"Arshif on http://{host or settings.host}:{port or settings.port}/  "
+                  f"(API docs: /docs; engine: {settings.engine})")
+    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command()
+def demo(
+    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve the UI after ingesting."),
+    host: Optional[str] = typer.Option(None, help="Interface to listen on."),
+    port: Optional[int] = typer.Option(None, help="Port to listen on."),
+    data_dir: Optional[Path] = DataDirOpt,
+    engine: Optional[str] = EngineOpt,
+):
+    """Ingest the demo articles that ship with Arshif (Arabic and English, with translations), then serve."""
+    settings = _settings(data_dir, engine)
+    summary = run_ingest([DEMO_DIR / "articles.jsonl"], settings, quiet=True)
+    print_summary(summary)
+    if serve_after:
+        serve(host=host, port=port, data_dir=data_dir, engine=engine)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

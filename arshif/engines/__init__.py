@@ -1,0 +1,26 @@
+"""Engines behind the search contract, chosen by one setting (``ARSHIF_ENGINE``)."""
+
+from __future__ import annotations
+
+from arshif.engines.base import BadRequest, Engine, EngineUnavailable, WriteResult  # noqa: F401
+from arshif.settings import Settings
+
+
+def open_engine(settings: Settings, *, readonly: bool = False) -> Engine:
+    """Open the engine ``settings.engine`` names.
+
+    ``embedded`` / ``embedded:PATH`` — the in-process SQLite FTS5 engine;
+    ``elasticsearch+http://…`` / ``opensearch+http://…`` — a remote node or cluster.
+    """
+    spec = settings.engine.strip()
+    if spec == "embedded" or spec.startswith("embedded:"):
+        from arshif.engines.embedded import EmbeddedEngine
+
+        return EmbeddedEngine(settings.embedded_path, readonly=readonly)
+    if spec.startswith(("elasticsearch+", "opensearch+")):
+        from arshif.engines.remote import open_remote
+
+        return open_remote(settings)
+    raise EngineUnavailable(
+        f"unknown engine '{spec}': use 'embedded', 'embedded:/path/index.db', "
+        "'elasticsearch+http://host:9200' or 'opensearch+http://host:9200'")

@@ -1,0 +1,224 @@
+"""What every engine must do, and the pieces of query planning all engines share.
+
+An engine stores :class:`~arshif.model.Article` objects and answers the search
+contract (:mod:`arshif.search.contract`). The embedded engine and the
+Elasticsearch/OpenSearch engines implement the same methods and are held to the
+same behaviour by one contract test-suite.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable, Iterator
+
+from arshif.analysis import get_analyzer
+from arshif.model import Article
+from arshif.search.contract import FACET_FIELDS, Filters, Hit, SearchRequest, SearchResponse
+from arshif.search.syntax import And, Node, Not, Or, ParsedQuery, Phrase, QuerySyntaxError, Words, parse_query
+
+#: Field weights: a match in the title counts more than one in the body, and a
+#: match in the original more than one in the machine translation.
+FIELD_BOOSTS = {"title": 3.0, "body": 1.0, "tr_title": 1.5, "tr_body": 0.5}
+TEXT_FIELDS = tuple(FIELD_BOOSTS)
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot be reached or opened; the API answers 503 with Retry-After."""
+
+
+class BadRequest(ValueError):
+    """A request the engine cannot answer as asked (e.g. a cursor from another query)."""
+
+
+@dataclass
+class WriteResult:
+    """What a batch write did, per id: nothing is counted as written that was not."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # id -> reason
+
+    def merge(self, other: "WriteResult") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.failed.update(other.failed)
+
+
+class Engine(ABC):
+    """The search contract every engine implements."""
+
+    name: str = "engine"
+
+    @abstractmethod
+    def upsert(self, articles: Iterable[Article]) -> WriteResult:
+        """Create or replace articles by id; re-sending an unchanged article changes nothing."""
+
+    @abstractmethod
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete by id; returns how many existed."""
+
+    @abstractmethod
+    def get(self, article_id: str) -> Article | None: ...
+
+    @abstractmethod
+    def search(self, request: SearchRequest) -> SearchResponse: ...
+
+    @abstractmethod
+    def more_like_this(self, article_id: str, size: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """Articles about the same story, in either language, best first (never the article itself)."""
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def stats(self) -> dict: ...
+
+    def scan(self, request: SearchRequest, batch: int = 500) -> Iterator[Hit]:
+        """Every hit of ``request`` in cursor order, a batch at a time (constant memory)."""
+        req = request.model_copy(update={"size": batch, "offset": 0, "facets": [], "date_histogram": None})
+        while True:
+            resp = self.search(req)
+            yield from resp.hits
+            if not resp.next_cursor or not resp.hits:
+                return
+            req = req.model_copy(update={"cursor": resp.next_cursor})
+
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# --- shared query planning -----------------------------------------------------------------
+
+
+@dataclass
+class QueryPlan:
+    """A request reduced to what engines compile: text tree, filters, exclusions."""
+
+    text: Node | None
+    negative: list[Node]
+    filters: Filters
+
+
+def plan_query(request: SearchRequest) -> QueryPlan:
+    """Parse ``q`` (and its alternatives) and merge its field filters into the request's filters."""
+    parsed = parse_query(request.q)
+    text = parsed.text
+    alts = [parse_query(a).text for a in request.alternatives if a.strip()]
+    negative: list[Node] = []
+    positive = text
+    if isinstance(text, Not):
+        positive, negative = None, [text.child]
+    elif isinstance(text, And):
+        pos = [c for c in text.children if not isinstance(c, Not)]
+        negative = [c.child for c in text.children if isinstance(c, Not)]
+        positive = None if not pos else (pos[0] if len(pos) == 1 else And(tuple(pos)))
+    alts = [a for a in alts if a is not None and not isinstance(a, Not)]
+    if positive is not None and alts:
+        positive = Or((positive, *alts))
+    _reject_inner_pure_negation(positive)
+    filters = merge_filters(request.filters, parsed)
+    return QueryPlan(positive, negative, filters)
+
+
+def _reject_inner_pure_negation(node: Node | None) -> None:
+    if node is None:
+        return
+    if isinstance(node, Or):
+        for c in node.children:
+            if isinstance(c, Not):
+                raise QuerySyntaxError("'-' inside OR has nothing to exclude from; put the exclusion outside the OR")
+            _reject_inner_pure_negation(c)
+    elif isinstance(node, And):
+        if all(isinstance(c, Not) for c in node.children):
+            raise QuerySyntaxError("a group of only exclusions matches nothing; add a word to search for")
+        for c in node.children:
+            _reject_inner_pure_negation(c if not isinstance(c, Not) else c.child)
+
+
+def merge_filters(filters: Filters, parsed: ParsedQuery) -> Filters:
+    merged = filters.model_copy(deep=True)
+    for fname, values in parsed.filters.items():
+        cur = getattr(merged, fname)
+        setattr(merged, fname, cur + [v for v in values if v not in cur])
+    for fname, values in parsed.excluded.items():
+        merged.exclude.setdefault(fname, [])
+        merged.exclude[fname] += [v for v in values if v not in merged.exclude[fname]]
+    for fname in merged.exclude:
+        if fname not in FACET_FIELDS:
+            raise BadRequest(f"cannot exclude on unknown field '{fname}'")
+    return merged
+
+
+@dataclass(frozen=True)
+class WordTerms:
+    """One typed word after analysis: stemmed terms, or exact terms when stemming left nothing."""
+
+    terms: tuple[str, ...]
+    exact: bool
+
+
+def analyse_word(text: str) -> WordTerms | None:
+    """Analyse one typed word with the search analyzer; fall back to exact terms for stopwords."""
+    stems = tuple(get_analyzer("arshif_text").terms(text))
+    if stems:
+        return WordTerms(stems, False)
+    exact = tuple(get_analyzer("arshif_exact").terms(text))
+    return WordTerms(exact, True) if exact else None
+
+
+def analyse_phrase(text: str) -> tuple[str, ...]:
+    return tuple(get_analyzer("arshif_exact").terms(text))
+
+
+# --- cursors -------------------------------------------------------------------------------
+
+
+def encode_cursor(payload: dict) -> str:
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        if not isinstance(payload, dict):
+            raise ValueError
+        return payload
+    except Exception:  # noqa: BLE001 - any garbage is the caller's mistake
+        raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it") from None
+
+
+def choose_interval(first: date | None, last: date | None) -> str:
+    """An interval giving a readable number of bars for the span of the matches."""
+    if not first or not last:
+        return "month"
+    span = (last - first).days
+    if span <= 62:
+        return "day"
+    if span <= 366:
+        return "week"
+    if span <= 366 * 8:
+        return "month"
+    return "year"
+
+
+def article_date(article: Article) -> date | None:
+    """The date an article is filed under: its publication date, else when it was collected."""
+    if article.published:
+        return article.published
+    if article.extracted:
+        return article.extracted.date()
+    return None

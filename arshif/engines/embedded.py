@@ -1,0 +1,564 @@
+"""The embedded engine: SQLite FTS5 (through APSW) with the project's own analyzers.
+
+Why SQLite FTS5: it is in-process and persistent (one file under the data
+directory), its WAL mode lets one writer and many reader processes share the
+index safely, it ranks with BM25 and per-column weights, matches phrases by
+position, and — through APSW — accepts a tokenizer written in Python. That last
+point is what makes it fit: the tokenizer runs the very analyzers defined in
+``mappings/articles.json``, reporting each token's byte offsets in the original
+text, so FTS5's own ``highlight()``/``snippet()`` mark the original words
+(diacritics and all) while matching normalised, stemmed terms.
+
+Each word is indexed as two tokens at one position (FTS5 "colocated" tokens):
+the stemmed term, and the unstemmed term prefixed with ``=``. Stemmed queries
+use the first, exact words and phrases the second, so positions stay shared and
+phrases keep their order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+import apsw
+
+from arshif.analysis import get_analyzer
+from arshif.engines.base import (
+    FIELD_BOOSTS,
+    BadRequest,
+    Engine,
+    EngineUnavailable,
+    QueryPlan,
+    WriteResult,
+    analyse_phrase,
+    analyse_word,
+    article_date,
+    choose_interval,
+    decode_cursor,
+    encode_cursor,
+    plan_query,
+)
+from arshif.model import Article
+from arshif.search.contract import (
+    FACET_FIELDS,
+    DateBucket,
+    FacetValue,
+    Filters,
+    Hit,
+    SearchRequest,
+    SearchResponse,
+)
+from arshif.search.highlight import END, START, has_mark, marked_to_html, plain_snippet
+from arshif.search.syntax import And, Node, Or, Phrase, Words
+
+TOKENIZER = "arshif"
+EXACT_PREFIX = "="
+SCHEMA_VERSION = 1
+FTS_QUERY = 0x0001  # FTS5_TOKENIZE_QUERY
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles(
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    first_seq INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    language TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    site TEXT NOT NULL DEFAULT '',
+    date TEXT,
+    tr_language TEXT NOT NULL DEFAULT '',
+    translation_status TEXT NOT NULL DEFAULT 'none',
+    content_hash TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+CREATE INDEX IF NOT EXISTS articles_author ON articles(author);
+CREATE INDEX IF NOT EXISTS articles_language ON articles(language);
+CREATE INDEX IF NOT EXISTS articles_site ON articles(site);
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date, id);
+CREATE INDEX IF NOT EXISTS articles_status ON articles(translation_status);
+CREATE TABLE IF NOT EXISTS article_tags(
+    rowid INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY(rowid, tag)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_tags_tag ON article_tags(tag, rowid);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tr_title, tr_body, tokenize='arshif');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
+"""
+
+FACET_COLUMNS = {"source": "a.source", "author": "a.author", "language": "a.language", "site": "a.site"}
+
+
+def _fts_tokenizer(connection: apsw.Connection, args: list[str]):
+    """FTS5 tokenizer factory: documents get analysed; queries arrive already analysed."""
+    text_an = get_analyzer("arshif_text")
+    exact_an = get_analyzer("arshif_exact")
+
+    def tokenize(utf8: bytes, flags: int, locale: str | None):
+        text = utf8.decode("utf-8", "replace")
+        if flags & FTS_QUERY:
+            # Query strings are built by this module from analysed terms: keep them as they are.
+            offset = 0
+            for part in text.split(" "):
+                if part:
+                    b = len(part.encode("utf-8"))
+                    yield offset, offset + b, part
+                    offset += b + 1
+                else:
+                    offset += 1
+            return
+        stems = {t.position: t.term for t in text_an.tokens(text)}
+        char_pos = 0
+        byte_pos = 0
+        for tok in exact_an.tokens(text):
+            byte_pos += len(text[char_pos:tok.start].encode("utf-8"))
+            end = byte_pos + len(text[tok.start:tok.end].encode("utf-8"))
+            char_pos = tok.start
+            stem = stems.get(tok.position)
+            if stem is None:
+                yield byte_pos, end, EXACT_PREFIX + tok.term
+            else:
+                yield byte_pos, end, stem, EXACT_PREFIX + tok.term
+
+    return tokenize
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class FTSCompiler:
+    """Compiles the query tree into an FTS5 MATCH expression built only from quoted, analysed terms."""
+
+    def compile(self, node: Node | None) -> str | None:
+        if node is None:
+            return None
+        if isinstance(node, Words):
+            wt = analyse_word(node.text)
+            if wt is None:
+                return None
+            terms = [EXACT_PREFIX + t if wt.exact else t for t in wt.terms]
+            return _quote(" ".join(terms))  # several terms from one word: adjacent, as a phrase
+        if isinstance(node, Phrase):
+            terms = analyse_phrase(node.text)
+            return _quote(" ".join(EXACT_PREFIX + t for t in terms)) if terms else None
+        if isinstance(node, And):
+            parts = [p for p in (self.compile(c) for c in node.children) if p]
+            return None if not parts else " AND ".join(f"({p})" for p in parts)
+        if isinstance(node, Or):
+            parts = [p for p in (self.compile(c) for c in node.children) if p]
+            return None if not parts else " OR ".join(f"({p})" for p in parts)
+        raise BadRequest(f"cannot compile query part {node!r}")
+
+
+class EmbeddedEngine(Engine):
+    """In-process engine persisted in one SQLite file; safe for one writer and many readers."""
+
+    name = "embedded"
+
+    def __init__(self, path: str | Path, *, readonly: bool = False):
+        self.path = Path(path)
+        self.readonly = readonly
+        self._local = threading.local()
+        self._compiler = FTSCompiler()
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise EngineUnavailable(f"no archive at {self.path}: run 'arshif ingest' or 'arshif demo' first")
+        conn = self._conn()
+        if not readonly:
+            with conn:
+                conn.execute(SCHEMA)
+                conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0')",
+                             (str(SCHEMA_VERSION),))
+
+    # --- connections ---------------------------------------------------------------------
+
+    def _conn(self) -> apsw.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            flags = apsw.SQLITE_OPEN_READONLY if self.readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+            try:
+                conn = apsw.Connection(str(self.path), flags=flags)
+                conn.set_busy_timeout(30_000)
+                conn.register_fts5_tokenizer(TOKENIZER, _fts_tokenizer)
+                if not self.readonly:
+                    conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+                conn.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;")
+            except apsw.Error as exc:
+                raise EngineUnavailable(f"cannot open the archive at {self.path}: {exc}") from exc
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # --- writing -------------------------------------------------------------------------
+
+    def upsert(self, articles: Iterable[Article]) -> WriteResult:
+        result = WriteResult()
+        conn = self._conn()
+        with conn:  # one transaction per batch: all of it lands or none of it does
+            seq = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+            for article in articles:
+                article.with_id()
+                doc = article.model_dump_json(exclude={"translation_status"})
+                chash = content_hash(article)
+                row = conn.execute("SELECT rowid, content_hash, first_seq FROM articles WHERE id=?",
+                                   (article.id,)).fetchall()
+                if row and row[0][1] == chash:
+                    result.unchanged.append(article.id)
+                    continue
+                seq += 1
+                d = article_date(article)
+                tr = article.translation()
+                values = (article.id, seq, article.language, article.source, article.author, article.site,
+                          d.isoformat() if d else None, tr.language if tr else "", article.translation_status,
+                          chash, doc)
+                if row:
+                    rowid = row[0][0]
+                    conn.execute("DELETE FROM fts WHERE rowid=?", (rowid,))
+                    conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
+                    conn.execute(
+                        "UPDATE articles SET id=?, seq=?, language=?, source=?, author=?, site=?, date=?,"
+                        " tr_language=?, translation_status=?, content_hash=?, doc=? WHERE rowid=?",
+                        (*values, rowid))
+                    result.updated.append(article.id)
+                else:
+                    conn.execute(
+                        "INSERT INTO articles(id, first_seq, seq, language, source, author, site, date, tr_language,"
+                        " translation_status, content_hash, doc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (article.id, seq, *values[1:]))
+                    rowid = conn.last_insert_rowid()
+                    result.created.append(article.id)
+                conn.execute("INSERT INTO fts(rowid, title, body, tr_title, tr_body) VALUES(?,?,?,?,?)",
+                             (rowid, article.title, article.body, tr.title if tr and tr.status == "done" else "",
+                              tr.body if tr and tr.status == "done" else ""))
+                for tag in dict.fromkeys(article.tags):
+                    conn.execute("INSERT OR IGNORE INTO article_tags(rowid, tag) VALUES(?,?)", (rowid, tag))
+            conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(seq),))
+        return result
+
+    def delete(self, ids: Iterable[str]) -> int:
+        conn = self._conn()
+        n = 0
+        with conn:
+            for article_id in ids:
+                row = conn.execute("SELECT rowid FROM articles WHERE id=?", (article_id,)).fetchall()
+                if not row:
+                    continue
+                rowid = row[0][0]
+                conn.execute("DELETE FROM fts WHERE rowid=?", (rowid,))
+                conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
+                conn.execute("DELETE FROM articles WHERE rowid=?", (rowid,))
+                n += 1
+        return n
+
+    def optimize(self) -> None:
+        """Merge FTS5 segments (after a large ingest) so queries read fewer b-trees."""
+        conn = self._conn()
+        with conn:
+            conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+
+    # --- reading -------------------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        row = self._conn().execute("SELECT doc FROM articles WHERE id=?", (article_id,)).fetchall()
+        return Article.model_validate_json(row[0][0]) if row else None
+
+    def count(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM articles").fetchall()[0][0]
+
+    def stats(self) -> dict:
+        conn = self._conn()
+        q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
+        first, last = q("SELECT min(date), max(date) FROM articles")[0]
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.exists())
+        return {
+            "engine": self.name,
+            "location": str(self.path),
+            "documents": self.count(),
+            "by_language": dict(q("SELECT language, count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC")),
+            "sources": q("SELECT count(DISTINCT source) FROM articles")[0][0],
+            "translations": dict(q("SELECT translation_status, count(*) FROM articles GROUP BY 1")),
+            "first_date": first,
+            "last_date": last,
+            "size_bytes": size,
+            "sqlite": apsw.sqlite_lib_version(),
+        }
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        plan = plan_query(request)
+        match = self._compiler.compile(plan.text)
+        if plan.text is not None and match is None and not plan.negative:
+            # Only stopwords or punctuation: nothing can match, say so rather than listing everything.
+            return SearchResponse(total=0, hits=[], took_ms=_ms(started))
+        return self._run(request, plan, match, started)
+
+    def more_like_this(self, article_id: str, size: int = 10, filters: Filters | None = None) -> list[Hit]:
+        article = self.get(article_id)
+        if article is None:
+            return []
+        match = self._mlt_match(article)
+        if not match:
+            return []
+        flt = (filters or Filters()).model_copy(deep=True)
+        flt.exclude.setdefault("id", []).append(article_id)
+        request = SearchRequest(size=size, filters=Filters(), highlight=True)
+        plan = QueryPlan(text=None, negative=[], filters=flt)
+        return self._run(request, plan, match, time.perf_counter()).hits
+
+    def _mlt_match(self, article: Article, max_terms: int = 25) -> str | None:
+        """The article's most distinctive stemmed terms (tf·idf against the index), OR-ed."""
+        tr = article.translation()
+        text = "\n".join([article.title, article.title, article.body,
+                          tr.title if tr else "", tr.body if tr else ""])
+        tf = Counter(get_analyzer("arshif_text").terms(text))
+        if not tf:
+            return None
+        conn = self._conn()
+        n_docs = max(self.count(), 1)
+        df: dict[str, int] = {}
+        terms = list(tf)
+        for i in range(0, len(terms), 400):
+            chunk = terms[i:i + 400]
+            df.update(conn.execute(f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall())
+        scored = []
+        for term, freq in tf.items():
+            d = df.get(term, 0)
+            if d < 2 or d > 0.3 * n_docs or len(term) < 2 or term.isdigit():
+                continue  # unique to this article, or too common to tell stories apart
+            scored.append((freq * math.log(n_docs / d), term))
+        scored.sort(reverse=True)
+        chosen = [t for _, t in scored[:max_terms]]
+        return " OR ".join(_quote(t) for t in chosen) if chosen else None
+
+    # --- the query runner ----------------------------------------------------------------
+
+    def _run(self, request: SearchRequest, plan: QueryPlan, match: str | None, started: float) -> SearchResponse:
+        conn = self._conn()
+        negative = [m for m in (self._compiler.compile(n) for n in plan.negative) if m]
+        weights = ", ".join(str(FIELD_BOOSTS[c]) for c in ("title", "body", "tr_title", "tr_body"))
+        params: list = []
+        if match:
+            source = f"(SELECT rowid, bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) m " \
+                     f"JOIN articles a ON a.rowid = m.rowid"
+            params.append(match)
+            score = "m.score"
+        else:
+            source = "articles a"
+            score = "NULL"
+        where, wparams = self._where(plan.filters, negative, skip=None)
+
+        cursor = decode_cursor(request.cursor) if request.cursor else None
+        snapshot = None
+        if cursor is not None:
+            if cursor.get("sort") != request.sort:
+                raise BadRequest("cursor was made for another sort order: repeat the same request with it")
+            snapshot = cursor.get("snap")
+            if not isinstance(snapshot, int):
+                raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
+
+        conn.execute("BEGIN")  # one read snapshot for count, page, facets and highlights
+        try:
+            if snapshot is None:
+                # Pin the set of articles a cursor walks through: later additions do not shift its pages.
+                snapshot = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+            conn.execute("DROP TABLE IF EXISTS temp.hits")
+            pin = " AND a.first_seq <= ?" if request.cursor is not None else ""
+            conn.execute(f"CREATE TEMP TABLE hits AS SELECT a.rowid AS rowid, a.id AS id, a.date AS date, "
+                         f"{score} AS score FROM {source} WHERE {where}{pin}",
+                         (*params, *wparams, *([snapshot] if pin else [])))
+            total = conn.execute("SELECT count(*) FROM temp.hits").fetchall()[0][0]
+            hits, next_cursor = self._page(conn, request, cursor, snapshot, total)
+            facets = {f.field: self._facet(conn, f.field, f.size, f.prefix, source, params, plan, negative)
+                      for f in request.facets}
+            histogram, interval = ([], None)
+            if request.date_histogram:
+                histogram, interval = self._histogram(conn, request.date_histogram)
+            if hits:
+                self._fill_highlights(conn, hits, match if request.highlight else None)
+        finally:
+            conn.execute("DROP TABLE IF EXISTS temp.hits")
+            conn.execute("COMMIT")
+        return SearchResponse(total=total, hits=hits, facets=facets, date_histogram=histogram,
+                              interval=interval, took_ms=_ms(started), next_cursor=next_cursor)
+
+    def _where(self, filters: Filters, negative: list[str], skip: str | None) -> tuple[str, list]:
+        clauses: list[str] = ["1"]
+        params: list = []
+        for fname in FACET_FIELDS:
+            if fname == skip:
+                continue
+            values = filters.values(fname)
+            if not values:
+                continue
+            marks = ",".join("?" * len(values))
+            if fname == "tag":
+                clauses.append(f"a.rowid IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
+            else:
+                clauses.append(f"{FACET_COLUMNS[fname]} IN ({marks})")
+            params += values
+        for fname, values in filters.exclude.items():
+            if not values:
+                continue
+            marks = ",".join("?" * len(values))
+            if fname == "tag":
+                clauses.append(f"a.rowid NOT IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
+            elif fname == "id":
+                clauses.append(f"a.id NOT IN ({marks})")
+            else:
+                clauses.append(f"{FACET_COLUMNS[fname]} NOT IN ({marks})")
+            params += values
+        if filters.date_from:
+            clauses.append("a.date >= ?")
+            params.append(filters.date_from.isoformat())
+        if filters.date_to:
+            clauses.append("a.date <= ?")
+            params.append(filters.date_to.isoformat())
+        for neg in negative:
+            clauses.append("a.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            params.append(neg)
+        return " AND ".join(clauses), params
+
+    def _page(self, conn, request: SearchRequest, cursor: dict | None, snapshot, total: int):
+        if request.sort == "relevance":
+            order = "score IS NULL, score, id"
+            key_cols = ("coalesce(score, 0)", "id")
+            cmp = ">"
+        elif request.sort == "newest":
+            order = "coalesce(date, '') DESC, id DESC"
+            key_cols = ("coalesce(date, '')", "id")
+            cmp = "<"
+        else:
+            order = "coalesce(date, '') ASC, id ASC"
+            key_cols = ("coalesce(date, '')", "id")
+            cmp = ">"
+        sql = f"SELECT rowid, id, score, date FROM temp.hits"
+        params: list = []
+        if cursor is not None:
+            last = cursor.get("after")
+            if not isinstance(last, list) or len(last) != 2:
+                raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
+            sql += f" WHERE ({key_cols[0]}, {key_cols[1]}) {cmp} (?, ?)"
+            params += last
+        sql += f" ORDER BY {order} LIMIT ?"
+        params.append(request.size)
+        if cursor is None and request.offset:
+            sql += " OFFSET ?"
+            params.append(request.offset)
+        rows = conn.execute(sql, params).fetchall()
+        docs = self._docs(conn, [r[0] for r in rows])
+        hits: list[Hit] = []
+        for rowid, aid, score, d in rows:
+            article = docs[rowid]
+            key = [score if score is not None else 0, aid] if request.sort == "relevance" else [d or "", aid]
+            hits.append(_hit(article, None if score is None else -score, key))
+        next_cursor = None
+        if request.size and len(rows) == request.size:
+            next_cursor = encode_cursor({"sort": request.sort, "after": hits[-1].sort, "snap": snapshot})
+        return hits, next_cursor
+
+    def _docs(self, conn, rowids: list[int]) -> dict[int, Article]:
+        if not rowids:
+            return {}
+        rows = conn.execute(f"SELECT rowid, doc FROM articles WHERE rowid IN ({','.join('?' * len(rowids))})",
+                            rowids).fetchall()
+        return {r: Article.model_validate_json(doc) for r, doc in rows}
+
+    def _facet(self, conn, fname: str, size: int, prefix: str, source: str, params: list,
+               plan: QueryPlan, negative: list[str]) -> list[FacetValue]:
+        # Disjunctive facets: a facet's counts ignore its own filter, so picking one
+        # source still shows how many hits every other source would add.
+        where, wparams = self._where(plan.filters, negative, skip=fname)
+        if fname == "tag":
+            sql = (f"SELECT t.tag, count(*) FROM {source} JOIN article_tags t ON t.rowid = a.rowid "
+                   f"WHERE {where} AND t.tag LIKE ? ESCAPE '\\' GROUP BY t.tag ORDER BY 2 DESC, 1 LIMIT ?")
+        else:
+            col = FACET_COLUMNS[fname]
+            sql = (f"SELECT {col}, count(*) FROM {source} WHERE {where} AND {col} != '' "
+                   f"AND {col} LIKE ? ESCAPE '\\' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
+        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = conn.execute(sql, (*params, *wparams, like, size)).fetchall()
+        return [FacetValue(value=v, count=c) for v, c in rows]
+
+    def _histogram(self, conn, interval: str) -> tuple[list[DateBucket], str]:
+        if interval == "auto":
+            first, last = conn.execute("SELECT min(date), max(date) FROM temp.hits").fetchall()[0]
+            interval = choose_interval(date.fromisoformat(first) if first else None,
+                                       date.fromisoformat(last) if last else None)
+        key = {
+            "day": "date",
+            "week": "date(date, '-' || ((CAST(strftime('%w', date) AS INTEGER) + 6) % 7) || ' days')",
+            "month": "substr(date, 1, 7) || '-01'",
+            "year": "substr(date, 1, 4) || '-01-01'",
+        }[interval]
+        rows = conn.execute(f"SELECT {key} AS k, count(*) FROM temp.hits WHERE date IS NOT NULL "
+                            f"GROUP BY k ORDER BY k").fetchall()
+        return [DateBucket(start=date.fromisoformat(k), count=c) for k, c in rows], interval
+
+    def _fill_highlights(self, conn, hits: list[Hit], match: str | None) -> None:
+        by_id = {h.id: h for h in hits}
+        if not match:
+            for h in hits:
+                h.title_highlight = marked_to_html(h.title)
+            rows = conn.execute(
+                f"SELECT a.id, f.body FROM articles a JOIN fts f ON f.rowid = a.rowid "
+                f"WHERE a.id IN ({','.join('?' * len(hits))})", [h.id for h in hits]).fetchall()
+            for aid, body in rows:
+                by_id[aid].snippet = plain_snippet(body)
+                by_id[aid].snippet_language = by_id[aid].language
+            return
+        rows = conn.execute(
+            "SELECT a.id, highlight(fts, 0, ?, ?), snippet(fts, 1, ?, ?, '…', 40),"
+            " highlight(fts, 2, ?, ?), snippet(fts, 3, ?, ?, '…', 40), fts.body"
+            f" FROM fts JOIN articles a ON a.rowid = fts.rowid WHERE fts MATCH ? AND a.id IN"
+            f" ({','.join('?' * len(hits))})",
+            (START, END) * 4 + (match, *by_id)).fetchall()
+        for aid, title, body, tr_title, tr_body, raw_body in rows:
+            h = by_id[aid]
+            h.title_highlight = marked_to_html(title or h.title)
+            if has_mark(title) or has_mark(body):
+                h.matched_in = "original"
+            elif has_mark(tr_title) or has_mark(tr_body):
+                h.matched_in = "translation"
+            if has_mark(body):
+                h.snippet, h.snippet_language = marked_to_html(body), h.language
+            elif has_mark(tr_body):
+                h.snippet, h.snippet_language = marked_to_html(tr_body), h.translation_language
+            elif has_mark(tr_title) and not has_mark(title):
+                h.snippet, h.snippet_language = marked_to_html(tr_title), h.translation_language
+            else:
+                h.snippet, h.snippet_language = plain_snippet(raw_body or ""), h.language
+
+
+def _hit(article: Article, score: float | None, key: list) -> Hit:
+    tr = article.translation()
+    return Hit(
+        id=article.id, score=score, title=article.title, source=article.source, author=article.author,
+        site=article.site, language=article.language, date=article_date(article), url=article.url,
+        tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
+        translation_language=tr.language if tr else "", translation_status=article.translation_status,
+        sort=key,
+    )
+
+
+def content_hash(article: Article) -> str:
+    """Hash of what a reader of the article sees (not where it was read from)."""
+    doc = article.model_dump_json(exclude={"translation_status", "provenance"})
+    return hashlib.sha1(doc.encode("utf-8")).hexdigest()
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

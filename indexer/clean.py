@@ -1,0 +1,37 @@
+"""Cleaning between reading and indexing: the same tidy text whatever the source.
+
+Readers keep what the file says; this step makes it safe and uniform: Unicode
+NFC, no control characters, one-line titles, trimmed paragraphs, no empty tags.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from arshif.model import Article
+from arshif.search.highlight import strip_controls
+
+
+def clean_text(text: str, *, single_line: bool = False) -> str:
+    text = strip_controls(unicodedata.normalize("NFC", text or "")).replace("\r\n", "\n").replace("\r", "\n")
+    if single_line:
+        return " ".join(text.split())
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def clean_article(article: Article) -> Article:
+    article.title = clean_text(article.title, single_line=True)
+    article.body = clean_text(article.body)
+    for name in ("source", "author", "site", "url"):
+        setattr(article, name, clean_text(getattr(article, name), single_line=True))
+    article.tags = list(dict.fromkeys(t for t in (clean_text(t, single_line=True) for t in article.tags) if t))
+    article.related_titles = [t for t in (clean_text(t, single_line=True) for t in article.related_titles) if t]
+    for tr in article.translations.values():
+        tr.title = clean_text(tr.title, single_line=True)
+        tr.body = clean_text(tr.body)
+    return article

@@ -1,0 +1,120 @@
+"""The write path, end to end: readers → clean → detect language → translate → index.
+
+:func:`ingest` streams records from the readers in batches, so memory stays flat
+whatever the corpus size, and writes each batch in one engine transaction. A bad
+record is reported with its file and line and skipped; every good record lands.
+Re-running an ingest is idempotent (stable ids; unchanged articles are not
+rewritten) and therefore resumable: an interrupted run simply runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from arshif.engines.base import Engine, WriteResult
+from arshif.model import Article
+from indexer.clean import clean_article
+from indexer.language import detect_language
+from indexer.readers import ReadProblem, read_paths
+
+log = logging.getLogger("arshif.ingest")
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest did. ``read`` = indexed + updated + unchanged + failed (+ duplicates in the input)."""
+
+    read: int = 0
+    indexed: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[ReadProblem] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    translation: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.skipped and not self.failed
+
+    def skipped_reasons(self) -> Counter:
+        return Counter(_reason_kind(p.reason) for p in self.skipped)
+
+    def as_dict(self) -> dict:
+        return {
+            "read": self.read, "indexed": self.indexed, "updated": self.updated, "unchanged": self.unchanged,
+            "skipped": len(self.skipped), "failed": len(self.failed),
+            "skipped_reasons": dict(self.skipped_reasons()),
+            "skipped_records": [str(p) for p in self.skipped],
+            "failed_records": self.failed, "translation": self.translation,
+        }
+
+    def add(self, result: WriteResult) -> None:
+        self.indexed += len(result.created)
+        self.updated += len(result.updated)
+        self.unchanged += len(result.unchanged)
+        self.failed.update(result.failed)
+
+
+def _reason_kind(reason: str) -> str:
+    return reason.split(":", 1)[0].strip()
+
+
+def prepare(article: Article) -> Article:
+    """Clean an article, detect its language when the record did not state it, and fix its id."""
+    clean_article(article)
+    if article.language not in ("ar", "en"):
+        article.language = detect_language(article.title, article.body)  # type: ignore[assignment]
+    return article.with_id()
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    engine: Engine,
+    *,
+    translator=None,
+    defaults: dict | None = None,
+    field_map: dict | None = None,
+    batch_size: int = 250,
+    on_progress: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Ingest every record under ``paths`` into ``engine``; see the module docstring."""
+    summary = IngestSummary()
+    batch: list[Article] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        if translator is not None:
+            translator.translate_batch(batch)
+        summary.add(engine.upsert(batch))
+        if on_progress:
+            on_progress(len(batch))
+        batch.clear()
+
+    for item in read_paths(paths, defaults=defaults, field_map=field_map):
+        if isinstance(item, ReadProblem):
+            summary.skipped.append(item)
+            log.warning("skipped %s", item)
+            if on_progress:
+                on_progress(1)
+            continue
+        try:
+            batch.append(prepare(item))
+            summary.read += 1
+        except Exception as exc:  # noqa: BLE001 - one odd record must not stop the run
+            problem = ReadProblem(item.provenance.file, item.provenance.line, item.provenance.member,
+                                  f"could not prepare record: {exc}")
+            summary.skipped.append(problem)
+            log.warning("skipped %s", problem)
+            continue
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    if translator is not None:
+        summary.translation = translator.stats()
+    log.info("ingest finished: %s", {k: v for k, v in summary.as_dict().items() if not k.endswith("_records")})
+    return summary

@@ -1,0 +1,83 @@
+"""Shared fixtures: settings in a temporary data directory, and archives built from real input.
+
+The shared corpora are read from ``../shared`` beside the checkout (never copied
+into the project). Session-scoped archives are built once and opened read-only
+by the tests that only search them.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+import json
+from pathlib import Path
+
+import pytest
+
+from arshif.engines.embedded import EmbeddedEngine
+from arshif.settings import PROJECT_ROOT, Settings
+from indexer.pipeline import ingest
+
+SHARED = Path(os.environ.get("ARSHIF_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+SEED = SHARED / "seed" / "000_2d331081257e349b.txt"
+SAUDI = SHARED / "corpora" / "saudinewsnet"
+BBC = SHARED / "corpora" / "bbc" / "bbc-news.jsonl"
+DEMO = PROJECT_ROOT / "demo" / "articles.jsonl"
+
+
+def pytest_configure(config):
+    if not SEED.exists():
+        raise pytest.UsageError(f"the shared test data is missing: expected {SEED} (../shared beside the checkout)")
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", translator="none")
+
+
+@pytest.fixture
+def engine(settings):
+    eng = EmbeddedEngine(settings.embedded_path)
+    yield eng
+    eng.close()
+
+
+def saudi_sample_file(directory: Path, per_zip: int = 60) -> Path:
+    """A JSONL sample of SaudiNewsNet (first ``per_zip`` records of each daily zip), written to ``directory``."""
+    out = directory / "saudinewsnet-sample.jsonl"
+    if out.exists():
+        return out
+    with out.open("w", encoding="utf-8") as fh:
+        for z in sorted(SAUDI.glob("*.zip")):
+            with zipfile.ZipFile(z) as zf:
+                for name in zf.namelist():
+                    records = json.loads(zf.read(name))[:per_zip]
+                    for rec in records:
+                        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return out
+
+
+@pytest.fixture(scope="session")
+def archive_dir(tmp_path_factory) -> Path:
+    """An embedded archive holding the demo articles, the seed article and a SaudiNewsNet sample."""
+    root = tmp_path_factory.mktemp("archive")
+    settings = Settings(data_dir=root / "data", translator="none")
+    eng = EmbeddedEngine(settings.embedded_path)
+    sample = saudi_sample_file(root)
+    summary = ingest([DEMO, SEED, sample], eng)
+    eng.close()
+    assert summary.indexed > 1000, summary.as_dict()
+    return root / "data"
+
+
+@pytest.fixture(scope="session")
+def archive_settings(archive_dir) -> Settings:
+    return Settings(data_dir=archive_dir, translator="none")
+
+
+@pytest.fixture
+def archive(archive_settings):
+    """Read-only engine over the session archive."""
+    eng = EmbeddedEngine(archive_settings.embedded_path, readonly=True)
+    yield eng
+    eng.close()
