@@ -1,0 +1,1 @@
+"""The write path: readers → clean → detect language → translate → index."""
