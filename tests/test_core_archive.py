@@ -120,15 +120,19 @@ def test_cli_ingest_exit_status_names_skipped_records(tmp_path):
 
 
 def test_filters_facets_histogram_sort_and_pages(archive):
+    from datetime import date
+
+    summer_2015 = Filters(date_from=date(2015, 7, 1), date_to=date(2015, 8, 31))
     req = SearchRequest(q="الرياض", size=5, facets=[FacetRequest(field="source"), FacetRequest(field="language")],
-                        date_histogram="auto")
+                        date_histogram="auto", filters=summer_2015)
     resp = archive.search(req)
     assert resp.total > 20
     sources = {f.value: f.count for f in resp.facets["source"]}
     assert sum(b.count for b in resp.date_histogram) == resp.total
     assert resp.interval == "day"
     top_source, top_count = max(sources.items(), key=lambda kv: kv[1])
-    narrowed = archive.search(req.model_copy(update={"filters": Filters(source=[top_source])}))
+    chosen = summer_2015.model_copy(update={"source": [top_source]})
+    narrowed = archive.search(req.model_copy(update={"filters": chosen}))
     assert narrowed.total == top_count
     assert all(h.source == top_source for h in narrowed.hits)
     # Facets are disjunctive: choosing one source still shows the others' counts.
