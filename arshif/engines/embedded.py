@@ -296,6 +296,24 @@ class EmbeddedEngine(Engine):
             "sqlite": apsw.sqlite_lib_version(),
         }
 
+    def pending_ids(self, include_untranslated: bool = False) -> list[str]:
+        statuses = ("pending", "none") if include_untranslated else ("pending",)
+        rows = self._conn().execute(
+            f"SELECT id FROM articles WHERE translation_status IN ({','.join('?' * len(statuses))}) ORDER BY seq",
+            statuses).fetchall()
+        return [r[0] for r in rows]
+
+    def vocabulary_counts(self, terms: Iterable[str], exact: bool = False) -> dict[str, int]:
+        prefix = EXACT_PREFIX if exact else ""
+        wanted = list(dict.fromkeys(prefix + t for t in terms if t))
+        found: dict[str, int] = {}
+        conn = self._conn()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            found.update(conn.execute(
+                f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        return {t[len(prefix):]: n for t, n in found.items()}
+
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         plan = plan_query(request)
@@ -442,8 +460,8 @@ class EmbeddedEngine(Engine):
             key_cols = ("coalesce(date, '')", "id")
             cmp = "<"
         else:
-            order = "coalesce(date, '') ASC, id ASC"
-            key_cols = ("coalesce(date, '')", "id")
+            order = "coalesce(date, '9999-99-99') ASC, id ASC"  # undated articles last, as on the other engines
+            key_cols = ("coalesce(date, '9999-99-99')", "id")
             cmp = ">"
         sql = f"SELECT rowid, id, score, date FROM temp.hits"
         params: list = []
@@ -463,7 +481,10 @@ class EmbeddedEngine(Engine):
         hits: list[Hit] = []
         for rowid, aid, score, d in rows:
             article = docs[rowid]
-            key = [score if score is not None else 0, aid] if request.sort == "relevance" else [d or "", aid]
+            if request.sort == "relevance":
+                key = [score if score is not None else 0, aid]
+            else:
+                key = [d or ("" if request.sort == "newest" else "9999-99-99"), aid]
             hits.append(_hit(article, None if score is None else -score, key))
         next_cursor = None
         if request.size and len(rows) == request.size:

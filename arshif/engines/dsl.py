@@ -1,0 +1,165 @@
+"""Elasticsearch/OpenSearch query and aggregation bodies, built as data once for both.
+
+The query tree from :mod:`arshif.search.syntax` becomes a ``bool`` query whose
+leaves are ``multi_match`` clauses: the user's words go into the ``query``
+field of a match clause (analysed by the engine, exactly like indexed text),
+never into ``query_string``. Filters go into ``post_filter`` and each facet's
+aggregation applies every filter but its own, so facets stay disjunctive like
+the embedded engine's.
+"""
+
+from __future__ import annotations
+
+from arshif.engines.base import FIELD_BOOSTS, BadRequest, QueryPlan, analyse_phrase, analyse_word
+from arshif.search.contract import FACET_FIELDS, Filters, SearchRequest
+from arshif.search.syntax import And, Node, Or, Phrase, Words
+
+FIELD_NAMES = {"source": "source", "author": "author", "language": "language", "tag": "tags", "site": "site",
+               "id": "id"}
+STEMMED = [f"{f}^{b:g}" for f, b in FIELD_BOOSTS.items()]
+EXACT = [f"{f}.exact^{b:g}" for f, b in FIELD_BOOSTS.items()]
+HIGHLIGHT_FIELDS = ("title", "body", "tr_title", "tr_body")
+
+
+def text_query(node: Node | None) -> dict | None:
+    """The query tree as an engine query (None when nothing is left after analysis)."""
+    if node is None:
+        return None
+    if isinstance(node, Words):
+        wt = analyse_word(node.text)
+        if wt is None:
+            return None
+        fields = EXACT if wt.exact else STEMMED
+        kind = "phrase" if len(wt.terms) > 1 else "best_fields"
+        return {"multi_match": {"query": node.text, "fields": fields, "type": kind, "operator": "and",
+                                "tie_breaker": 0.3}}
+    if isinstance(node, Phrase):
+        if not analyse_phrase(node.text):
+            return None
+        return {"multi_match": {"query": node.text, "fields": EXACT, "type": "phrase"}}
+    if isinstance(node, And):
+        parts = [q for q in (text_query(c) for c in node.children) if q]
+        return None if not parts else (parts[0] if len(parts) == 1 else {"bool": {"must": parts}})
+    if isinstance(node, Or):
+        parts = [q for q in (text_query(c) for c in node.children) if q]
+        return None if not parts else (parts[0] if len(parts) == 1 else
+                                       {"bool": {"should": parts, "minimum_should_match": 1}})
+    raise BadRequest(f"cannot compile query part {node!r}")
+
+
+def filter_clauses(filters: Filters, skip: str | None = None) -> tuple[list[dict], list[dict]]:
+    """(filter, must_not) clauses for ``filters``, leaving out the facet ``skip``."""
+    must: list[dict] = []
+    must_not: list[dict] = []
+    for fname in FACET_FIELDS:
+        values = filters.values(fname)
+        if values and fname != skip:
+            must.append({"terms": {FIELD_NAMES[fname]: values}})
+    for fname, values in filters.exclude.items():
+        if values:
+            must_not.append({"terms": {FIELD_NAMES[fname]: values}})
+    rng = {}
+    if filters.date_from:
+        rng["gte"] = filters.date_from.isoformat()
+    if filters.date_to:
+        rng["lte"] = filters.date_to.isoformat()
+    if rng:
+        must.append({"range": {"date": rng}})
+    return must, must_not
+
+
+def _bool(filter_: list[dict], must_not: list[dict]) -> dict:
+    body: dict = {}
+    if filter_:
+        body["filter"] = filter_
+    if must_not:
+        body["must_not"] = must_not
+    return {"bool": body} if body else {"match_all": {}}
+
+
+SORTS = {
+    "relevance": [{"_score": "desc"}, {"id": "asc"}],
+    "newest": [{"date": {"order": "desc", "missing": "_last"}}, {"id": "desc"}],
+    "oldest": [{"date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+}
+
+
+def search_body(request: SearchRequest, plan: QueryPlan, *, match: dict | None, snapshot: int | None,
+                search_after: list | None, interval: str | None) -> dict:
+    """The complete search body for one request."""
+    negative = [q for q in (text_query(n) for n in plan.negative) if q]
+    query: dict = {"bool": {}}
+    if match:
+        query["bool"]["must"] = [match]
+    if negative:
+        query["bool"]["must_not"] = negative
+    if snapshot is not None and request.cursor is not None:
+        query["bool"]["filter"] = [{"range": {"first_seq": {"lte": snapshot}}}]
+    if not query["bool"]:
+        query = {"match_all": {}}
+    flt, flt_not = filter_clauses(plan.filters)
+    body: dict = {
+        "query": query,
+        "post_filter": _bool(flt, flt_not),
+        "size": request.size,
+        "sort": SORTS[request.sort],
+        "track_total_hits": True,
+        "_source": {"excludes": ["title", "body", "tr_title", "tr_body"]},
+    }
+    if search_after is not None:
+        body["search_after"] = search_after
+    elif request.offset:
+        body["from"] = request.offset
+    aggs: dict = {}
+    for facet in request.facets:
+        fflt, fnot = filter_clauses(plan.filters, skip=facet.field)
+        terms: dict = {"field": FIELD_NAMES[facet.field], "size": facet.size,
+                       "order": [{"_count": "desc"}, {"_key": "asc"}]}
+        if facet.prefix:
+            terms["include"] = _prefix_regex(facet.prefix)
+        if facet.field != "tag":
+            terms["exclude"] = [""]
+        aggs[f"facet_{facet.field}"] = {"filter": _bool(fflt, fnot), "aggs": {"values": {"terms": terms}}}
+    if interval:
+        aggs["histogram"] = {"filter": _bool(flt, flt_not), "aggs": {"buckets": {"date_histogram": {
+            "field": "date", "calendar_interval": interval, "min_doc_count": 1, "format": "yyyy-MM-dd"}}}}
+    if request.date_histogram == "auto":
+        aggs["date_span"] = {"filter": _bool(flt, flt_not), "aggs": {
+            "first": {"min": {"field": "date", "format": "yyyy-MM-dd"}},
+            "last": {"max": {"field": "date", "format": "yyyy-MM-dd"}}}}
+    if aggs:
+        body["aggs"] = aggs
+    if request.highlight and match:
+        body["highlight"] = highlight_body()
+    return body
+
+
+def highlight_body() -> dict:
+    fields: dict = {}
+    for f in HIGHLIGHT_FIELDS:
+        long = f.endswith("body")
+        opts = {"number_of_fragments": 1 if long else 0, "fragment_size": 220}
+        fields[f] = dict(opts)
+        fields[f + ".exact"] = dict(opts)
+    return {"pre_tags": ["\x02"], "post_tags": ["\x03"], "encoder": "default", "require_field_match": True,
+            "fields": fields}
+
+
+def more_like_this_body(index: str, article_id: str, size: int, filters: Filters) -> dict:
+    flt, flt_not = filter_clauses(filters)
+    return {
+        "query": {"bool": {
+            "must": [{"more_like_this": {
+                "fields": list(HIGHLIGHT_FIELDS), "like": [{"_index": index, "_id": article_id}],
+                "min_term_freq": 1, "min_doc_freq": 2,
+                "max_query_terms": 25}}],
+            "filter": flt, "must_not": flt_not + [{"ids": {"values": [article_id]}}]}},
+        "size": size,
+        "_source": {"excludes": ["title", "body", "tr_title", "tr_body"]},
+        "highlight": highlight_body(),
+    }
+
+
+def _prefix_regex(prefix: str) -> str:
+    special = set(".?+*|{}[]()\"\\#@&<>~")
+    return "".join("\\" + c if c in special else c for c in prefix) + ".*"

@@ -1,0 +1,466 @@
+"""Elasticsearch and OpenSearch behind the search contract.
+
+Both speak the same REST API family; the official clients differ only in how
+they are built and called, so :class:`RemoteEngine` takes a thin
+:class:`Flavour` and shares everything else: the index definition from
+``mappings/articles.json``, the bodies from :mod:`arshif.engines.dsl`, bulk
+writing, the index lifecycle (versioned indices behind an alias, atomic swap on
+``reindex``) and the capability check made on connect.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Iterator
+
+from arshif.engines.base import (
+    BadRequest,
+    Engine,
+    EngineUnavailable,
+    WriteResult,
+    article_date,
+    choose_interval,
+    decode_cursor,
+    encode_cursor,
+    plan_query,
+)
+from arshif.engines import dsl
+from arshif.engines.embedded import content_hash
+from arshif.model import Article
+from arshif.search.contract import DateBucket, FacetValue, Filters, Hit, SearchRequest, SearchResponse
+from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
+from arshif.settings import Settings
+
+log = logging.getLogger("arshif.engines.remote")
+
+ARABIC_COMPONENTS = ("arabic_normalization", "arabic_stem", "decimal_digit")
+CHUNK = 500
+
+
+def load_index_definition(settings: Settings) -> dict:
+    with open(settings.mappings_dir / "articles.json", encoding="utf-8") as fh:
+        definition = json.load(fh)
+    return {"settings": definition["settings"], "mappings": definition["mappings"]}
+
+
+def definition_hash(definition: dict) -> str:
+    return hashlib.sha1(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
+def degraded_definition(definition: dict) -> dict:
+    """The index definition for a node without Arabic analysis: standard analyzers, same fields."""
+    d = copy.deepcopy(definition)
+    d["settings"]["analysis"] = {"analyzer": {
+        "arshif_text": {"type": "standard"},
+        "arshif_exact": {"type": "standard"},
+    }}
+    return d
+
+
+@dataclass
+class Flavour:
+    """What differs between the two client libraries."""
+
+    name: str
+    client: Any
+    transport_errors: tuple
+    not_found: type
+
+
+def _make_client(kind: str, url: str, timeout: float) -> Flavour:
+    if kind == "elasticsearch":
+        import elasticsearch
+
+        client = elasticsearch.Elasticsearch(url, request_timeout=timeout, max_retries=2, retry_on_timeout=True)
+        return Flavour("elasticsearch", client,
+                       (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout), elasticsearch.NotFoundError)
+    import opensearchpy
+
+    client = opensearchpy.OpenSearch([url], timeout=timeout, max_retries=2, retry_on_timeout=True)
+    return Flavour("opensearch", client,
+                   (opensearchpy.ConnectionError, opensearchpy.ConnectionTimeout), opensearchpy.NotFoundError)
+
+
+def _body(resp) -> dict:
+    """Responses of the ES 8 client are objects; OpenSearch's are dicts."""
+    return resp.body if hasattr(resp, "body") else resp
+
+
+def open_remote(settings: Settings) -> "RemoteEngine":
+    kind, _, url = settings.engine.partition("+")
+    return RemoteEngine(kind, url, settings)
+
+
+class RemoteEngine(Engine):
+    def __init__(self, kind: str, url: str, settings: Settings, *, timeout: float = 30.0):
+        if kind not in ("elasticsearch", "opensearch"):
+            raise EngineUnavailable(f"unknown engine kind '{kind}'")
+        self.kind = kind
+        self.url = url
+        self.settings = settings
+        self.alias = settings.index_name
+        self.name = kind
+        self.flavour = _make_client(kind, url, timeout)
+        self.client = self.flavour.client
+        try:
+            info = _body(self.client.info())
+        except Exception as exc:  # noqa: BLE001 - any failure to connect means "unavailable"
+            raise EngineUnavailable(f"cannot reach {kind} at {url}: {exc}") from exc
+        self.version = info.get("version", {}).get("number", "?")
+        self.distribution = info.get("version", {}).get("distribution", kind)
+        self.capabilities = self._check_capabilities()
+        self.definition = load_index_definition(settings)
+        if not self.capabilities["arabic"]:
+            log.warning("%s %s at %s has no Arabic analysis (module analysis-common missing): Arabic words are "
+                        "matched as written — no stemming, no alef/hamza/yaa normalisation, so 'بالباغوز' will "
+                        "not find 'الباغوز'. Install analysis-common to get them.", kind, self.version, url)
+            self.definition = degraded_definition(self.definition)
+        self.definition_id = definition_hash(self.definition)
+        self._ensure_index()
+
+    # --- connection, capabilities, lifecycle -------------------------------------------
+
+    def _check_capabilities(self) -> dict:
+        """Ask the node whether it can run our Arabic analysis chain (a one-off ``_analyze``)."""
+        try:
+            resp = _body(self.client.indices.analyze(body={
+                "tokenizer": "standard", "filter": ["lowercase", *ARABIC_COMPONENTS], "text": "والمدرسة ٢٠١٩"}))
+            tokens = [t["token"] for t in resp.get("tokens", [])]
+            return {"arabic": tokens == ["مدرس", "2019"], "tokens": tokens}
+        except self.flavour.transport_errors as exc:
+            raise EngineUnavailable(f"cannot reach {self.kind} at {self.url}: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - the node answered: the components are missing
+            return {"arabic": False, "error": str(exc)[:200]}
+
+    def describe(self) -> str:
+        arabic = "with Arabic analysis" if self.capabilities["arabic"] else "WITHOUT Arabic analysis"
+        return f"{self.distribution} {self.version} at {self.url} ({arabic})"
+
+    def _new_index_name(self) -> str:
+        return f"{self.alias}-v{self.definition['mappings']['_meta']['arshif_mapping_version']}-" \
+               f"{time.strftime('%Y%m%d%H%M%S')}-{self.definition_id[:6]}"
+
+    def _create_index(self, name: str) -> None:
+        definition = copy.deepcopy(self.definition)
+        definition["mappings"]["_meta"]["arshif_definition"] = self.definition_id
+        self.client.indices.create(index=name, body=definition)
+
+    def current_index(self) -> str | None:
+        try:
+            resp = _body(self.client.indices.get_alias(name=self.alias))
+        except self.flavour.not_found:
+            return None
+        names = sorted(resp)
+        return names[-1] if names else None
+
+    def _ensure_index(self) -> None:
+        index = self.current_index()
+        if index is None:
+            if self.client.indices.exists(index=self.alias):
+                raise EngineUnavailable(f"'{self.alias}' is an index, not an alias: reindex it into a versioned "
+                                        f"index or set ARSHIF_INDEX_NAME to another name")
+            index = self._new_index_name()
+            self._create_index(index)
+            self.client.indices.put_alias(index=index, name=self.alias)
+            log.info("created index %s behind alias %s", index, self.alias)
+        self.index = index
+        meta = _body(self.client.indices.get_mapping(index=index))[index]["mappings"].get("_meta", {})
+        self.mapping_outdated = meta.get("arshif_definition") != self.definition_id
+        if self.mapping_outdated:
+            log.warning("index %s was built from another version of mappings/articles.json: run "
+                        "'arshif reindex' to rebuild it with the current definition (searches keep working "
+                        "meanwhile)", index)
+
+    def reindex(self, progress=None) -> tuple[str, str, int]:
+        """Build a new index from the stored documents and swap the alias to it atomically."""
+        old = self.current_index()
+        new = self._new_index_name()
+        while new == old:
+            time.sleep(1)
+            new = self._new_index_name()
+        self._create_index(new)
+        copied = 0
+        target = _Target(self, new)
+        batch: list[Article] = []
+        for article in self.iter_articles(old):
+            batch.append(article)
+            if len(batch) >= CHUNK:
+                copied += len(target.write(batch))
+                batch.clear()
+                if progress:
+                    progress(copied)
+        if batch:
+            copied += len(target.write(batch))
+        self.client.indices.refresh(index=new)
+        actions = [{"add": {"index": new, "alias": self.alias}}]
+        if old:
+            actions.insert(0, {"remove": {"index": old, "alias": self.alias}})
+        self.client.indices.update_aliases(body={"actions": actions})
+        self.index = new
+        self.mapping_outdated = False
+        if old:
+            self.client.indices.delete(index=old)
+        return old or "", new, copied
+
+    def iter_articles(self, index: str | None = None) -> Iterator[Article]:
+        """Every stored article, in id order, a page at a time (search_after; constant memory)."""
+        index = index or self.alias
+        after = None
+        while True:
+            body = {"size": CHUNK, "sort": [{"id": "asc"}], "_source": ["article"], "query": {"match_all": {}}}
+            if after is not None:
+                body["search_after"] = after
+            hits = _body(self.client.search(index=index, body=body))["hits"]["hits"]
+            if not hits:
+                return
+            for h in hits:
+                yield Article.model_validate(h["_source"]["article"])
+            after = hits[-1]["sort"]
+
+    # --- writing -------------------------------------------------------------------------
+
+    def upsert(self, articles: Iterable[Article]) -> WriteResult:
+        return _Target(self, self.alias).upsert(list(articles))
+
+    def delete(self, ids: Iterable[str]) -> int:
+        n = 0
+        for article_id in ids:
+            try:
+                self.client.delete(index=self.alias, id=article_id, refresh=True)
+                n += 1
+            except self.flavour.not_found:
+                pass
+        return n
+
+    def refresh(self) -> None:
+        self.client.indices.refresh(index=self.alias)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        try:
+            doc = _body(self.client.get(index=self.alias, id=article_id, _source=["article"]))
+        except self.flavour.not_found:
+            return None
+        return Article.model_validate(doc["_source"]["article"])
+
+    def count(self) -> int:
+        return _body(self.client.count(index=self.alias))["count"]
+
+    def stats(self) -> dict:
+        aggs = _body(self.client.search(index=self.alias, body={"size": 0, "aggs": {
+            "lang": {"terms": {"field": "language"}}, "tr": {"terms": {"field": "translation_status"}},
+            "sources": {"cardinality": {"field": "source"}},
+            "first": {"min": {"field": "date", "format": "yyyy-MM-dd"}},
+            "last": {"max": {"field": "date", "format": "yyyy-MM-dd"}}}}))["aggregations"]
+        store = _body(self.client.indices.stats(index=self.alias, metric="store"))
+        size = sum(v["total"]["store"]["size_in_bytes"] for v in store["indices"].values())
+        return {
+            "engine": self.kind, "version": self.version, "location": f"{self.url}/{self.alias} -> {self.index}",
+            "arabic_analysis": self.capabilities["arabic"], "documents": self.count(),
+            "by_language": {b["key"]: b["doc_count"] for b in aggs["lang"]["buckets"]},
+            "sources": aggs["sources"]["value"],
+            "translations": {b["key"]: b["doc_count"] for b in aggs["tr"]["buckets"]},
+            "first_date": aggs["first"].get("value_as_string"), "last_date": aggs["last"].get("value_as_string"),
+            "size_bytes": size, "mapping_outdated": self.mapping_outdated,
+        }
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        plan = plan_query(request)
+        match = dsl.text_query(plan.text)
+        if plan.text is not None and match is None and not plan.negative:
+            return SearchResponse(total=0, hits=[], took_ms=_ms(started))
+        cursor = decode_cursor(request.cursor) if request.cursor else None
+        snapshot, search_after = None, None
+        if cursor is not None:
+            if cursor.get("sort") != request.sort or not isinstance(cursor.get("after"), list):
+                raise BadRequest("cursor is not valid for this request: repeat the same request with it")
+            snapshot, search_after = cursor.get("snap"), cursor["after"]
+        else:
+            snapshot = time.time_ns()
+        interval = None
+        if request.date_histogram and request.date_histogram != "auto":
+            interval = request.date_histogram
+        body = dsl.search_body(request, plan, match=match, snapshot=snapshot, search_after=search_after,
+                               interval=interval)
+        resp = self._search(body)
+        if request.date_histogram == "auto":
+            span = resp.get("aggregations", {}).get("date_span", {})
+            first = span.get("first", {}).get("value_as_string")
+            last = span.get("last", {}).get("value_as_string")
+            interval = choose_interval(date.fromisoformat(first) if first else None,
+                                       date.fromisoformat(last) if last else None)
+            only = request.model_copy(update={"facets": [], "size": 0, "offset": 0, "date_histogram": interval,
+                                              "highlight": False})
+            hbody = dsl.search_body(only, plan, match=match, snapshot=snapshot, search_after=None,
+                                    interval=interval)
+            hbody.pop("sort", None)
+            hist = self._search(hbody)
+            resp.setdefault("aggregations", {})["histogram"] = hist["aggregations"]["histogram"]
+        return self._response(request, resp, snapshot, interval, started)
+
+    def _search(self, body: dict) -> dict:
+        try:
+            return _body(self.client.search(index=self.alias, body=body))
+        except self.flavour.transport_errors as exc:
+            raise EngineUnavailable(f"{self.kind} at {self.url} did not answer: {exc}") from exc
+
+    def _response(self, request: SearchRequest, resp: dict, snapshot, interval, started) -> SearchResponse:
+        hits = [self._hit(h, request.sort) for h in resp["hits"]["hits"]]
+        aggs = resp.get("aggregations", {})
+        facets = {f.field: [FacetValue(value=b["key"], count=b["doc_count"])
+                            for b in aggs[f"facet_{f.field}"]["values"]["buckets"]] for f in request.facets}
+        histogram = [DateBucket(start=date.fromisoformat(b["key_as_string"][:10]), count=b["doc_count"])
+                     for b in aggs.get("histogram", {}).get("buckets", {}).get("buckets", [])]
+        next_cursor = None
+        if request.size and len(hits) == request.size:
+            next_cursor = encode_cursor({"sort": request.sort, "after": resp["hits"]["hits"][-1]["sort"],
+                                         "snap": snapshot})
+        return SearchResponse(total=resp["hits"]["total"]["value"], hits=hits, facets=facets,
+                              date_histogram=histogram, interval=interval if request.date_histogram else None,
+                              took_ms=_ms(started), next_cursor=next_cursor)
+
+    def _hit(self, h: dict, sort: str) -> Hit:
+        article = Article.model_validate(h["_source"]["article"])
+        tr = article.translation()
+        hl = h.get("highlight", {})
+        pick = lambda f: (hl.get(f) or hl.get(f + ".exact") or [None])[0]  # noqa: E731
+        title, body, tr_title, tr_body = (pick(f) for f in dsl.HIGHLIGHT_FIELDS)
+        hit = Hit(
+            id=article.id, score=h.get("_score"), title=article.title, source=article.source,
+            author=article.author, site=article.site, language=article.language, date=article_date(article),
+            url=article.url, tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
+            translation_language=tr.language if tr else "", translation_status=article.translation_status,
+            sort=h.get("sort", []),
+        )
+        hit.title_highlight = marked_to_html(title or article.title)
+        if has_mark(title) or has_mark(body):
+            hit.matched_in = "original"
+        elif has_mark(tr_title) or has_mark(tr_body):
+            hit.matched_in = "translation"
+        if has_mark(body):
+            hit.snippet, hit.snippet_language = marked_to_html(body), article.language
+        elif has_mark(tr_body):
+            hit.snippet, hit.snippet_language = marked_to_html(tr_body), hit.translation_language
+        elif has_mark(tr_title) and not has_mark(title):
+            hit.snippet, hit.snippet_language = marked_to_html(tr_title), hit.translation_language
+        else:
+            hit.snippet, hit.snippet_language = plain_snippet(article.body), article.language
+        return hit
+
+    def more_like_this(self, article_id: str, size: int = 10, filters: Filters | None = None) -> list[Hit]:
+        if self.get(article_id) is None:
+            return []
+        body = dsl.more_like_this_body(self.index, article_id, size, filters or Filters())
+        resp = self._search(body)
+        return [self._hit(h, "relevance") for h in resp["hits"]["hits"]]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class _Target:
+    """Writes articles into one index (the alias, or a new index during reindex)."""
+
+    def __init__(self, engine: RemoteEngine, index: str):
+        self.engine = engine
+        self.index = index
+
+    def _existing(self, ids: list[str]) -> dict[str, dict]:
+        if not ids:
+            return {}
+        resp = _body(self.engine.client.mget(index=self.index, body={"ids": ids},
+                                             _source=["content_hash", "first_seq"]))
+        return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
+
+    def upsert(self, articles: list[Article]) -> WriteResult:
+        result = WriteResult()
+        for a in articles:
+            a.with_id()
+        unique = list({a.id: a for a in articles}.values())  # the last occurrence of an id wins
+        existing = self._existing([a.id for a in unique])
+        todo: list[tuple[Article, str, int]] = []
+        for a in unique:
+            chash = content_hash(a)
+            old = existing.get(a.id)
+            if old and old.get("content_hash") == chash:
+                result.unchanged.append(a.id)
+                continue
+            todo.append((a, chash, (old or {}).get("first_seq") or time.time_ns()))
+        written = self.write([a for a, _, _ in todo], hashes={a.id: (h, s) for a, h, s in todo}, result=result)
+        for aid in written:
+            (result.updated if aid in existing else result.created).append(aid)
+        seen: set[str] = set()
+        for a in reversed(articles):  # the same id twice in one batch: the last one is written
+            if a.id in seen:
+                result.unchanged.append(a.id)
+            seen.add(a.id)
+        return result
+
+    def write(self, articles: list[Article], hashes: dict | None = None, result: WriteResult | None = None) -> list[str]:
+        """Bulk-index; returns the ids the engine confirmed. Failures go into ``result.failed``."""
+        from importlib import import_module
+
+        helpers = import_module("elasticsearch.helpers" if self.engine.kind == "elasticsearch"
+                                else "opensearchpy.helpers")
+        result = result if result is not None else WriteResult()
+
+        def actions():
+            for a in articles:
+                chash, first_seq = (hashes or {}).get(a.id) or (content_hash(a), time.time_ns())
+                yield {"_op_type": "index", "_index": self.index, "_id": a.id,
+                       "_source": document(a, chash, first_seq)}
+
+        confirmed: list[str] = []
+        attempts = 0
+        while True:
+            try:
+                for ok, item in helpers.streaming_bulk(self.engine.client, actions(), chunk_size=CHUNK,
+                                                       max_retries=6, initial_backoff=1, max_backoff=30,
+                                                       raise_on_error=False, raise_on_exception=True):
+                    info = item.get("index", {})
+                    if ok:
+                        confirmed.append(info.get("_id"))
+                    else:
+                        err = info.get("error")
+                        result.failed[info.get("_id", "?")] = err.get("reason", str(err)) if isinstance(err, dict) \
+                            else str(err)
+                break
+            except self.engine.flavour.transport_errors as exc:
+                attempts += 1
+                if attempts > 5:
+                    for a in articles:
+                        if a.id not in confirmed:
+                            result.failed[a.id] = f"engine unreachable: {exc}"
+                    break
+                time.sleep(min(30, 2 ** attempts))
+                done = set(confirmed)
+                articles = [a for a in articles if a.id not in done]
+        self.engine.client.indices.refresh(index=self.index)
+        return confirmed
+
+
+def document(article: Article, chash: str, first_seq: int) -> dict:
+    """The engine document: searchable fields plus the whole article to give back."""
+    tr = article.translation()
+    d = article_date(article)
+    done = tr is not None and tr.status == "done"
+    return {
+        "id": article.id, "seq": time.time_ns(), "first_seq": first_seq, "language": article.language,
+        "source": article.source, "author": article.author, "site": article.site, "tags": article.tags,
+        "url": article.url, "date": d.isoformat() if d else None, "title": article.title, "body": article.body,
+        "tr_language": tr.language if tr else "", "tr_title": tr.title if done else "",
+        "tr_body": tr.body if done else "", "translation_status": article.translation_status,
+        "content_hash": chash, "article": json.loads(article.model_dump_json(exclude={"translation_status"})),
+    }
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

@@ -1,0 +1,198 @@
+"""One contract, every engine: the same behaviour on embedded, OpenSearch and Elasticsearch.
+
+Remote engines come from ``ARSHIF_TEST_OPENSEARCH_URL`` / ``ARSHIF_TEST_ELASTICSEARCH_URL`` (``./run test``
+starts real nodes and sets them). With ``ARSHIF_REQUIRE_ENGINES=1`` (CI) an engine that is not there fails
+the run instead of being skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+
+import pytest
+
+from arshif.engines.embedded import EmbeddedEngine
+from arshif.model import Article, Translation
+from arshif.search import SearchRequest
+from arshif.search.contract import FacetRequest, Filters
+from arshif.settings import Settings
+from indexer.pipeline import ingest
+from tests.conftest import DEMO, SEED, saudi_sample_file
+
+REMOTES = {"opensearch": "ARSHIF_TEST_OPENSEARCH_URL", "elasticsearch": "ARSHIF_TEST_ELASTICSEARCH_URL"}
+
+
+def _remote(kind: str, tmp_path_factory):
+    from arshif.engines.remote import RemoteEngine
+
+    url = os.environ.get(REMOTES[kind])
+    required = os.environ.get("ARSHIF_REQUIRE_ENGINES") == "1"
+    if not url:
+        if required:
+            pytest.fail(f"{REMOTES[kind]} is not set but ARSHIF_REQUIRE_ENGINES=1: the {kind} node did not start")
+        pytest.skip(f"no {kind} node: set {REMOTES[kind]} (./run test does)")
+    settings = Settings(data_dir=tmp_path_factory.mktemp(kind), engine=f"{kind}+{url}",
+                        index_name=f"arshif-test-{uuid.uuid4().hex[:8]}")
+    try:
+        return RemoteEngine(kind, url, settings)
+    except Exception as exc:  # noqa: BLE001
+        if required:
+            pytest.fail(f"{kind} at {url} is not usable: {exc}")
+        pytest.skip(f"{kind} at {url} is not usable: {exc}")
+
+
+@pytest.fixture(scope="module", params=["embedded", "opensearch", "elasticsearch"])
+def loaded(request, tmp_path_factory):
+    """An engine holding the demo articles, the seed and a small SaudiNewsNet sample."""
+    kind = request.param
+    if kind == "embedded":
+        eng = EmbeddedEngine(tmp_path_factory.mktemp("contract") / "index.db")
+    else:
+        eng = _remote(kind, tmp_path_factory)
+    sample = saudi_sample_file(tmp_path_factory.mktemp("sample"), per_zip=15)
+    summary = ingest([DEMO, SEED, sample], eng)
+    assert summary.failed == {}, summary.failed
+    yield eng
+    if kind != "embedded":
+        eng.client.indices.delete(index=eng.current_index())
+    eng.close()
+
+
+def search(engine, q="", **kw):
+    return engine.search(SearchRequest(q=q, **kw))
+
+
+def ids(engine, q="", **kw):
+    return [h.id for h in search(engine, q, size=100, **kw).hits]
+
+
+def arabic(engine) -> bool:
+    return getattr(engine, "capabilities", {"arabic": True})["arabic"]
+
+
+def test_count_and_ingest_is_idempotent(loaded):
+    n = loaded.count()
+    assert n > 200
+    again = ingest([DEMO], loaded)
+    assert again.indexed == 0 and again.unchanged == 16
+    assert loaded.count() == n
+
+
+def test_arabic_forms_find_the_seed(loaded):
+    seed = ids(loaded, "الباغوز")
+    assert len(seed) == 1
+    if not arabic(loaded):
+        pytest.skip("this node lacks Arabic analysis: only exact forms match (see .ci/ENGINES.md)")
+    for form in ("باغوز", "بالباغوز", "والباغوز", "مُقَاتِلِي"):
+        assert seed[0] in ids(loaded, form), form
+
+
+def test_phrases_keep_order(loaded):
+    (seed,) = ids(loaded, "الباغوز")
+    assert ids(loaded, '"حقل العمر النفطي"') == [seed]
+    assert ids(loaded, '"النفطي العمر حقل"') == []
+
+
+def test_boolean_syntax(loaded):
+    both = set(ids(loaded, "Riyadh metro"))
+    assert both
+    assert set(ids(loaded, "Riyadh metro -orange")) < both or not set(ids(loaded, "Riyadh metro orange"))
+    assert set(ids(loaded, "Riyadh OR Dubai")) >= set(ids(loaded, "Dubai"))
+
+
+def test_filters_and_disjunctive_facets(loaded):
+    facets = [FacetRequest(field="source", size=50), FacetRequest(field="language"), FacetRequest(field="tag")]
+    everything = search(loaded, facets=facets, size=0)
+    langs = {f.value: f.count for f in everything.facets["language"]}
+    assert langs["en"] == 6 and langs["ar"] >= 10
+    assert sum(langs.values()) == everything.total
+    tags = {f.value: f.count for f in everything.facets["tag"]}
+    assert tags["austin_tice"] == 1 and tags["economy"] >= 4
+    sources = {f.value: f.count for f in everything.facets["source"]}
+    top = max(sources, key=lambda s: (sources[s], s))
+    one = search(loaded, facets=facets, filters=Filters(source=[top]), size=100)
+    assert one.total == sources[top]
+    assert {h.source for h in one.hits} == {top}
+    assert {f.value for f in one.facets["source"]} == set(sources)
+    excluded = search(loaded, f"-source:{top}", size=0)
+    assert excluded.total == everything.total - one.total
+
+
+def test_date_range_and_histogram(loaded):
+    resp = search(loaded, filters=Filters(date_from=date(2025, 1, 1)), date_histogram="month", size=0)
+    assert resp.total == 16  # the demo articles are the only ones from 2025
+    assert sum(b.count for b in resp.date_histogram) == 16
+    assert resp.date_histogram[0].start == date(2025, 1, 1)
+    auto = search(loaded, filters=Filters(date_from=date(2015, 7, 1), date_to=date(2015, 8, 31)),
+                  date_histogram="auto", size=0)
+    assert auto.interval == "day" and sum(b.count for b in auto.date_histogram) == auto.total
+
+
+def test_highlights_are_html_safe_and_say_where_they_matched(loaded):
+    hit = search(loaded, "الباغوز").hits[0]
+    assert "<mark>الباغوز</mark>" in hit.snippet and hit.matched_in == "original"
+    assert "<mark>" in hit.title_highlight
+    translated = search(loaded, "desalination", filters=Filters(language=["ar"])).hits
+    assert translated and translated[0].matched_in == "translation"
+    assert translated[0].snippet_language == "en"
+
+
+def test_sort_and_stable_pagination(loaded):
+    newest = search(loaded, "", sort="newest", size=30).hits
+    assert [h.date for h in newest] == sorted([h.date for h in newest], reverse=True)
+    oldest = search(loaded, "", sort="oldest", size=5).hits
+    assert oldest[0].date <= newest[-1].date
+    full = ids(loaded, "السعودية", sort="relevance")
+    pages = []
+    for page in range(3):
+        pages += [h.id for h in search(loaded, "السعودية", size=10, offset=page * 10).hits]
+    assert pages == full[:30]
+
+
+def test_cursor_walks_every_match_once(loaded):
+    total = search(loaded, "", size=0).total
+    seen: list[str] = []
+    req = SearchRequest(q="", size=37, sort="newest")
+    while True:
+        resp = loaded.search(req)
+        seen += [h.id for h in resp.hits]
+        if not resp.next_cursor:
+            break
+        req = req.model_copy(update={"cursor": resp.next_cursor})
+    assert len(seen) == total == len(set(seen))
+
+
+def test_more_like_this_crosses_languages(loaded):
+    en = search(loaded, "OPEC+ output", filters=Filters(language=["en"]), size=1).hits[0]
+    related = loaded.more_like_this(en.id, size=5)
+    assert related and en.id not in [h.id for h in related]
+    assert related[0].url.endswith("opec-plus-july-output-ar")  # the same story, told in Arabic
+
+
+def test_update_and_delete(loaded):
+    art = Article(title="Zanzibar spice harvest", body="Cloves and nutmeg from Pemba island.",
+                  url="https://test.example/zanzibar", language="en", source="Test Wire", published=date(2024, 5, 1),
+                  translations={"ar": Translation(language="ar", title="حصاد التوابل في زنجبار",
+                                                  body="القرنفل وجوزة الطيب من جزيرة بمبا.", kind="provided")})
+    created = loaded.upsert([art])
+    assert created.created == [art.id]
+    assert ids(loaded, "Zanzibar") == [art.id]
+    assert ids(loaded, "زنجبار") == [art.id]
+    art.title = "Zanzibar clove harvest"
+    assert loaded.upsert([art]).updated == [art.id]
+    assert loaded.get(art.id).title == "Zanzibar clove harvest"
+    assert loaded.delete([art.id]) == 1
+    assert ids(loaded, "Zanzibar") == [] and loaded.get(art.id) is None
+
+
+def test_script_markup_is_escaped(loaded):
+    art = Article(title='<script>alert(1)</script> Xylophone', body='<img src=x onerror=alert(1)> "><b>xylophone</b>',
+                  url="https://test.example/xss", language="en", source="Test Wire")
+    loaded.upsert([art])
+    hit = search(loaded, "xylophone").hits[0]
+    for html in (hit.snippet, hit.title_highlight):
+        assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in hit.title_highlight
+    loaded.delete([art.id])
