@@ -1,9 +1,11 @@
 """Language detection for articles: Arabic, English or other.
 
-Uses `lingua` (accurate on short and mixed text, offline, maintained), limited
-to the languages a Middle-East news archive meets, which keeps it fast. Mixed
-Arabic/English text is decided by which script carries most of the letters
-before lingua is asked, so an Arabic article quoting "OPEC+" stays Arabic.
+Script first, `lingua` second. Most articles are settled by their script alone:
+Arabic-script text without Persian/Urdu letters is Arabic, whatever Latin
+brand names it quotes ("OPEC+"), and that costs microseconds. Only the rest —
+Latin-script text, or Arabic script with Persian/Urdu letters — is handed to
+`lingua` (accurate on short and mixed text, offline, maintained), restricted to
+the languages a Middle-East news archive meets so it stays fast and small.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import regex
 
 _ARABIC = regex.compile(r"\p{Script=Arabic}")
 _LATIN = regex.compile(r"\p{Script=Latin}")
+_PERSIAN_URDU_LETTERS = regex.compile("[\u067e\u0686\u0698\u06af\u06a9\u06cc\u06c0\u06d2\u0679\u0688\u0691\u06ba\u06be]")
 
 
 @lru_cache(maxsize=1)
@@ -22,20 +25,26 @@ def _detector():
 
     langs = [Language.ARABIC, Language.ENGLISH, Language.FRENCH, Language.PERSIAN, Language.URDU,
              Language.TURKISH, Language.GERMAN, Language.SPANISH]
-    return LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
+    # Low-accuracy mode uses trigram models only: loads in a fraction of the time and is
+    # as good as the full models on article-length text (we pass up to 1,500 characters).
+    return LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode().build()
 
 
-def detect_language(title: str, body: str, sample_chars: int = 2000) -> str:
+def detect_language(title: str, body: str, sample_chars: int = 1500) -> str:
     """'ar', 'en' or 'other' for an article (a sample of title and body is enough)."""
     text = f"{title}\n{body}"[:sample_chars]
     arabic = len(_ARABIC.findall(text))
     latin = len(_LATIN.findall(text))
     if arabic == 0 and latin == 0:
         return "other"
+    if arabic > latin:
+        if not _PERSIAN_URDU_LETTERS.search(text):
+            return "ar"
+        from lingua import Language
+
+        detected = _detector().detect_language_of(text)
+        return "other" if detected in (Language.PERSIAN, Language.URDU) else "ar"
     from lingua import Language
 
     detected = _detector().detect_language_of(text)
-    if arabic > latin:
-        # Arabic script is shared by Persian and Urdu: ask lingua only to tell those apart.
-        return "other" if detected in (Language.PERSIAN, Language.URDU) else "ar"
     return "en" if detected in (Language.ENGLISH, None) else "other"

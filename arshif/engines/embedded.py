@@ -113,18 +113,18 @@ def _fts_tokenizer(connection: apsw.Connection, args: list[str]):
                 else:
                     offset += 1
             return
-        stems = {t.position: t.term for t in text_an.tokens(text)}
         char_pos = 0
         byte_pos = 0
-        for tok in exact_an.tokens(text):
-            byte_pos += len(text[char_pos:tok.start].encode("utf-8"))
-            end = byte_pos + len(text[tok.start:tok.end].encode("utf-8"))
-            char_pos = tok.start
-            stem = stems.get(tok.position)
+        for start, end, _pos, exact, stem in exact_an.analyze_with(text_an, text):
+            if exact is None:
+                continue
+            byte_pos += len(text[char_pos:start].encode("utf-8"))
+            byte_end = byte_pos + len(text[start:end].encode("utf-8"))
+            char_pos = start
             if stem is None:
-                yield byte_pos, end, EXACT_PREFIX + tok.term
+                yield byte_pos, byte_end, EXACT_PREFIX + exact
             else:
-                yield byte_pos, end, stem, EXACT_PREFIX + tok.term
+                yield byte_pos, byte_end, stem, EXACT_PREFIX + exact
 
     return tokenize
 

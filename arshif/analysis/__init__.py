@@ -1,0 +1,463 @@
+"""Text analysis: the Elasticsearch/OpenSearch analyzers of ``mappings/articles.json``, rebuilt in Python.
+
+The embedded engine must index and search with exactly the terms the server
+engines produce, so nothing here is configured in code: :func:`build_analyzer`
+reads an analyzer definition (``char_filter`` → ``tokenizer`` → ``filter``) from
+``settings.analysis`` and assembles the Python twins of the Lucene components
+it names. A name this module cannot reproduce raises
+:class:`AnalysisConfigError` instead of silently analysing differently.
+
+Speed: the tokenizer is one compiled ``regex`` pattern; everything after it
+(char filter, lowercasing, normalisation, stopwords, stemming) depends only on
+the token's surface form, so it runs once per distinct word and is cached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from .charfilter import MappingCharFilter, correct_offset, parse_mapping_rules
+from .errors import AnalysisConfigError
+from .filters import FilterFn, arabic_normalize, build_filter
+from .tokenizer import build_token_pattern
+
+__all__ = [
+    "AnalysisConfigError",
+    "Analyzer",
+    "Token",
+    "build_analyzer",
+    "get_analyzer",
+    "load_analysis_settings",
+    "normalize_arabic",
+]
+
+DEFAULT_MAX_TOKEN_LENGTH = 255
+CACHE_SIZE = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    term: str  # the analysed term
+    start: int  # char offset into the original text
+    end: int  # char offset (exclusive)
+    position: int  # token position (gaps where stopwords were removed)
+
+
+_MISS = object()  # not in the cache yet
+_GONE = object()  # the char filter deleted the whole token: it never existed (no position)
+_LONG = object()  # longer than max_token_length: Lucene cuts it into pieces
+
+# Word_Break classes a char filter may map within (or delete, see _DELETABLE) while we keep
+# applying it per token: such a mapping cannot move a token boundary.
+_SAFE_CLASSES = ("ALetter", "Hebrew_Letter", "Numeric", "Katakana", "Extend", "Format",
+                 "MidLetter", "MidNum", "MidNumLet", "Single_Quote", "ExtendNumLet")
+_DELETABLE = ("ALetter", "Hebrew_Letter", "Extend", "Format")
+_WB_RES = {c: regex.compile(rf"\p{{WB={c}}}") for c in _SAFE_CLASSES}
+_EMOJI_RE = regex.compile(r"[\p{Emoji}\p{Extended_Pictographic}\p{Emoji_Component}]")
+
+
+def _wb_class(ch: str) -> str | None:
+    if _EMOJI_RE.match(ch):
+        return None
+    for name, pat in _WB_RES.items():
+        if pat.match(ch):
+            return name
+    return None
+
+
+def _per_token_safe(mapping: dict[str, str]) -> bool:
+    """Can this mapping be applied to each token instead of to the whole text, without changing tokens?"""
+    for key, value in mapping.items():
+        if len(key) != 1:
+            return False
+        cls = _wb_class(key)
+        if cls is None:
+            return False
+        if value == "":
+            if cls not in _DELETABLE:
+                return False
+        elif any(_wb_class(c) != cls for c in value):
+            return False
+    return True
+
+
+class Analyzer:
+    """A custom analyzer: char filters, the standard tokenizer, then token filters."""
+
+    def __init__(
+        self,
+        name: str,
+        char_filters: Iterable[MappingCharFilter] = (),
+        filters: Iterable[FilterFn] = (),
+        *,
+        filter_names: Iterable[str] = (),
+        max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
+        cache_size: int = CACHE_SIZE,
+        whole_text: bool = False,
+    ) -> None:
+        if not 1 <= max_token_length <= 1024 * 1024:
+            raise AnalysisConfigError(f"analyzer [{name}]: max_token_length must be in 1..1048576")
+        self.name = name
+        self.char_filters = tuple(char_filters)
+        self.filters = tuple(filters)
+        self.filter_names = tuple(filter_names)
+        self.max_token_length = max_token_length
+        self._cache: dict[str, Any] = {}
+        self._cache_size = cache_size
+        # Per-token mode (fast, cacheable): char filters that cannot move token boundaries are applied
+        # to each token. Otherwise, or with whole_text=True (the reference mode, used by the tests to
+        # check the fast path), they run over the whole text first, exactly as in Lucene.
+        self._per_token = not whole_text and all(
+            cf.single_char_keys and _per_token_safe(cf.mapping) for cf in self.char_filters
+        )
+        no_start = ""
+        if self._per_token:
+            no_start = "".join(
+                sorted(k for cf in self.char_filters for k, v in cf.mapping.items() if v == "" and _wb_class(k)
+                       in ("ALetter", "Hebrew_Letter"))
+            )
+        self._pattern = build_token_pattern(no_start)
+        self._finditer = self._pattern.finditer
+        self._findall = self._pattern.findall
+
+    def __repr__(self) -> str:
+        return f"Analyzer({self.name!r}, filters={list(self.filter_names)!r})"
+
+    # -- the per-word chain (cached) --------------------------------------------------------------
+    def char_filter(self, text: str) -> str:
+        """Apply the char filters to a string (no offset tracking)."""
+        for cf in self.char_filters:
+            text = cf.translate(text)
+        return text
+
+    def _filter_term(self, term: str) -> str | None:
+        for f in self.filters:
+            term = f(term)
+            if term is None:
+                return None
+        return term
+
+    def _compute(self, surface: str) -> Any:
+        """surface (per-token mode: original text; whole-text mode: filtered text) -> term | None | marker."""
+        cache = self._cache
+        if len(cache) >= self._cache_size:
+            cache.clear()
+        if self._per_token:
+            mapped = self.char_filter(surface)
+            if not mapped:
+                result: Any = _GONE
+            elif len(mapped) > self.max_token_length:
+                result = _LONG
+            else:
+                result = self._filter_term(mapped)
+        elif len(surface) > self.max_token_length:
+            result = _LONG
+        else:
+            result = self._filter_term(surface)
+        cache[surface] = result
+        return result
+
+    # -- rare paths --------------------------------------------------------------------------------
+    def _spans(self, text: str, base: int = 0) -> list[tuple[int, int]]:
+        """Token spans of already char-filtered text, cutting over-long tokens like Lucene."""
+        spans: list[tuple[int, int]] = []
+        limit = self.max_token_length
+        for m in self._finditer(text):
+            a, b = m.span()
+            if b - a > limit:
+                spans.append((base + a, base + a + limit))
+                spans.extend(self._spans(text[a + limit : b], base + a + limit))
+            else:
+                spans.append((base + a, base + b))
+        return spans
+
+    def _long_pieces(self, surface: str) -> list[tuple[str | None, int, int]]:
+        """An over-long token (per-token mode): (term, start, end) pieces, offsets relative to surface."""
+        filtered, chain = self._filter_with_offsets(surface)
+        pieces = []
+        for a, b in self._spans(filtered):
+            pieces.append((self._filter_term(filtered[a:b]), self._correct(a, chain), self._correct(b, chain)))
+        return pieces
+
+    def _filter_with_offsets(self, text: str) -> tuple[str, list[tuple[list[int], list[int]]]]:
+        chain = []
+        for cf in self.char_filters:
+            text, offs, diffs = cf.apply(text)
+            chain.append((offs, diffs))
+        return text, chain
+
+    @staticmethod
+    def _correct(off: int, chain: list[tuple[list[int], list[int]]]) -> int:
+        for offs, diffs in reversed(chain):
+            off = correct_offset(off, offs, diffs)
+        return off
+
+    def _analyze_whole_text(self, text: str) -> list[tuple[str, int, int, int]]:
+        """General path for char filters that can change token boundaries: filter the whole text first."""
+        filtered, chain = self._filter_with_offsets(text)
+        out = []
+        pos = -1
+        get = self._cache.get
+        for a, b in self._spans(filtered):
+            surface = filtered[a:b]
+            t = get(surface, _MISS)
+            if t is _MISS:
+                t = self._compute(surface)  # spans are already cut to max_token_length
+            pos += 1
+            if t is not None:
+                out.append((t, self._correct(a, chain), self._correct(b, chain), pos))
+        return out
+
+    # -- public API --------------------------------------------------------------------------------
+    def analyze(self, text: str) -> list[tuple[str, int, int, int]]:
+        """Fast path: ``(term, start, end, position)`` tuples, same content as :meth:`tokens`."""
+        if not self._per_token:
+            return self._analyze_whole_text(text)
+        out: list[tuple[str, int, int, int]] = []
+        append = out.append
+        get = self._cache.get
+        compute = self._compute
+        pos = -1
+        for m in self._finditer(text):
+            t = get(m.group(), _MISS)
+            if t is _MISS:
+                t = compute(m.group())
+            if t.__class__ is str:
+                pos += 1
+                append((t, m.start(), m.end(), pos))
+            elif t is None:  # stopword: the position stays taken
+                pos += 1
+            elif t is _LONG:
+                s = m.start()
+                for term, a, b in self._long_pieces(m.group()):
+                    pos += 1
+                    if term is not None:
+                        append((term, s + a, s + b, pos))
+            # _GONE: nothing left after the char filter, no token and no position
+        return out
+
+    def tokens(self, text: str) -> list[Token]:
+        """Analysed tokens with offsets into ``text`` and positions (gaps where stopwords were removed)."""
+        if not self._per_token:
+            return [Token(*t) for t in self._analyze_whole_text(text)]
+        out: list[Token] = []
+        append = out.append
+        get = self._cache.get
+        compute = self._compute
+        pos = -1
+        for m in self._finditer(text):
+            t = get(m.group(), _MISS)
+            if t is _MISS:
+                t = compute(m.group())
+            if t.__class__ is str:
+                pos += 1
+                append(Token(t, m.start(), m.end(), pos))
+            elif t is None:
+                pos += 1
+            elif t is _LONG:
+                s = m.start()
+                for term, a, b in self._long_pieces(m.group()):
+                    pos += 1
+                    if term is not None:
+                        append(Token(term, s + a, s + b, pos))
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """Just the terms, in order."""
+        if not self._per_token:
+            return [t[0] for t in self._analyze_whole_text(text)]
+        out: list[str] = []
+        append = out.append
+        get = self._cache.get
+        compute = self._compute
+        for surface in self._findall(text):
+            t = get(surface, _MISS)
+            if t is _MISS:
+                t = compute(surface)
+            if t.__class__ is str:
+                append(t)
+            elif t is _LONG:
+                out.extend(term for term, _, _ in self._long_pieces(surface) if term is not None)
+        return out
+
+    def analyze_with(self, other: Analyzer, text: str) -> list[tuple[int, int, int, str | None, str | None]]:
+        """Tokenize once, filter twice: ``(start, end, position, self_term, other_term)`` per token.
+
+        Both analyzers must share char filters and tokenizer (true of ``arshif_exact`` and
+        ``arshif_text``), so their tokens and positions coincide; a term is None where that
+        analyzer's filters removed the token (a stopword). Tokens removed by both are left out.
+        """
+        if not self._same_front(other):
+            raise ValueError(f"analyzers [{self.name}] and [{other.name}] do not share char filters and tokenizer")
+        if not self._per_token:
+            mine = {p: (a, b, t) for t, a, b, p in self._analyze_whole_text(text)}
+            theirs = {p: (a, b, t) for t, a, b, p in other._analyze_whole_text(text)}
+            out = []
+            for p in sorted(mine.keys() | theirs.keys()):
+                a, b, _ = mine.get(p) or theirs[p]
+                out.append((a, b, p, mine.get(p, (0, 0, None))[2], theirs.get(p, (0, 0, None))[2]))
+            return out
+        out: list[tuple[int, int, int, str | None, str | None]] = []
+        append = out.append
+        get1, get2 = self._cache.get, other._cache.get
+        compute1, compute2 = self._compute, other._compute
+        pos = -1
+        for m in self._finditer(text):
+            s = m.group()
+            t1 = get1(s, _MISS)
+            if t1 is _MISS:
+                t1 = compute1(s)
+            t2 = get2(s, _MISS)
+            if t2 is _MISS:
+                t2 = compute2(s)
+            if t1.__class__ is str or t2.__class__ is str:
+                pos += 1
+                append((m.start(), m.end(), pos, t1, t2))
+            elif t1 is None and t2 is None:
+                pos += 1
+            elif t1 is _LONG:
+                st = m.start()
+                for (x1, a, b), (x2, _, _) in zip(self._long_pieces(s), other._long_pieces(s), strict=True):
+                    pos += 1
+                    if x1 is not None or x2 is not None:
+                        append((st + a, st + b, pos, x1, x2))
+        return out
+
+    def _same_front(self, other: Analyzer) -> bool:
+        return (
+            [cf.mapping for cf in self.char_filters] == [cf.mapping for cf in other.char_filters]
+            and self.max_token_length == other.max_token_length
+        )
+
+    def term(self, word: str) -> str | None:
+        """Analyse one word that the tokenizer would keep whole (None when it is a stopword)."""
+        terms = self.terms(word)
+        return terms[0] if len(terms) == 1 else None
+
+
+# -- building from the JSON definition -------------------------------------------------------------
+def _as_list(value: Any, what: str, analyzer: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise AnalysisConfigError(f"analyzer [{analyzer}]: `{what}` must be a name or a list of names")
+
+
+def _build_char_filter(name: str, custom: dict[str, Any], analyzer: str) -> MappingCharFilter:
+    definition = custom.get(name)
+    if definition is None:
+        raise AnalysisConfigError(
+            f"analyzer [{analyzer}]: unknown char filter [{name}] (only `mapping` char filters "
+            "defined in settings.analysis.char_filter are supported)"
+        )
+    if not isinstance(definition, dict) or definition.get("type") != "mapping":
+        raise AnalysisConfigError(
+            f"char filter [{name}]: type {definition.get('type') if isinstance(definition, dict) else None!r} "
+            "is not supported (only `mapping`)"
+        )
+    if "mappings_path" in definition:
+        raise AnalysisConfigError(f"char filter [{name}]: mappings_path is not supported; list the rules inline")
+    return MappingCharFilter(name, parse_mapping_rules(definition.get("mappings")))
+
+
+def _tokenizer_max_length(name: Any, custom: dict[str, Any], analyzer: str) -> int:
+    if not isinstance(name, str):
+        raise AnalysisConfigError(f"analyzer [{analyzer}]: `tokenizer` must be a name")
+    if name in custom:
+        definition = custom[name]
+        if not isinstance(definition, dict) or definition.get("type") != "standard":
+            raise AnalysisConfigError(f"tokenizer [{name}]: only type `standard` is supported")
+        extra = set(definition) - {"type", "max_token_length"}
+        if extra:
+            raise AnalysisConfigError(f"tokenizer [{name}]: options {sorted(extra)} are not supported")
+        length = definition.get("max_token_length", DEFAULT_MAX_TOKEN_LENGTH)
+        if not isinstance(length, int) or isinstance(length, bool):
+            raise AnalysisConfigError(f"tokenizer [{name}]: max_token_length must be an integer")
+        return length
+    if name == "standard":
+        return DEFAULT_MAX_TOKEN_LENGTH
+    raise AnalysisConfigError(f"analyzer [{analyzer}]: unknown tokenizer [{name}] (only `standard` is supported)")
+
+
+def build_analyzer(name: str, analysis_settings: dict[str, Any], *, whole_text: bool = False) -> Analyzer:
+    """Build analyzer ``name`` from an Elasticsearch ``settings.analysis`` object.
+
+    ``whole_text=True`` forces the slower reference mode (char filters over the whole text).
+    """
+    if not isinstance(analysis_settings, dict):
+        raise AnalysisConfigError("analysis settings must be an object (the `settings.analysis` part)")
+    analyzers = analysis_settings.get("analyzer") or {}
+    definition = analyzers.get(name)
+    if definition is None:
+        raise AnalysisConfigError(
+            f"unknown analyzer [{name}] (defined: {', '.join(sorted(analyzers)) or 'none'})"
+        )
+    if not isinstance(definition, dict):
+        raise AnalysisConfigError(f"analyzer [{name}] must be an object")
+    atype = definition.get("type", "custom")
+    if atype != "custom":
+        raise AnalysisConfigError(f"analyzer [{name}]: type {atype!r} is not supported (only `custom`)")
+    extra = set(definition) - {"type", "char_filter", "tokenizer", "filter", "position_increment_gap"}
+    if extra:
+        raise AnalysisConfigError(f"analyzer [{name}]: options {sorted(extra)} are not supported")
+    if "tokenizer" not in definition:
+        raise AnalysisConfigError(f"analyzer [{name}]: a custom analyzer needs a `tokenizer`")
+
+    char_filters = [
+        _build_char_filter(cf, analysis_settings.get("char_filter") or {}, name)
+        for cf in _as_list(definition.get("char_filter"), "char_filter", name)
+    ]
+    max_len = _tokenizer_max_length(definition["tokenizer"], analysis_settings.get("tokenizer") or {}, name)
+    filter_names = _as_list(definition.get("filter"), "filter", name)
+    custom_filters = analysis_settings.get("filter") or {}
+    filters = []
+    for fname in filter_names:
+        try:
+            filters.append(build_filter(fname, custom_filters))
+        except AnalysisConfigError as exc:
+            raise AnalysisConfigError(f"analyzer [{name}]: {exc}") from None
+    return Analyzer(name, char_filters, filters, filter_names=filter_names, max_token_length=max_len,
+                    whole_text=whole_text)
+
+
+def load_analysis_settings(path: str | Path) -> dict[str, Any]:
+    """The ``settings.analysis`` object of an index definition file."""
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    try:
+        analysis = doc["settings"]["analysis"]
+    except (KeyError, TypeError):
+        raise AnalysisConfigError(f"{path}: no settings.analysis object") from None
+    return analysis
+
+
+@lru_cache(maxsize=32)
+def _cached_analyzer(name: str, path: str) -> Analyzer:
+    return build_analyzer(name, load_analysis_settings(path))
+
+
+def get_analyzer(name: str = "arshif_text") -> Analyzer:
+    """The named analyzer from ``<settings.mappings_dir>/articles.json`` (built once, then cached)."""
+    from arshif.settings import get_settings
+
+    path = Path(get_settings().mappings_dir) / "articles.json"
+    return _cached_analyzer(name, str(path.resolve()))
+
+
+def normalize_arabic(text: str) -> str:
+    """The ``arshif_text`` char filters plus ``arabic_normalization``, on a whole string.
+
+    For display-free comparisons such as facet prefix matching; no tokenizing,
+    lowercasing or stemming.
+    """
+    return arabic_normalize(get_analyzer("arshif_text").char_filter(text))

@@ -1,0 +1,211 @@
+"""Token filters, each a ``str -> str | None`` function (None removes the token, keeping its position).
+
+Every function mirrors the Lucene filter Elasticsearch/OpenSearch use for the
+same name, on a single term. They run inside the per-word cache of
+:class:`arshif.analysis.Analyzer`, so clarity beats micro-speed here.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from .errors import AnalysisConfigError
+from .porter import porter_stem
+
+__all__ = [
+    "ENGLISH_STOP_WORDS",
+    "FilterFn",
+    "arabic_normalize",
+    "arabic_stem",
+    "build_filter",
+    "decimal_digit",
+    "english_possessive",
+    "lowercase",
+    "porter_stem",
+]
+
+FilterFn = Callable[[str], "str | None"]
+
+# Lucene EnglishAnalyzer.ENGLISH_STOP_WORDS_SET (Elasticsearch "_english_").
+ENGLISH_STOP_WORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then "
+    "there these they this to was will with".split()
+)
+
+
+# -- lowercase: Java Character.toLowerCase per code point (simple case mapping) ----------------------
+def lowercase(term: str) -> str:
+    if "\u0130" in term or "\u03a3" in term:
+        # Python's str.lower uses full case mapping here (İ -> i̇, final-sigma context);
+        # Lucene maps code point by code point.
+        return "".join("i" if c == "\u0130" else ("\u03c3" if c == "\u03a3" else c.lower()) for c in term)
+    return term.lower()
+
+
+# -- decimal_digit: every Unicode Nd digit -> ASCII 0-9 ---------------------------------------------
+class _DigitTable(dict):
+    """Lazy str.translate table: Nd code points map to ASCII digits, everything else to itself."""
+
+    def __missing__(self, cp: int) -> int:
+        ch = chr(cp)
+        value = 0x30 + unicodedata.decimal(ch) if cp > 0x7F and unicodedata.category(ch) == "Nd" else cp
+        self[cp] = value  # non-digits map to themselves
+        return value
+
+
+_DIGITS = _DigitTable()
+
+
+def decimal_digit(term: str) -> str:
+    if term.isascii():
+        return term
+    return term.translate(_DIGITS)
+
+
+# -- arabic_normalization: Lucene ArabicNormalizer ---------------------------------------------------
+_ARABIC_NORM = str.maketrans(
+    {
+        "\u0622": "\u0627",  # alef madda -> alef
+        "\u0623": "\u0627",  # alef hamza above -> alef
+        "\u0625": "\u0627",  # alef hamza below -> alef
+        "\u0649": "\u064a",  # alef maksura (dotless yeh) -> yeh
+        "\u0629": "\u0647",  # teh marbuta -> heh
+        "\u0640": None,  # tatweel
+        **{chr(c): None for c in range(0x064B, 0x0653)},  # fathatan .. sukun
+    }
+)
+
+
+def arabic_normalize(term: str) -> str:
+    if term.isascii():
+        return term
+    return term.translate(_ARABIC_NORM)
+
+
+# -- arabic_stem: Lucene ArabicStemmer (Larkey et al. "light10") ---------------------------------------
+_AR_PREFIXES = ("\u0627\u0644", "\u0648\u0627\u0644", "\u0628\u0627\u0644", "\u0643\u0627\u0644",
+                "\u0641\u0627\u0644", "\u0644\u0644", "\u0648")  # ال وال بال كال فال لل و
+_AR_SUFFIXES = ("\u0647\u0627", "\u0627\u0646", "\u0627\u062a", "\u0648\u0646", "\u064a\u0646",
+                "\u064a\u0647", "\u064a\u0629", "\u0647", "\u0629", "\u064a")  # ها ان ات ون ين يه ية ه ة ي
+
+
+def arabic_stem(term: str) -> str:
+    if term.isascii():
+        return term
+    n = len(term)
+    for p in _AR_PREFIXES:  # at most one prefix: the first that fits
+        lp = len(p)
+        if (n >= 4 if lp == 1 else n >= lp + 2) and term.startswith(p):
+            term = term[lp:]
+            n -= lp
+            break
+    for s in _AR_SUFFIXES:  # every suffix in turn, each on the already shortened word
+        ls = len(s)
+        if n >= ls + 2 and term.endswith(s):
+            term = term[:-ls]
+            n -= ls
+    return term
+
+
+# -- stemmer language possessive_english: Lucene EnglishPossessiveFilter -----------------------------
+def english_possessive(term: str) -> str:
+    if len(term) >= 2 and term[-1] in "sS" and term[-2] in "'\u2019\uff07":
+        return term[:-2]
+    return term
+
+
+# -- stop ------------------------------------------------------------------------------------------
+def _make_stop(name: str, definition: dict[str, Any]) -> FilterFn:
+    if "stopwords_path" in definition:
+        raise AnalysisConfigError(f"filter [{name}]: stopwords_path is not supported; list the words inline")
+    words = definition.get("stopwords", "_english_")
+    if isinstance(words, str):
+        if words == "_english_":
+            words = sorted(ENGLISH_STOP_WORDS)
+        elif words == "_none_":
+            words = []
+        else:
+            raise AnalysisConfigError(
+                f"filter [{name}]: predefined stopword set {words!r} is not supported "
+                "(only _english_ and _none_); list the words inline"
+            )
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise AnalysisConfigError(f"filter [{name}]: stopwords must be a list of strings")
+    if definition.get("remove_trailing", True) is not True:
+        raise AnalysisConfigError(f"filter [{name}]: remove_trailing=false is not supported")
+    ignore_case = bool(definition.get("ignore_case", False))
+    if ignore_case:
+        stop = frozenset(lowercase(w) for w in words)
+
+        def stop_filter(term: str) -> str | None:
+            return None if lowercase(term) in stop else term
+    else:
+        stop = frozenset(words)
+
+        def stop_filter(term: str) -> str | None:
+            return None if term in stop else term
+
+    stop_filter.stopwords = stop  # type: ignore[attr-defined]
+    return stop_filter
+
+
+# -- registry --------------------------------------------------------------------------------------
+_BUILTIN: dict[str, FilterFn] = {
+    "lowercase": lowercase,
+    "decimal_digit": decimal_digit,
+    "arabic_normalization": arabic_normalize,
+    "arabic_stem": arabic_stem,
+    "porter_stem": porter_stem,
+}
+
+# Elasticsearch "stemmer" filter: language (or name) -> function.
+_STEMMER_LANGUAGES: dict[str, FilterFn] = {
+    "possessive_english": english_possessive,
+    "english": porter_stem,
+    "porter": porter_stem,
+    "arabic": arabic_stem,
+}
+
+
+def build_filter(name: str, custom: dict[str, Any]) -> FilterFn:
+    """Resolve a filter name like Elasticsearch: a custom definition first, then a built-in name."""
+    if name in custom:
+        definition = custom[name]
+        if not isinstance(definition, dict) or "type" not in definition:
+            raise AnalysisConfigError(f"filter [{name}] must be an object with a `type`")
+        ftype = definition["type"]
+        if ftype == "stop":
+            return _make_stop(name, definition)
+        if ftype == "stemmer":
+            language = definition.get("language", definition.get("name"))
+            fn = _STEMMER_LANGUAGES.get(language) if isinstance(language, str) else None
+            if fn is None:
+                raise AnalysisConfigError(
+                    f"filter [{name}]: stemmer language {language!r} is not supported "
+                    f"(supported: {', '.join(sorted(_STEMMER_LANGUAGES))})"
+                )
+            return fn
+        if ftype == "lowercase":
+            if definition.get("language"):
+                raise AnalysisConfigError(f"filter [{name}]: lowercase language variants are not supported")
+            return lowercase
+        if ftype in _BUILTIN:
+            extra = set(definition) - {"type"}
+            if extra:
+                raise AnalysisConfigError(f"filter [{name}]: options {sorted(extra)} are not supported")
+            return _BUILTIN[ftype]
+        raise AnalysisConfigError(
+            f"filter [{name}] has unknown type {ftype!r} "
+            f"(supported: stop, stemmer, {', '.join(sorted(_BUILTIN))})"
+        )
+    if name == "stop":
+        return _make_stop(name, {})
+    fn = _BUILTIN.get(name)
+    if fn is None:
+        raise AnalysisConfigError(
+            f"unknown token filter [{name}]: not defined in settings.analysis.filter and not a "
+            f"supported built-in ({', '.join(sorted([*_BUILTIN, 'stop']))})"
+        )
+    return fn

@@ -1,0 +1,318 @@
+"""The Python analyzers must give the terms Elasticsearch/OpenSearch give for mappings/articles.json.
+
+Expected values below were worked out by hand from the Lucene algorithms
+(StandardTokenizer/UAX#29, ArabicNormalizer, ArabicStemmer "light10",
+EnglishPossessiveFilter, PorterStemmer), not copied from this code's output.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from arshif.analysis import (
+    AnalysisConfigError,
+    Analyzer,
+    Token,
+    build_analyzer,
+    get_analyzer,
+    load_analysis_settings,
+    normalize_arabic,
+)
+from arshif.settings import get_settings
+
+
+@pytest.fixture(scope="module")
+def text() -> Analyzer:
+    return get_analyzer("arshif_text")
+
+
+@pytest.fixture(scope="module")
+def exact() -> Analyzer:
+    return get_analyzer("arshif_exact")
+
+
+@pytest.fixture(scope="module")
+def analysis_settings() -> dict:
+    return load_analysis_settings(get_settings().mappings_dir / "articles.json")
+
+
+# word -> arshif_text term (None: removed as a stopword)
+TEXT_TERMS = [
+    # Arabic: prefixes (at most one), then every matching suffix in turn
+    ("والباغوز", "باغوز"),  # وال + باغوز
+    ("بالباغوز", "باغوز"),  # بال
+    ("الباغوز", "باغوز"),  # ال
+    ("فالكتاب", "كتاب"),  # فال
+    ("كالبرق", "برق"),  # كال
+    ("المدرسة", "مدرس"),  # ال, ة→ه then suffix ه
+    ("المعلمون", "معلم"),  # ال, ون
+    ("المعلمات", "معلم"),  # ال, ات
+    ("المسلمين", "مسلم"),  # ال, ين
+    ("اللاعبين", "لاعب"),  # ال is tried before لل
+    ("للمدينة", "مدين"),  # لل, ه
+    ("الانتخابات", "انتخاب"),
+    ("الإسلامية", "اسلام"),  # إ→ا, ال, يه (from ية)
+    ("السعودية", "سعود"),
+    ("الرياض", "رياض"),
+    ("المملكة", "مملك"),
+    ("الحكومة", "حكوم"),
+    ("كتابها", "كتاب"),  # ها
+    ("مهندسون", "مهندس"),
+    ("والأمن", "امن"),  # أ→ا, وال
+    ("أحمد", "احمد"),
+    ("إسلام", "اسلام"),
+    ("أمريكا", "امريكا"),
+    ("مستشفى", "مستشف"),  # ى→ي, then suffix ي
+    ("مَدْرَسَةٌ", "مدرس"),  # harakat dropped
+    ("كـــتاب", "كتاب"),  # tatweel dropped
+    ("الســعودية", "سعود"),
+    ("المسؤولون", "مسوول"),  # char filter ؤ→و, ال, ون
+    ("الرئيس", "رييس"),  # char filter ئ→ي (ر ئ ي س → ر ي ي س)
+    ("الطائرات", "طاير"),
+    ("ٱلكتاب", "كتاب"),  # alef wasla → alef
+    ("الرحمٰن", "رحمن"),  # superscript alef removed
+    # digits
+    ("٢٠١٩", "2019"),
+    ("۱۴۰۰", "1400"),
+    ("2015", "2015"),
+    # English
+    ("running", "run"),
+    ("countries", "countri"),
+    ("Syria's", "syria"),
+    ("Obama’s", "obama"),
+    ("ministries", "ministri"),
+    ("happiness", "happi"),
+    ("relational", "relat"),
+    ("prices", "price"),
+    ("killed", "kill"),
+    ("meetings", "meet"),
+    ("Riyadh", "riyadh"),
+    # stopwords (after normalisation)
+    ("في", None),
+    ("إلى", None),
+    ("على", None),
+    ("التي", None),
+    ("هذه", None),
+    ("The", None),
+    ("it's", None),  # possessive first: it's → it, a stopword
+]
+
+
+@pytest.mark.parametrize(("word", "expected"), TEXT_TERMS)
+def test_text_analyzer_terms(text: Analyzer, word: str, expected: str | None) -> None:
+    assert text.terms(word) == ([] if expected is None else [expected])
+
+
+def test_table_is_large_enough() -> None:
+    assert len(TEXT_TERMS) >= 35
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("possibly", "possibl"),  # -bli → -ble (Snowball "porter" gives possibli)
+        ("archaeology", "archaeolog"),  # -logi → -log
+        ("us", "us"),  # one- and two-letter words are left alone
+        ("generalizations", "gener"),
+        ("U.S.", "u."),  # token u.s (dots join letters), then Porter drops the s
+    ],
+)
+def test_porter_is_lucenes(text: Analyzer, word: str, expected: str) -> None:
+    assert text.terms(word) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("والباغوز", "والباغوز"),
+        ("المدرسة", "المدرسه"),
+        ("المعلمون", "المعلمون"),
+        ("أحمد", "احمد"),
+        ("إلى", "الي"),
+        ("مستشفى", "مستشفي"),
+        ("مَدْرَسَةٌ", "مدرسه"),
+        ("كـــتاب", "كتاب"),
+        ("المسؤولون", "المسوولون"),
+        ("٢٠١٩", "2019"),
+        ("۱۴۰۰", "1400"),
+        ("Running", "running"),
+        ("Syria's", "syria's"),
+        ("في", "في"),
+        ("the", "the"),
+    ],
+)
+def test_exact_analyzer_keeps_affixes(exact: Analyzer, word: str, expected: str) -> None:
+    assert exact.terms(word) == [expected]
+
+
+def test_mixed_text_each_language_untouched_by_the_others_filters(text: Analyzer) -> None:
+    sentence = "The Saudi ministries والمعلمون running في الرياض countries"
+    assert text.terms(sentence) == ["saudi", "ministri", "معلم", "run", "رياض", "countri"]
+
+
+def test_offsets_point_at_original_surface(text: Analyzer, exact: Analyzer) -> None:
+    sentence = "قالَ وزيرُ الخارجيـــة: إنّ Syria's economy نَمَتْ بنسبة ٣٫٥٪ في ٢٠١٩، the end."
+    surfaces = ["قالَ", "وزيرُ", "الخارجيـــة", "إنّ", "Syria's", "economy", "نَمَتْ", "بنسبة", "٣٫٥", "في",
+                "٢٠١٩", "the", "end"]
+    ex = exact.tokens(sentence)
+    assert [sentence[t.start : t.end] for t in ex] == surfaces
+    assert [t.position for t in ex] == list(range(len(surfaces)))
+    assert [t.term for t in ex] == ["قال", "وزير", "الخارجيه", "ان", "syria's", "economy", "نمت", "بنسبه", "3٫5",
+                                    "في", "2019", "the", "end"]
+    tx = text.tokens(sentence)
+    for t in tx:
+        assert sentence[t.start : t.end] == surfaces[t.position]
+    # إنّ → ان, في and the are stopwords; light10 takes و off any word of 4+ letters (وزير → زير)
+    assert [(t.term, t.position) for t in tx] == [
+        ("قال", 0), ("زير", 1), ("خارج", 2), ("syria", 4), ("economi", 5), ("نمت", 6), ("بنسب", 7),
+        ("3٫5", 8), ("2019", 10), ("end", 12),
+    ]
+
+
+def test_leading_tatweel_is_outside_the_token(exact: Analyzer) -> None:
+    # Lucene tokenizes the char-filtered text, where the tatweel is already gone.
+    assert exact.tokens("ـكتاب") == [Token("كتاب", 1, 5, 0)]
+    assert exact.tokens("ـــ كتاب") == [Token("كتاب", 4, 8, 0)]  # a tatweel-only "word" is no token
+
+
+def test_positions_keep_gaps_at_stopwords(text: Analyzer) -> None:
+    toks = text.tokens("the cat sat on the mat")
+    assert [(t.term, t.position) for t in toks] == [("cat", 1), ("sat", 2), ("mat", 5)]
+    toks = text.tokens("ذهب الولد إلى المدرسة")
+    assert [(t.term, t.position) for t in toks] == [("ذهب", 0), ("ولد", 1), ("مدرس", 3)]
+
+
+def test_analyze_and_analyze_with_agree_with_tokens(text: Analyzer, exact: Analyzer) -> None:
+    sentence = "ذهب الولد إلى المدرسة the cat's mat ٢٠١٩"
+    assert [Token(*t) for t in text.analyze(sentence)] == text.tokens(sentence)
+    pairs = exact.analyze_with(text, sentence)
+    assert [(a, b, p, e) for a, b, p, e, _ in pairs] == [(t.start, t.end, t.position, t.term)
+                                                         for t in exact.tokens(sentence)]
+    assert [(a, b, p, s) for a, b, p, _, s in pairs if s] == [(t.start, t.end, t.position, t.term)
+                                                              for t in text.tokens(sentence)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("U.S.A e.g. it's", ["u.s.a", "e.g", "it's"]),  # letters joined by . and '
+        ("1,000.50 and 3.5% 10:30", ["1,000.50", "and", "3.5", "10", "30"]),  # digits joined by , and .
+        ("e-mail wi-fi", ["e", "mail", "wi", "fi"]),
+        ("covid19 _tag_ a_b", ["covid19", "_tag_", "a_b"]),
+        ("john@example.com http://x.org/p", ["john", "example.com", "http", "x.org", "p"]),
+        ("١٬٠٠٠ ٣٫٥", ["1٬000", "3٫5"]),  # Arabic thousands (MidNum) and decimal (Numeric) separators
+        ("مرحبا،عالم 1،2", ["مرحبا", "عالم", "1،2"]),  # Arabic comma: MidNum, joins digits only
+        ("hi 👍🏽 🇸🇦 ok", ["hi", "👍🏽", "🇸🇦", "ok"]),
+        ("東京 ひら カタカナ", ["東", "京", "ひ", "ら", "カタカナ"]),
+    ],
+)
+def test_standard_tokenizer_cases(exact: Analyzer, sentence: str, expected: list[str]) -> None:
+    assert exact.terms(sentence) == expected
+
+
+def test_es_documentation_example(exact: Analyzer) -> None:
+    # Elasticsearch reference, standard tokenizer example.
+    assert exact.terms("The 2 QUICK Brown-Foxes jumped over the lazy dog's bone.") == [
+        "the", "2", "quick", "brown", "foxes", "jumped", "over", "the", "lazy", "dog's", "bone"
+    ]
+
+
+TRICKY = (
+    "ـكتاب كـــتاب كتابـ ـــ هٰذا ٱلكتاب مؤتمر رئيس abc.ـdef ١٢ـ٣ Syria's 🇸🇦 ‏الرياض‎ "
+    "مَدْرَسَةٌ والمعلمون في the " + "ب" * 300
+)
+
+
+@pytest.mark.parametrize("name", ["arshif_text", "arshif_exact"])
+def test_per_token_char_filter_matches_whole_text_reference(analysis_settings: dict, name: str) -> None:
+    fast = build_analyzer(name, analysis_settings)
+    reference = build_analyzer(name, analysis_settings, whole_text=True)
+    assert fast.tokens(TRICKY) == reference.tokens(TRICKY)
+
+
+def test_long_tokens_are_cut_at_255(exact: Analyzer) -> None:
+    word = "a" * 600
+    toks = exact.tokens(f"x {word} y")
+    assert [(t.start, t.end, t.position) for t in toks] == [
+        (0, 1, 0), (2, 257, 1), (257, 512, 2), (512, 602, 3), (603, 604, 4)
+    ]
+
+
+def test_unknown_filter_name_raises_clear_error() -> None:
+    settings = {"analyzer": {"a": {"type": "custom", "tokenizer": "standard",
+                                   "filter": ["lowercase", "no_such_filter"]}}}
+    with pytest.raises(AnalysisConfigError, match="no_such_filter"):
+        build_analyzer("a", settings)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"analyzer": {"a": {"type": "custom", "tokenizer": "whitespace"}}},
+        {"analyzer": {"a": {"type": "custom", "tokenizer": "standard", "char_filter": ["html_strip"]}}},
+        {"analyzer": {"a": {"type": "custom", "tokenizer": "standard", "filter": ["f"]}},
+         "filter": {"f": {"type": "stemmer", "language": "german"}}},
+        {"analyzer": {"a": {"type": "custom", "tokenizer": "standard", "filter": ["f"]}},
+         "filter": {"f": {"type": "shingle"}}},
+        {"analyzer": {"a": {"type": "arabic"}}},
+        {"analyzer": {}},
+    ],
+)
+def test_unsupported_definitions_raise(settings: dict) -> None:
+    with pytest.raises(AnalysisConfigError):
+        build_analyzer("a", settings)
+
+
+def test_small_definition_builds() -> None:
+    settings = {
+        "char_filter": {"cf": {"type": "mapping", "mappings": ["\\u0640 => ", "ى => ي"]}},
+        "filter": {"s": {"type": "stop", "stopwords": ["x"]}},
+        "analyzer": {"a": {"type": "custom", "char_filter": ["cf"], "tokenizer": "standard",
+                           "filter": ["lowercase", "s"]}},
+    }
+    an = build_analyzer("a", settings)
+    assert an.terms("X Yـes مستشفى") == ["yes", "مستشفي"]
+
+
+def test_char_filter_that_moves_boundaries_is_applied_to_the_whole_text() -> None:
+    # '-' → '_' turns two tokens into one; 'ph' → 'f' is a multi-char key.
+    settings = {
+        "char_filter": {"cf": {"type": "mapping", "mappings": ["- => _", "ph => f"]}},
+        "analyzer": {"a": {"char_filter": "cf", "tokenizer": "standard", "filter": ["lowercase"]}},
+    }
+    an = build_analyzer("a", settings)
+    sentence = "e-mail Phone phone"
+    toks = an.tokens(sentence)
+    assert [t.term for t in toks] == ["e_mail", "Phone".lower(), "fone"]
+    assert [sentence[t.start : t.end] for t in toks] == ["e-mail", "Phone", "phone"]
+
+
+def test_json_stopwords_are_stored_normalised(analysis_settings: dict, exact: Analyzer, text: Analyzer) -> None:
+    arabic = analysis_settings["filter"]["arshif_arabic_stop"]["stopwords"]
+    english = analysis_settings["filter"]["arshif_english_stop"]["stopwords"]
+    assert len(arabic) >= 120
+    assert len(set(arabic)) == len(arabic)
+    for word in arabic:
+        assert exact.terms(word) == [word], word  # already a fixed point of char filter + normalisation
+        assert text.terms(word) == [], word
+    assert set(english) == set(
+        "a an and are as at be but by for if in into is it no not of on or such that the their then there "
+        "these they this to was will with".split()
+    )
+
+
+def test_analyzers_follow_the_json(analysis_settings: dict, text: Analyzer, exact: Analyzer) -> None:
+    assert text.filter_names == tuple(analysis_settings["analyzer"]["arshif_text"]["filter"])
+    assert exact.filter_names == tuple(analysis_settings["analyzer"]["arshif_exact"]["filter"])
+    assert get_analyzer("arshif_text") is text  # cached
+
+
+def test_normalize_arabic() -> None:
+    assert normalize_arabic("إلى آخر الـمدرسة ٱلكبرى مؤتمر") == "الي اخر المدرسه الكبري موتمر"
+    assert normalize_arabic("Riyadh") == "Riyadh"
+
+
+def test_mapping_file_is_valid_json() -> None:
+    json.loads((get_settings().mappings_dir / "articles.json").read_text(encoding="utf-8"))
