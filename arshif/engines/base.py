@@ -89,6 +89,21 @@ class Engine(ABC):
                 return
             req = req.model_copy(update={"cursor": resp.next_cursor})
 
+    def pending_ids(self, include_untranslated: bool = False) -> list[str]:
+        """Ids of articles whose translation is still to do ('pending'; with ``include_untranslated``
+        also 'none'), for ``arshif translate``. Engines may answer this faster than by scanning."""
+        wanted = {"pending", "none"} if include_untranslated else {"pending"}
+        return [h.id for h in self.scan(SearchRequest(q="", highlight=False)) if h.translation_status in wanted]
+
+    def vocabulary_counts(self, terms: Iterable[str], exact: bool = False) -> dict[str, int] | None:
+        """For each term of ``terms`` that is in the index, in how many articles it occurs.
+
+        Terms are analysed already: stems (``arshif_text``), or with ``exact`` unstemmed
+        forms (``arshif_exact``). None when the engine cannot tell; cross-lingual search
+        then skips transliteration candidates and keeps every lexicon form.
+        """
+        return None
+
     def close(self) -> None:
         """Release connections."""
 
@@ -213,6 +228,15 @@ def choose_interval(first: date | None, last: date | None) -> str:
     if span <= 366 * 8:
         return "month"
     return "year"
+
+
+def like_text(article: Article) -> str:
+    """What "more like this" looks for: title (twice, it says most), body and the translation."""
+    tr = article.translation()
+    parts = [article.title, article.title, article.body]
+    if tr is not None and tr.status == "done":
+        parts += [tr.title, tr.body]
+    return "\n".join(parts)
 
 
 def article_date(article: Article) -> date | None:

@@ -145,13 +145,20 @@ def highlight_body() -> dict:
             "fields": fields}
 
 
-def more_like_this_body(index: str, article_id: str, size: int, filters: Filters) -> dict:
+def more_like_this_body(like_text: str, article_id: str, size: int, filters: Filters, n_docs: int) -> dict:
+    """Same idea as the embedded engine's: the article's most distinctive terms, weighted by tf·idf,
+    leaving out terms found in under two articles or in more than 30% of them.
+
+    The article is given as text (original and translation together), not as a document
+    reference: with a reference, each term is only looked for in the field it came from, so
+    the Arabic translation of an English article would never meet an Arabic original."""
     flt, flt_not = filter_clauses(filters)
     return {
         "query": {"bool": {
             "must": [{"more_like_this": {
-                "fields": list(HIGHLIGHT_FIELDS), "like": [{"_index": index, "_id": article_id}],
-                "min_term_freq": 1, "min_doc_freq": 2,
+                "fields": list(HIGHLIGHT_FIELDS), "like": [like_text],
+                "min_term_freq": 1, "min_doc_freq": 2, "max_doc_freq": max(2, int(0.3 * n_docs)),
+                "min_word_length": 2, "boost_terms": 1,
                 "max_query_terms": 25}}],
             "filter": flt, "must_not": flt_not + [{"ids": {"values": [article_id]}}]}},
         "size": size,

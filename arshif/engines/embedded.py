@@ -31,6 +31,7 @@ import apsw
 from arshif.analysis import get_analyzer
 from arshif.engines.base import (
     FIELD_BOOSTS,
+    like_text,
     BadRequest,
     Engine,
     EngineUnavailable,
@@ -338,10 +339,7 @@ class EmbeddedEngine(Engine):
 
     def _mlt_match(self, article: Article, max_terms: int = 25) -> str | None:
         """The article's most distinctive stemmed terms (tf·idf against the index), OR-ed."""
-        tr = article.translation()
-        text = "\n".join([article.title, article.title, article.body,
-                          tr.title if tr else "", tr.body if tr else ""])
-        tf = Counter(get_analyzer("arshif_text").terms(text))
+        tf = Counter(get_analyzer("arshif_text").terms(like_text(article)))
         if not tf:
             return None
         conn = self._conn()

@@ -28,6 +28,7 @@ from arshif.engines.base import (
     choose_interval,
     decode_cursor,
     encode_cursor,
+    like_text,
     plan_query,
 )
 from arshif.engines import dsl
@@ -356,9 +357,10 @@ class RemoteEngine(Engine):
         return hit
 
     def more_like_this(self, article_id: str, size: int = 10, filters: Filters | None = None) -> list[Hit]:
-        if self.get(article_id) is None:
+        article = self.get(article_id)
+        if article is None:
             return []
-        body = dsl.more_like_this_body(self.index, article_id, size, filters or Filters())
+        body = dsl.more_like_this_body(like_text(article), article_id, size, filters or Filters(), self.count())
         resp = self._search(body)
         return [self._hit(h, "relevance") for h in resp["hits"]["hits"]]
 

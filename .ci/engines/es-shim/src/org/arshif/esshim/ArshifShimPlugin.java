@@ -134,13 +134,13 @@ public class ArshifShimPlugin extends Plugin implements AnalysisPlugin, ActionPl
         m.put("arabic_stem", plain(ArabicStemFilter::new));
         m.put("porter_stem", plain(PorterStemFilter::new));
         // Only the possessive English "stemmer" (strips 's), which mappings/articles.json uses.
-        m.put("stemmer", (indexSettings, env, name, settings) -> {
+        m.put("stemmer", AnalysisPlugin.requiresAnalysisSettings((indexSettings, env, name, settings) -> {
             String language = settings.get("language", settings.get("name", "english"));
             if (!"possessive_english".equals(language)) {
                 throw new IllegalArgumentException("the Arshif shim's stemmer supports only possessive_english, not " + language);
             }
             return new SimpleFilter(name, settings, EnglishPossessiveFilter::new);
-        });
+        }));
         m.put("asciifolding", (indexSettings, env, name, settings) -> {
             boolean keep = settings.getAsBoolean("preserve_original", false);
             return new NormalizingFilter(name, settings, in -> new ASCIIFoldingFilter(in, keep));
