@@ -216,6 +216,76 @@ def stats(data_dir: Optional[Path] = DataDirOpt, engine: Optional[str] = EngineO
 
 
 @app.command()
+def translate(
+    pending: bool = typer.Option(False, "--pending", help="Finish translations that failed at ingest (status pending)."),
+    all_: bool = typer.Option(False, "--all", help="Translate every article that lacks a translation "
+                                                   "(also those ingested with translation off)."),
+    translator: Optional[str] = typer.Option(None, help="Translation provider for this run [env ARSHIF_TRANSLATOR]."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    data_dir: Optional[Path] = DataDirOpt,
+    engine: Optional[str] = EngineOpt,
+):
+    """Translate articles already in the archive and update the index.
+
+    Exit status: 0 when nothing is left pending, 3 when some translations are still pending (the reason is kept).
+    """
+    from indexer.translate import ProviderUnavailable, build_translator
+    from indexer.translate.backfill import translate_archive
+
+    if not (pending or all_):
+        console.print("[red]error:[/red] say what to translate: --pending or --all")
+        raise typer.Exit(2)
+    settings = _settings(data_dir, engine)
+    try:
+        tr = build_translator(settings, translator)
+    except (ProviderUnavailable, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if tr is None:
+        console.print("[red]error:[/red] no translation provider: set ARSHIF_TRANSLATOR or pass --translator")
+        raise typer.Exit(2)
+    eng = _open(settings)
+    with Progress(TextColumn("[bold]translate[/bold]"), BarColumn(), MofNCompleteColumn(), TextColumn("articles"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=quiet or json_out) as progress:
+        task = progress.add_task("translate", total=None)
+        summary = translate_archive(eng, tr, include_untranslated=all_,
+                                    on_total=lambda n: progress.update(task, total=n),
+                                    on_progress=lambda n: progress.advance(task, n))
+    eng.close()
+    tr.close()
+    if json_out:
+        out.print_json(json.dumps(summary, ensure_ascii=False))
+    else:
+        table = Table(title="translate summary", show_header=False)
+        for key, value in summary.items():
+            if key != "translation":
+                table.add_row(key, str(value))
+        for key, value in summary["translation"].items():
+            table.add_row(f"translation {key}", str(value))
+        console.print(table)
+    if summary["still_pending"]:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command()
+def reindex(data_dir: Optional[Path] = DataDirOpt, engine: Optional[str] = EngineOpt):
+    """Rebuild the index from the stored articles with the current mappings/ (searches keep working).
+
+    On Elasticsearch/OpenSearch a new versioned index is built and the alias swapped to it atomically;
+    on the embedded engine the full-text index is rebuilt in one transaction.
+    """
+    settings = _settings(data_dir, engine)
+    eng = _open(settings)
+    with Progress(TextColumn("[bold]reindex[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task("reindex", total=eng.count())
+        old, new, copied = eng.reindex(progress=lambda n: progress.update(task, completed=n))
+    console.print(f"reindexed {copied} articles: {old or '(none)'} -> {new}")
+    eng.close()
+
+
+@app.command()
 def serve(
     host: Optional[str] = typer.Option(None, help="Interface to listen on [env ARSHIF_HOST, default 127.0.0.1]."),
     port: Optional[int] = typer.Option(None, help="Port [env ARSHIF_PORT, default 8000]."),

@@ -79,6 +79,10 @@ class Engine(ABC):
     @abstractmethod
     def stats(self) -> dict: ...
 
+    @abstractmethod
+    def reindex(self, progress=None) -> tuple[str, str, int]:
+        """Rebuild the index from the stored articles with the current mappings; (old, new, count)."""
+
     def scan(self, request: SearchRequest, batch: int = 500) -> Iterator[Hit]:
         """Every hit of ``request`` in cursor order, a batch at a time (constant memory)."""
         req = request.model_copy(update={"size": batch, "offset": 0, "facets": [], "date_histogram": None})

@@ -18,6 +18,8 @@ phrases keep their order.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import math
 import threading
 import time
@@ -57,6 +59,8 @@ from arshif.search.contract import (
 )
 from arshif.search.highlight import END, START, has_mark, marked_to_html, plain_snippet
 from arshif.search.syntax import And, Node, Or, Phrase, Words
+
+log = logging.getLogger("arshif.engines.embedded")
 
 TOKENIZER = "arshif"
 EXACT_PREFIX = "="
@@ -176,8 +180,14 @@ class EmbeddedEngine(Engine):
         if not readonly:
             with conn:
                 conn.execute(SCHEMA)
-                conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0')",
-                             (str(SCHEMA_VERSION),))
+                conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
+                             " ('analysis', ?)", (str(SCHEMA_VERSION), analysis_fingerprint()))
+        stored = conn.execute("SELECT value FROM meta WHERE key='analysis'").fetchall()
+        self.mapping_outdated = bool(stored) and stored[0][0] != analysis_fingerprint()
+        if self.mapping_outdated:
+            log.warning("the archive at %s was indexed with another version of the analyzers in "
+                        "mappings/articles.json: run 'arshif reindex' to rebuild it (searches keep working "
+                        "meanwhile, with the old analysis)", self.path)
 
     # --- connections ---------------------------------------------------------------------
 
@@ -263,6 +273,31 @@ class EmbeddedEngine(Engine):
                 conn.execute("DELETE FROM articles WHERE rowid=?", (rowid,))
                 n += 1
         return n
+
+    def reindex(self, progress=None) -> tuple[str, str, int]:
+        """Re-tokenize every stored article with the current analyzers, in one transaction.
+
+        Readers in other processes keep their WAL snapshot of the old index until it commits,
+        so no search fails or comes back empty meanwhile.
+        """
+        conn = self._conn()
+        done = 0
+        with conn:
+            conn.execute("DELETE FROM fts")
+            rows = conn.execute("SELECT rowid, doc FROM articles ORDER BY rowid").fetchall()
+            for rowid, doc in rows:
+                article = Article.model_validate_json(doc)
+                tr = article.translation()
+                ok = tr is not None and tr.status == "done"
+                conn.execute("INSERT INTO fts(rowid, title, body, tr_title, tr_body) VALUES(?,?,?,?,?)",
+                             (rowid, article.title, article.body, tr.title if ok else "", tr.body if ok else ""))
+                done += 1
+                if progress and done % 500 == 0:
+                    progress(done)
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)", (analysis_fingerprint(),))
+        if progress:
+            progress(done)
+        return str(self.path), str(self.path), done
 
     def optimize(self) -> None:
         """Merge FTS5 segments (after a large ingest) so queries read fewer b-trees."""
@@ -571,6 +606,15 @@ def _hit(article: Article, score: float | None, key: list) -> Hit:
         translation_language=tr.language if tr else "", translation_status=article.translation_status,
         sort=key,
     )
+
+
+def analysis_fingerprint() -> str:
+    """A hash of the analysis definition the index was built with (mappings/articles.json)."""
+    from arshif.settings import get_settings
+
+    with open(get_settings().mappings_dir / "articles.json", encoding="utf-8") as fh:
+        analysis = json.load(fh)["settings"]["analysis"]
+    return hashlib.sha1(json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
 
 
 def content_hash(article: Article) -> str:
