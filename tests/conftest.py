@@ -81,3 +81,25 @@ def archive(archive_settings):
     eng = EmbeddedEngine(archive_settings.embedded_path, readonly=True)
     yield eng
     eng.close()
+
+
+def pytest_report_header(config):
+    """Name the engines this run talks to, with their versions, at the top of the log."""
+    import httpx
+
+    lines = []
+    for kind, var in (("opensearch", "ARSHIF_TEST_OPENSEARCH_URL"), ("elasticsearch", "ARSHIF_TEST_ELASTICSEARCH_URL")):
+        url = os.environ.get(var)
+        if not url:
+            lines.append(f"{kind}: not configured ({var} unset)")
+            continue
+        try:
+            info = httpx.get(url, timeout=5).json()["version"]
+            lines.append(f"{kind}: {info.get('distribution', kind)} {info['number']} "
+                         f"(lucene {info.get('lucene_version', '?')}) at {url}")
+        except Exception as exc:  # noqa: BLE001
+            lines.append(f"{kind}: UNREACHABLE at {url}: {exc}")
+    import apsw
+
+    lines.append(f"embedded: SQLite {apsw.sqlite_lib_version()} FTS5 via APSW {apsw.apsw_version()}")
+    return lines
