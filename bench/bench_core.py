@@ -10,6 +10,7 @@ highlighting — the work a search page does.
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import tempfile
 import time
@@ -21,6 +22,8 @@ from arshif.settings import PROJECT_ROOT, Settings
 from bench.queries import QUERIES
 from indexer.pipeline import ingest
 
+logging.getLogger("arshif.ingest").setLevel(logging.ERROR)  # the summary lists skipped records
+
 SAUDI = PROJECT_ROOT.parent / "shared" / "corpora" / "saudinewsnet"
 
 
@@ -28,6 +31,43 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+#: Articles per newspaper as the SaudiNewsNet README gives them (31,030 in all).
+README_FIGURES = {
+    "alriyadh": 4852, "aljazirah": 3690, "alyaum": 3065, "aleqtisadiya": 2964, "aawsat": 2947, "okaz": 2846,
+    "alwatan": 2279, "almadina": 2252, "alweeam": 2090, "3alyoum": 2080, "sabq": 1411, "was": 369,
+    "arreyadi": 133, "arriyadiyah": 52,
+}
+
+
+def check_source_counts(engine, skipped) -> bool:
+    """Facet counts per source must equal the README's figures minus the records the summary skipped."""
+    import json
+    import zipfile
+
+    skipped_by_source: dict[str, int] = {}
+    by_member: dict[tuple[str, str], list[int]] = {}
+    for p in skipped:
+        by_member.setdefault((p.file, p.member), []).append(p.line)
+    for (file, member), lines in by_member.items():
+        with zipfile.ZipFile(file) as zf:
+            records = json.loads(zf.read(member))
+        for line in lines:
+            src = records[line - 1]["source"]
+            skipped_by_source[src] = skipped_by_source.get(src, 0) + 1
+    facets = engine.search(SearchRequest(size=0, facets=[FacetRequest(field="source", size=50)])).facets["source"]
+    got = {f.value: f.count for f in facets}
+    ok = True
+    print(f"{'source':<14}{'README':>8}{'skipped':>9}{'expected':>10}{'indexed':>9}")
+    for src, n in README_FIGURES.items():
+        exp = n - skipped_by_source.get(src, 0)
+        ok &= got.get(src, 0) == exp
+        print(f"{src:<14}{n:>8}{skipped_by_source.get(src, 0):>9}{exp:>10}{got.get(src, 0):>9}"
+              f"{'' if got.get(src, 0) == exp else '  <-- differs'}")
+    print(f"source facet counts {'EQUAL' if ok else 'DIFFER FROM'} README figures minus skipped records "
+          f"({sum(README_FIGURES.values())} - {len(skipped)} = {sum(got.values())})")
+    return ok
 
 
 def run_queries(engine, queries=QUERIES, rounds: int = 3) -> list[float]:
@@ -61,6 +101,11 @@ def main() -> None:
               f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped {dict(summary.skipped_reasons())}")
         print(f"ingest time: {t_ingest:.1f} s  ->  {summary.read / t_ingest:.0f} docs/s "
               f"(+ optimize {t_opt:.1f} s)")
+        check_source_counts(engine, summary.skipped)
+        t2 = time.perf_counter()
+        again = ingest(sorted(SAUDI.glob("*.zip")), engine, batch_size=500)
+        print(f"re-ingest of the same files: {again.indexed} new, {again.updated} updated, {again.unchanged} "
+              f"unchanged in {time.perf_counter() - t2:.1f} s; documents now {engine.count()}")
     stats = engine.stats()
     print(f"documents: {stats['documents']}, index size on disk: {stats['size_bytes'] / 2**20:.1f} MiB")
     run_queries(engine, rounds=1)  # warm the page cache
