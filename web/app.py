@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arshif import __version__
 from arshif.engines import BadRequest, Engine, EngineUnavailable, open_engine
@@ -74,6 +75,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     @app.exception_handler(EngineUnavailable)
     async def _down(request: Request, exc: EngineUnavailable):
         return _error(request, 503, f"the search engine is unavailable: {exc}", headers={"Retry-After": "30"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        # 404/405 from routing and the API's own HTTPExceptions get the same {"error": …} body.
+        detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}
+        extra = {k: v for k, v in detail.items() if k not in ("message", "status", "headers")}
+        return _error(request, exc.status_code, str(detail.get("message", "")),
+                      headers=getattr(exc, "headers", None), **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

@@ -66,10 +66,16 @@ class SearchService:
         if params.mode == "cross" and params.q and self.query_translator is not None:
             alternatives = [a for a in self.query_translator.alternatives(params.q) if a and a != params.q]
         facets = [FacetRequest(field=f, size=params.facet_size) for f in params.facets if f in FACET_FIELDS]
+        offset = 0 if params.cursor else (params.page - 1) * params.size
+        if offset > 10_000:
+            from arshif.engines import BadRequest
+
+            raise BadRequest(f"page {params.page} of {params.size} goes past the first 10,000 results: "
+                             "narrow the search, or page with 'cursor' (the API's deep paging)")
         return SearchRequest(
             q=params.q, alternatives=alternatives, filters=params.filters(), facets=facets,
             date_histogram=params.histogram, sort=params.sort, size=params.size,
-            offset=0 if params.cursor else (params.page - 1) * params.size, cursor=params.cursor,
+            offset=offset, cursor=params.cursor,
             highlight=params.highlight)
 
     def search(self, params: SearchParams) -> SearchResponse:

@@ -73,6 +73,11 @@ class Engine(ABC):
     def more_like_this(self, article_id: str, size: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Articles about the same story, in either language, best first (never the article itself)."""
 
+    def get_many(self, ids: list[str]) -> dict[str, Article]:
+        """Several articles by id (missing ids are left out); engines override with one round trip."""
+        found = {i: self.get(i) for i in ids}
+        return {i: a for i, a in found.items() if a is not None}
+
     @abstractmethod
     def count(self) -> int: ...
 

@@ -173,7 +173,10 @@ class EmbeddedEngine(Engine):
         self._local = threading.local()
         self._compiler = FTSCompiler()
         if not readonly:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise EngineUnavailable(f"cannot create the archive directory {self.path.parent}: {exc}") from exc
         elif not self.path.exists():
             raise EngineUnavailable(f"no archive at {self.path}: run 'arshif ingest' or 'arshif demo' first")
         conn = self._conn()
@@ -310,6 +313,16 @@ class EmbeddedEngine(Engine):
     def get(self, article_id: str) -> Article | None:
         row = self._conn().execute("SELECT doc FROM articles WHERE id=?", (article_id,)).fetchall()
         return Article.model_validate_json(row[0][0]) if row else None
+
+    def get_many(self, ids: list[str]) -> dict[str, Article]:
+        out: dict[str, Article] = {}
+        conn = self._conn()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            rows = conn.execute(f"SELECT id, doc FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                                chunk).fetchall()
+            out.update({aid: Article.model_validate_json(doc) for aid, doc in rows})
+        return out
 
     def count(self) -> int:
         return self._conn().execute("SELECT count(*) FROM articles").fetchall()[0][0]
@@ -500,7 +513,8 @@ class EmbeddedEngine(Engine):
         params: list = []
         if cursor is not None:
             last = cursor.get("after")
-            if not isinstance(last, list) or len(last) != 2:
+            if not isinstance(last, list) or len(last) != 2 or not isinstance(last[1], str) \
+                    or not isinstance(last[0], (int, float, str)) or isinstance(last[0], bool):
                 raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
             sql += f" WHERE ({key_cols[0]}, {key_cols[1]}) {cmp} (?, ?)"
             params += last

@@ -251,6 +251,12 @@ class RemoteEngine(Engine):
             return None
         return Article.model_validate(doc["_source"]["article"])
 
+    def get_many(self, ids: list[str]) -> dict[str, Article]:
+        if not ids:
+            return {}
+        resp = _body(self.client.mget(index=self.alias, body={"ids": ids}, _source=["article"]))
+        return {d["_id"]: Article.model_validate(d["_source"]["article"]) for d in resp["docs"] if d.get("found")}
+
     def count(self) -> int:
         return _body(self.client.count(index=self.alias))["count"]
 
