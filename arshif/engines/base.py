@@ -18,7 +18,8 @@ from typing import Iterable, Iterator
 from arshif.analysis import get_analyzer
 from arshif.model import Article
 from arshif.search.contract import FACET_FIELDS, Filters, Hit, SearchRequest, SearchResponse
-from arshif.search.syntax import And, Node, Not, Or, ParsedQuery, Phrase, QuerySyntaxError, Words, parse_query
+from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
+from arshif.search.syntax import And, Node, Not, Or, ParsedQuery, QuerySyntaxError, parse_query
 
 #: Field weights: a match in the title counts more than one in the body, and a
 #: match in the original more than one in the machine translation.
@@ -237,6 +238,40 @@ def choose_interval(first: date | None, last: date | None) -> str:
     if span <= 366 * 8:
         return "month"
     return "year"
+
+
+def hit_from_article(article: Article, score: float | None, sort: list) -> Hit:
+    """A result row for ``article`` (highlights are filled in by :func:`apply_highlights`)."""
+    tr = article.translation()
+    return Hit(
+        id=article.id, score=score, title=article.title, source=article.source, author=article.author,
+        site=article.site, language=article.language, date=article_date(article), url=article.url,
+        tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
+        translation_language=tr.language if tr else "", translation_status=article.translation_status,
+        sort=sort,
+    )
+
+
+def apply_highlights(hit: Hit, title: str | None, body: str | None, tr_title: str | None, tr_body: str | None,
+                     plain_body: str) -> None:
+    """Fill a hit's highlights from engine-marked fields; say whether the original or the translation matched.
+
+    The snippet comes from the field that matched: the original body, else the translation's body or
+    title; a hit matched by its title alone gets the opening of its body, unmarked.
+    """
+    hit.title_highlight = marked_to_html(title or hit.title)
+    if has_mark(title) or has_mark(body):
+        hit.matched_in = "original"
+    elif has_mark(tr_title) or has_mark(tr_body):
+        hit.matched_in = "translation"
+    if has_mark(body):
+        hit.snippet, hit.snippet_language = marked_to_html(body), hit.language
+    elif has_mark(tr_body):
+        hit.snippet, hit.snippet_language = marked_to_html(tr_body), hit.translation_language
+    elif has_mark(tr_title) and not has_mark(title):
+        hit.snippet, hit.snippet_language = marked_to_html(tr_title), hit.translation_language
+    else:
+        hit.snippet, hit.snippet_language = plain_snippet(plain_body or ""), hit.language
 
 
 def like_text(article: Article) -> str:

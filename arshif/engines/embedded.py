@@ -33,6 +33,8 @@ import apsw
 from arshif.analysis import get_analyzer
 from arshif.engines.base import (
     FIELD_BOOSTS,
+    apply_highlights,
+    hit_from_article,
     like_text,
     BadRequest,
     Engine,
@@ -57,7 +59,7 @@ from arshif.search.contract import (
     SearchRequest,
     SearchResponse,
 )
-from arshif.search.highlight import END, START, has_mark, marked_to_html, plain_snippet
+from arshif.search.highlight import END, START, marked_to_html, plain_snippet
 from arshif.search.syntax import And, Node, Or, Phrase, Words
 
 log = logging.getLogger("arshif.engines.embedded")
@@ -509,7 +511,7 @@ class EmbeddedEngine(Engine):
             order = "coalesce(date, '9999-99-99') ASC, id ASC"  # undated articles last, as on the other engines
             key_cols = ("coalesce(date, '9999-99-99')", "id")
             cmp = ">"
-        sql = f"SELECT rowid, id, score, date FROM temp.hits"
+        sql = "SELECT rowid, id, score, date FROM temp.hits"
         params: list = []
         if cursor is not None:
             last = cursor.get("after")
@@ -532,7 +534,7 @@ class EmbeddedEngine(Engine):
                 key = [score if score is not None else 0, aid]
             else:
                 key = [d or ("" if request.sort == "newest" else "9999-99-99"), aid]
-            hits.append(_hit(article, None if score is None else -score, key))
+            hits.append(hit_from_article(article, None if score is None else -score, key))
         next_cursor = None
         if request.size and len(rows) == request.size:
             next_cursor = encode_cursor({"sort": request.sort, "after": hits[-1].sort, "snap": snapshot})
@@ -595,31 +597,7 @@ class EmbeddedEngine(Engine):
             f" ({','.join('?' * len(hits))})",
             (START, END) * 4 + (match, *by_id)).fetchall()
         for aid, title, body, tr_title, tr_body, raw_body in rows:
-            h = by_id[aid]
-            h.title_highlight = marked_to_html(title or h.title)
-            if has_mark(title) or has_mark(body):
-                h.matched_in = "original"
-            elif has_mark(tr_title) or has_mark(tr_body):
-                h.matched_in = "translation"
-            if has_mark(body):
-                h.snippet, h.snippet_language = marked_to_html(body), h.language
-            elif has_mark(tr_body):
-                h.snippet, h.snippet_language = marked_to_html(tr_body), h.translation_language
-            elif has_mark(tr_title) and not has_mark(title):
-                h.snippet, h.snippet_language = marked_to_html(tr_title), h.translation_language
-            else:
-                h.snippet, h.snippet_language = plain_snippet(raw_body or ""), h.language
-
-
-def _hit(article: Article, score: float | None, key: list) -> Hit:
-    tr = article.translation()
-    return Hit(
-        id=article.id, score=score, title=article.title, source=article.source, author=article.author,
-        site=article.site, language=article.language, date=article_date(article), url=article.url,
-        tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
-        translation_language=tr.language if tr else "", translation_status=article.translation_status,
-        sort=key,
-    )
+            apply_highlights(by_id[aid], title, body, tr_title, tr_body, raw_body)
 
 
 def analysis_fingerprint() -> str:

@@ -24,7 +24,9 @@ from arshif.engines.base import (
     Engine,
     EngineUnavailable,
     WriteResult,
+    apply_highlights,
     article_date,
+    hit_from_article,
     choose_interval,
     decode_cursor,
     encode_cursor,
@@ -35,7 +37,6 @@ from arshif.engines import dsl
 from arshif.engines.embedded import content_hash
 from arshif.model import Article
 from arshif.search.contract import DateBucket, FacetValue, Filters, Hit, SearchRequest, SearchResponse
-from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
 from arshif.settings import Settings
 
 log = logging.getLogger("arshif.engines.remote")
@@ -336,30 +337,11 @@ class RemoteEngine(Engine):
 
     def _hit(self, h: dict, sort: str) -> Hit:
         article = Article.model_validate(h["_source"]["article"])
-        tr = article.translation()
         hl = h.get("highlight", {})
         pick = lambda f: (hl.get(f) or hl.get(f + ".exact") or [None])[0]  # noqa: E731
         title, body, tr_title, tr_body = (pick(f) for f in dsl.HIGHLIGHT_FIELDS)
-        hit = Hit(
-            id=article.id, score=h.get("_score"), title=article.title, source=article.source,
-            author=article.author, site=article.site, language=article.language, date=article_date(article),
-            url=article.url, tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
-            translation_language=tr.language if tr else "", translation_status=article.translation_status,
-            sort=h.get("sort", []),
-        )
-        hit.title_highlight = marked_to_html(title or article.title)
-        if has_mark(title) or has_mark(body):
-            hit.matched_in = "original"
-        elif has_mark(tr_title) or has_mark(tr_body):
-            hit.matched_in = "translation"
-        if has_mark(body):
-            hit.snippet, hit.snippet_language = marked_to_html(body), article.language
-        elif has_mark(tr_body):
-            hit.snippet, hit.snippet_language = marked_to_html(tr_body), hit.translation_language
-        elif has_mark(tr_title) and not has_mark(title):
-            hit.snippet, hit.snippet_language = marked_to_html(tr_title), hit.translation_language
-        else:
-            hit.snippet, hit.snippet_language = plain_snippet(article.body), article.language
+        hit = hit_from_article(article, h.get("_score"), h.get("sort", []))
+        apply_highlights(hit, title, body, tr_title, tr_body, article.body)
         return hit
 
     def more_like_this(self, article_id: str, size: int = 10, filters: Filters | None = None) -> list[Hit]:
