@@ -196,3 +196,22 @@ def test_script_markup_is_escaped(loaded):
         assert "<script" not in html and "<img" not in html and "<b>" not in html
     assert "&lt;script&gt;" in hit.title_highlight
     loaded.delete([art.id])
+
+
+@pytest.mark.parametrize("kind", ["opensearch", "elasticsearch"])
+def test_node_without_arabic_analysis_gets_one_clear_line_and_still_works(kind, tmp_path_factory, caplog):
+    """A node lacking the Arabic filters: one warning naming what is lost, a standard-analyzer index, working search."""
+    from arshif.engines.remote import RemoteEngine
+
+    probe = _remote(kind, tmp_path_factory)  # skips or fails like the other remote tests when no node is there
+    probe.client.indices.delete(index=probe.current_index())
+    settings = probe.settings
+    with caplog.at_level("WARNING", logger="arshif.engines.remote"):
+        engine = RemoteEngine(kind, probe.url, settings, arabic_components=("arabic_normalization_not_installed",))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" or r.levelname == "ERROR"]
+    assert len(warnings) == 1 and "no Arabic analysis" in warnings[0] and "بالباغوز" in warnings[0]
+    assert engine.capabilities["arabic"] is False and "WITHOUT Arabic analysis" in engine.describe()
+    ingest([SEED], engine)
+    assert len(ids(engine, "الباغوز")) == 1      # exact forms still match
+    assert ids(engine, "بالباغوز") == []         # the cost the warning names: no prefix stripping
+    engine.client.indices.delete(index=engine.current_index())

@@ -40,6 +40,10 @@ from arshif.search.contract import DateBucket, FacetValue, Filters, Hit, SearchR
 from arshif.settings import Settings
 
 log = logging.getLogger("arshif.engines.remote")
+# The clients log every 404/400 as a warning, including the ones Arshif expects and handles
+# (a missing alias, the capability probe); Arshif says what matters itself.
+for _noisy in ("opensearch", "elastic_transport.transport", "elasticsearch"):
+    logging.getLogger(_noisy).setLevel(logging.ERROR)
 
 ARABIC_COMPONENTS = ("arabic_normalization", "arabic_stem", "decimal_digit")
 CHUNK = 500
@@ -100,7 +104,8 @@ def open_remote(settings: Settings) -> "RemoteEngine":
 
 
 class RemoteEngine(Engine):
-    def __init__(self, kind: str, url: str, settings: Settings, *, timeout: float = 30.0):
+    def __init__(self, kind: str, url: str, settings: Settings, *, timeout: float = 30.0,
+                 arabic_components: tuple[str, ...] = ARABIC_COMPONENTS):
         if kind not in ("elasticsearch", "opensearch"):
             raise EngineUnavailable(f"unknown engine kind '{kind}'")
         self.kind = kind
@@ -114,6 +119,7 @@ class RemoteEngine(Engine):
             info = _body(self.client.info())
         except Exception as exc:  # noqa: BLE001 - any failure to connect means "unavailable"
             raise EngineUnavailable(f"cannot reach {kind} at {url}: {exc}") from exc
+        self.arabic_components = arabic_components
         self.version = info.get("version", {}).get("number", "?")
         self.distribution = info.get("version", {}).get("distribution", kind)
         self.capabilities = self._check_capabilities()
@@ -132,7 +138,7 @@ class RemoteEngine(Engine):
         """Ask the node whether it can run our Arabic analysis chain (a one-off ``_analyze``)."""
         try:
             resp = _body(self.client.indices.analyze(body={
-                "tokenizer": "standard", "filter": ["lowercase", *ARABIC_COMPONENTS], "text": "والمدرسة ٢٠١٩"}))
+                "tokenizer": "standard", "filter": ["lowercase", *self.arabic_components], "text": "والمدرسة ٢٠١٩"}))
             tokens = [t["token"] for t in resp.get("tokens", [])]
             return {"arabic": tokens == ["مدرس", "2019"], "tokens": tokens}
         except self.flavour.transport_errors as exc:
