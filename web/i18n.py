@@ -1,0 +1,239 @@
+"""UI strings of the HTML pages, in Arabic and English.
+
+The interface language (``ui``) is chosen with ``?ui=ar|en`` and remembered in a
+cookie; it only changes the chrome of the page (labels, headings, dates). Article
+text is always shown in its own language with its own ``lang``/``dir``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+UI_LANGUAGES = ("ar", "en")
+DEFAULT_UI = "ar"
+COOKIE = "arshif_ui"
+
+DIRECTION = {"ar": "rtl", "en": "ltr"}
+
+STRINGS: dict[str, dict[str, str]] = {
+    "site_name": {"en": "Arshif", "ar": "أرشيف"},
+    "tagline": {"en": "Bilingual news archive", "ar": "أرشيف الأخبار بالعربية والإنجليزية"},
+    "skip": {"en": "Skip to results", "ar": "انتقل إلى النتائج"},
+    "skip_article": {"en": "Skip to article", "ar": "انتقل إلى المقال"},
+    "switch_ui": {"en": "العربية", "ar": "English"},
+    "switch_ui_label": {"en": "Switch the interface to Arabic", "ar": "Switch the interface to English"},
+    # search form
+    "search": {"en": "Search", "ar": "بحث"},
+    "search_label": {"en": "Search the archive", "ar": "ابحث في الأرشيف"},
+    "search_placeholder": {"en": "e.g. Riyadh metro, \"oil prices\" -OPEC",
+                           "ar": "مثال: قطار الرياض، \"أسعار النفط\" -أوبك"},
+    "syntax_help": {"en": "Search syntax", "ar": "طريقة كتابة البحث"},
+    "syntax_words": {"en": "all the words must appear (any form of the word)",
+                     "ar": "يجب أن تظهر كل الكلمات (بأي صيغة من صيغها)"},
+    "syntax_phrase": {"en": "this exact phrase", "ar": "هذه العبارة بنصها"},
+    "syntax_exclude": {"en": "leave out articles with this word", "ar": "استبعد المقالات التي فيها هذه الكلمة"},
+    "syntax_or": {"en": "either word", "ar": "إحدى الكلمتين"},
+    "syntax_field": {"en": "filter by source, author, lang, tag or site",
+                     "ar": "التصفية حسب المصدر (source) أو الكاتب (author) أو اللغة (lang) أو الوسم (tag) أو الموقع (site)"},
+    "mode": {"en": "Languages", "ar": "اللغات"},
+    "mode_both": {"en": "Both", "ar": "كلتاهما"},
+    "mode_ar": {"en": "Arabic only", "ar": "العربية فقط"},
+    "mode_en": {"en": "English only", "ar": "الإنجليزية فقط"},
+    "mode_cross": {"en": "Cross-language", "ar": "عبر اللغتين"},
+    "mode_cross_help": {"en": "also search the query translated into the other language",
+                        "ar": "ابحث أيضاً بترجمة عبارة البحث إلى اللغة الأخرى"},
+    # results
+    "results": {"en": "Results", "ar": "النتائج"},
+    "result_count": {"en": "{n} results", "ar": "{n} نتيجة"},
+    "result_count_one": {"en": "1 result", "ar": "نتيجة واحدة"},
+    "result_range": {"en": "{first}–{last} of {n}", "ar": "{first}–{last} من {n}"},
+    "took": {"en": "in {ms} ms", "ar": "خلال {ms} ملّي ثانية"},
+    "quote_open": {"en": "“", "ar": "«"},
+    "quote_close": {"en": "”", "ar": "»"},
+    "all_articles": {"en": "All articles", "ar": "كل المقالات"},
+    "for_query": {"en": "for", "ar": "عن"},
+    "sort": {"en": "Sort", "ar": "الترتيب"},
+    "sort_relevance": {"en": "Relevance", "ar": "الأكثر صلة"},
+    "sort_newest": {"en": "Newest", "ar": "الأحدث"},
+    "sort_oldest": {"en": "Oldest", "ar": "الأقدم"},
+    "snippet_original": {"en": "original", "ar": "النص الأصلي"},
+    "snippet_machine": {"en": "machine translation", "ar": "ترجمة آلية"},
+    "snippet_human": {"en": "human translation", "ar": "ترجمة بشرية"},
+    "snippet_provided": {"en": "translation", "ar": "ترجمة"},
+    "matched_translation": {"en": "matched in the translation", "ar": "تطابق في الترجمة"},
+    "translated_title": {"en": "Translated title", "ar": "العنوان مترجماً"},
+    "pages": {"en": "Pages", "ar": "الصفحات"},
+    "prev": {"en": "Previous", "ar": "السابق"},
+    "next": {"en": "Next", "ar": "التالي"},
+    "page_n": {"en": "Page {n}", "ar": "الصفحة {n}"},
+    "no_results": {"en": "No articles match", "ar": "لا توجد مقالات مطابقة"},
+    "no_results_try": {"en": "Try:", "ar": "جرّب:"},
+    "remove_filter": {"en": "removing the filter {f}", "ar": "إزالة عامل التصفية {f}"},
+    "remove_all_filters": {"en": "removing all filters", "ar": "إزالة كل عوامل التصفية"},
+    "try_cross": {"en": "searching across languages (the query is also translated)",
+                  "ar": "البحث عبر اللغتين (تُترجَم عبارة البحث أيضاً)"},
+    "try_both": {"en": "searching articles in both languages", "ar": "البحث في المقالات باللغتين"},
+    "try_fewer_words": {"en": "fewer or more general words", "ar": "كلمات أقل أو أعمّ"},
+    "query_error": {"en": "The query could not be read", "ar": "تعذّرت قراءة عبارة البحث"},
+    # facets
+    "filters": {"en": "Refine", "ar": "تضييق النتائج"},
+    "active_filters": {"en": "Active filters", "ar": "عوامل التصفية المفعّلة"},
+    "remove": {"en": "Remove", "ar": "إزالة"},
+    "clear_all": {"en": "Clear all", "ar": "إزالة الكل"},
+    "facet_source": {"en": "Source", "ar": "المصدر"},
+    "facet_author": {"en": "Author", "ar": "الكاتب"},
+    "facet_language": {"en": "Language", "ar": "اللغة"},
+    "facet_tag": {"en": "Tag", "ar": "الوسم"},
+    "facet_site": {"en": "Site", "ar": "الموقع"},
+    "facet_date": {"en": "Date", "ar": "التاريخ"},
+    "show_more": {"en": "Show more", "ar": "عرض المزيد"},
+    "all_values": {"en": "All values of {f}", "ar": "كل قيم {f}"},
+    "filter_values": {"en": "Values starting with", "ar": "القيم التي تبدأ بـ"},
+    "filter_go": {"en": "Filter", "ar": "تصفية"},
+    "no_values": {"en": "No values", "ar": "لا توجد قيم"},
+    "back_to_results": {"en": "Back to the results", "ar": "العودة إلى النتائج"},
+    "selected": {"en": "selected", "ar": "محدد"},
+    "histogram": {"en": "Articles over time", "ar": "المقالات عبر الزمن"},
+    "histogram_help": {"en": "Select a bar to narrow to that period.", "ar": "اختر عموداً لحصر النتائج في تلك الفترة."},
+    "per_interval": {"en": "one bar per {i}", "ar": "عمود لكل {i}"},
+    "interval_day": {"en": "day", "ar": "يوم"},
+    "interval_week": {"en": "week", "ar": "أسبوع"},
+    "interval_month": {"en": "month", "ar": "شهر"},
+    "interval_year": {"en": "year", "ar": "سنة"},
+    "articles_n": {"en": "{n} articles", "ar": "{n} مقالة"},
+    "date_range": {"en": "{a} – {b}", "ar": "{a} – {b}"},
+    "date_from_label": {"en": "From", "ar": "من"},
+    "date_to_label": {"en": "To", "ar": "إلى"},
+    "apply": {"en": "Apply", "ar": "تطبيق"},
+    "lang_ar": {"en": "Arabic", "ar": "العربية"},
+    "lang_en": {"en": "English", "ar": "الإنجليزية"},
+    "lang_other": {"en": "Other", "ar": "لغة أخرى"},
+    "badge_ar": {"en": "AR", "ar": "ع"},
+    "badge_en": {"en": "EN", "ar": "En"},
+    "badge_other": {"en": "?", "ar": "؟"},
+    # article
+    "original": {"en": "Original", "ar": "النص الأصلي"},
+    "translation": {"en": "Translation", "ar": "الترجمة"},
+    "machine_translation": {"en": "Machine translation", "ar": "ترجمة آلية"},
+    "machine_translation_note": {"en": "Produced automatically; it may contain errors. The original is authoritative.",
+                                 "ar": "أُنتجت آلياً وقد تحتوي على أخطاء، والنص الأصلي هو المرجع."},
+    "kind_machine": {"en": "machine", "ar": "آلية"},
+    "kind_human": {"en": "human", "ar": "بشرية"},
+    "kind_provided": {"en": "provided with the article", "ar": "مرفقة بالمقال"},
+    "translation_kind": {"en": "Kind", "ar": "النوع"},
+    "translation_provider": {"en": "Provider", "ar": "المزوّد"},
+    "translation_model": {"en": "Model", "ar": "النموذج"},
+    "translation_date": {"en": "Translated", "ar": "تاريخ الترجمة"},
+    "translation_pending": {"en": "Translation pending", "ar": "الترجمة قيد الانتظار"},
+    "translation_pending_note": {"en": "This article is queued for translation; check back later.",
+                                 "ar": "هذا المقال في قائمة انتظار الترجمة؛ عد لاحقاً."},
+    "translation_failed": {"en": "Translation failed", "ar": "تعذّرت الترجمة"},
+    "translation_none": {"en": "No translation", "ar": "لا توجد ترجمة"},
+    "translation_none_note": {"en": "This article has not been translated.", "ar": "لم يُترجَم هذا المقال."},
+    "about_translation": {"en": "About this translation", "ar": "عن هذه الترجمة"},
+    "source": {"en": "Source", "ar": "المصدر"},
+    "author": {"en": "Author", "ar": "الكاتب"},
+    "site": {"en": "Site", "ar": "الموقع"},
+    "date": {"en": "Date", "ar": "التاريخ"},
+    "tags": {"en": "Tags", "ar": "الوسوم"},
+    "language": {"en": "Language", "ar": "اللغة"},
+    "url": {"en": "Original URL", "ar": "الرابط الأصلي"},
+    "details": {"en": "Details", "ar": "التفاصيل"},
+    "related_titles": {"en": "Related titles from the source", "ar": "عناوين ذات صلة من المصدر"},
+    "related_titles_help": {"en": "Listed by the source; each searches the archive for that title.",
+                            "ar": "كما أوردها المصدر؛ كل عنوان يبحث عنه في الأرشيف."},
+    "related_coverage": {"en": "Related coverage in the archive", "ar": "تغطيات ذات صلة في الأرشيف"},
+    "related_none": {"en": "No related articles found.", "ar": "لم يُعثر على مقالات ذات صلة."},
+    "search_archive": {"en": "Search the archive", "ar": "البحث في الأرشيف"},
+    "unknown_date": {"en": "undated", "ar": "دون تاريخ"},
+    "not_found": {"en": "Article not found", "ar": "لم يُعثر على المقال"},
+    # errors
+    "error_title": {"en": "Something went wrong", "ar": "حدث خطأ"},
+    "error_400": {"en": "The request could not be read", "ar": "تعذّرت قراءة الطلب"},
+    "error_404": {"en": "Not found", "ar": "غير موجود"},
+    "error_422": {"en": "Some parameters are not valid", "ar": "بعض المعاملات غير صالحة"},
+    "error_500": {"en": "Internal error", "ar": "خطأ داخلي"},
+    "error_503": {"en": "The archive is temporarily unavailable", "ar": "الأرشيف غير متاح مؤقتاً"},
+    "error_503_note": {"en": "The search engine cannot be reached. Please try again in a little while.",
+                       "ar": "يتعذّر الوصول إلى محرك البحث. يُرجى المحاولة بعد قليل."},
+    "error_back": {"en": "Go to the search page", "ar": "الذهاب إلى صفحة البحث"},
+    "error_details": {"en": "Details", "ar": "التفاصيل"},
+    "json_twin": {"en": "This page as JSON", "ar": "هذه الصفحة بصيغة JSON"},
+    "footer": {"en": "Arshif — a searchable Arabic and English news archive.",
+               "ar": "أرشيف — أرشيف أخبار عربي وإنجليزي قابل للبحث."},
+}
+
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
+           "ديسمبر"],
+}
+MONTHS_SHORT = {
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "ar": MONTHS["ar"],
+}
+
+
+def t(key: str, ui: str, **kw) -> str:
+    """The UI string ``key`` in ``ui`` (English when a translation is missing), formatted with ``kw``."""
+    entry = STRINGS.get(key)
+    if entry is None:
+        return key
+    text = entry.get(ui) or entry["en"]
+    return text.format(**kw) if kw else text
+
+
+def normalise_ui(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip().lower()[:2]
+    return value if value in UI_LANGUAGES else None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The first of ar/en the browser prefers, or None."""
+    best: tuple[float, str] | None = None
+    for part in (header or "").split(","):
+        lang, _, q = part.strip().partition(";q=")
+        code = normalise_ui(lang.split("-")[0])
+        if code is None:
+            continue
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        if best is None or weight > best[0]:
+            best = (weight, code)
+    return best[1] if best else None
+
+
+def fmt_number(n: int | float, ui: str) -> str:
+    if isinstance(n, float) and not n.is_integer():
+        return f"{n:,.1f}"
+    return f"{int(n):,}"
+
+
+def fmt_date(d: dt.date | dt.datetime | None, ui: str) -> str:
+    if d is None:
+        return t("unknown_date", ui)
+    return f"{d.day} {MONTHS[ui][d.month - 1]} {d.year}"
+
+
+def fmt_bucket(d: dt.date, interval: str | None, ui: str) -> str:
+    """A histogram bucket's label: the day, the week's first day, the month or the year."""
+    if interval == "year":
+        return str(d.year)
+    if interval == "month":
+        return f"{MONTHS[ui][d.month - 1]} {d.year}"
+    return fmt_date(d, ui)
+
+
+def lang_name(code: str, ui: str) -> str:
+    return t(f"lang_{code}", ui) if f"lang_{code}" in STRINGS else code
+
+
+def count_text(n: int, ui: str) -> str:
+    if n == 1:
+        return t("result_count_one", ui)
+    return t("result_count", ui, n=fmt_number(n, ui))
