@@ -372,9 +372,10 @@ def live_server(archive_settings):
     thread.join(10)
 
 
-def test_the_python_example_in_the_api_docs_runs(live_server, tmp_path, monkeypatch, capsys):
-    doc = (PROJECT_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
-    code = doc.split("## Python example", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+@pytest.mark.parametrize("doc_file", ["docs/api.md", "README.md"])
+def test_the_python_example_in_the_api_docs_runs(live_server, tmp_path, monkeypatch, capsys, doc_file):
+    doc = (PROJECT_ROOT / doc_file).read_text(encoding="utf-8")
+    code = doc.split("# Python example", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     assert len(code.strip().splitlines()) <= 12
     monkeypatch.chdir(tmp_path)
     exec(compile(code.replace("http://127.0.0.1:8000", live_server), "docs/api.md", "exec"), {})
