@@ -111,10 +111,11 @@ def print_summary(summary) -> None:
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="Files or directories: seed .txt, .json, .jsonl, .zip (any mix).",
+    paths: list[Path] = typer.Argument(..., metavar="PATH...",
+                                       help="Files or directories: seed .txt, .json, .jsonl, .zip (any mix).",
                                        exists=True),
-    set_: list[str] = typer.Option([], "--set", help="Default for records that lack a field, e.g. --set source=BBC."),
-    map_: list[str] = typer.Option([], "--map", help="Map another JSON shape's key onto a field: --map headline=title."),
+    set_: list[str] = typer.Option([], "--set", metavar="FIELD=VALUE", help="Default for records that lack a field, e.g. --set source=BBC."),
+    map_: list[str] = typer.Option([], "--map", metavar="KEY=FIELD", help="Map another JSON shape's key onto a field: --map headline=title."),
     translator: Optional[str] = typer.Option(None, help="Translation provider for this run [env ARSHIF_TRANSLATOR]."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
