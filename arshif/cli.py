@@ -75,8 +75,14 @@ def run_ingest(paths: list[Path], settings: Settings, *, defaults=None, field_ma
     from indexer.readers import estimate_records
     from indexer.translate import build_translator
 
+    from indexer.translate import ProviderUnavailable
+
+    try:
+        translator = build_translator(settings, translator_name)
+    except (ProviderUnavailable, ValueError) as exc:
+        console.print(f"[red]error:[/red] translation provider: {exc}")
+        raise typer.Exit(2) from None
     engine = _open(settings)
-    translator = build_translator(settings, translator_name)
     total = estimate_records(paths)
     with Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(), TextColumn("records"),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=quiet,

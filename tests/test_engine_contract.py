@@ -215,3 +215,11 @@ def test_node_without_arabic_analysis_gets_one_clear_line_and_still_works(kind, 
     assert len(ids(engine, "الباغوز")) == 1      # exact forms still match
     assert ids(engine, "بالباغوز") == []         # the cost the warning names: no prefix stripping
     engine.client.indices.delete(index=engine.current_index())
+
+
+def test_vocabulary_lookup_for_transliteration(loaded):
+    """Cross-lingual search keeps only spellings the index knows; every engine can tell which."""
+    counts = loaded.vocabulary_counts(["باغوز", "قطار", "zzqqxx"])
+    assert counts["باغوز"] == 1 and counts["قطار"] >= 1 and "zzqqxx" not in counts
+    exact = loaded.vocabulary_counts(["الباغوز", "باغوز"], exact=True)
+    assert exact.get("الباغوز") == 1 and "باغوز" not in exact

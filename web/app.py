@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     if query_translator is None:
         try:
             from arshif.crosslingual import default_query_translator
-            query_translator = default_query_translator(settings)
+            query_translator = default_query_translator(settings, engine)
         except ImportError:  # cross-lingual support not installed
             query_translator = None
     app.state.settings = settings

@@ -264,6 +264,32 @@ class RemoteEngine(Engine):
         resp = _body(self.client.mget(index=self.alias, body={"ids": ids}, _source=["article"]))
         return {d["_id"]: Article.model_validate(d["_source"]["article"]) for d in resp["docs"] if d.get("found")}
 
+    def vocabulary_counts(self, terms, exact: bool = False) -> dict[str, int]:
+        """Document counts of analysed terms, in one request (a ``filters`` aggregation of term queries)."""
+        terms = list(dict.fromkeys(terms))[:200]
+        if not terms:
+            return {}
+        fields = [f + ".exact" if exact else f for f in dsl.HIGHLIGHT_FIELDS]
+        filters = {str(i): {"bool": {"should": [{"term": {f: t}} for f in fields]}} for i, t in enumerate(terms)}
+        resp = self._search({"size": 0, "aggs": {"vocab": {"filters": {"filters": filters}}}})
+        buckets = resp["aggregations"]["vocab"]["buckets"]
+        return {terms[int(k)]: b["doc_count"] for k, b in buckets.items() if b["doc_count"]}
+
+    def pending_ids(self, include_untranslated: bool = False) -> list[str]:
+        wanted = ["pending", "none"] if include_untranslated else ["pending"]
+        ids: list[str] = []
+        after = None
+        while True:
+            body = {"size": CHUNK, "sort": [{"id": "asc"}], "_source": False,
+                    "query": {"terms": {"translation_status": wanted}}}
+            if after is not None:
+                body["search_after"] = after
+            hits = self._search(body)["hits"]["hits"]
+            if not hits:
+                return ids
+            ids += [h["_id"] for h in hits]
+            after = hits[-1]["sort"]
+
     def count(self) -> int:
         return _body(self.client.count(index=self.alias))["count"]
 
