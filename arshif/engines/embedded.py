@@ -206,7 +206,8 @@ class EmbeddedEngine(Engine):
                 conn.register_fts5_tokenizer(TOKENIZER, _fts_tokenizer)
                 if not self.readonly:
                     conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-                conn.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;")
+                # 16 MiB of page cache per connection: the web app has one connection per worker thread.
+                conn.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;")
             except apsw.Error as exc:
                 raise EngineUnavailable(f"cannot open the archive at {self.path}: {exc}") from exc
             self._local.conn = conn
