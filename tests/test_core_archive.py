@@ -207,3 +207,18 @@ def test_one_writer_and_several_reader_processes(tmp_path, archive_dir):
     assert writer.count() == summary.indexed + 1
     integrity = writer._conn().execute("PRAGMA integrity_check").fetchall()
     assert integrity == [("ok",)]
+
+
+def test_corpus_sample_counts_add_up_and_rerun_adds_nothing(engine, archive_dir):
+    """Every record is accounted for: read = indexed + updated + unchanged; skipped ones are named."""
+    from tests.conftest import saudi_sample_file
+
+    sample = saudi_sample_file(archive_dir.parent)
+    records = sum(1 for _ in sample.open(encoding="utf-8"))
+    first = ingest([sample], engine)
+    assert first.read + len(first.skipped) == records
+    assert first.read == first.indexed + first.updated + first.unchanged + len(first.failed)
+    assert all(p.reason == "no title and no body" and p.line for p in first.skipped)
+    second = ingest([sample], engine)
+    assert (second.indexed, second.updated, second.unchanged) == (0, 0, first.read - first.updated)
+    assert engine.count() == first.indexed
