@@ -448,3 +448,13 @@ def test_every_api_operation_is_documented_with_examples(api):
             if status in op["responses"]:
                 schema = op["responses"][status]["content"]["application/json"]["schema"]
                 assert resolve(schema)["properties"].keys() == {"error"}, (method, path, status)
+
+
+def test_api_docs_page_loads_its_assets_locally(api):
+    client = api
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset

@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
                query_translator=None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
+        docs_url=None,  # served below from local files: the docs must work on a machine with no internet
+        redoc_url=None,
         title="Arshif API",
         version=__version__,
         description=(
@@ -102,8 +104,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     from web import api, pages
     app.include_router(api.router)
     app.include_router(pages.router)
+    _mount_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _mount_api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the `swagger-ui-bundle` package's files, not from a CDN."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def _docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} — docs",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
 
 def _looks_like_engine_down(exc: Exception) -> bool:
