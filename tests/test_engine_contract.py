@@ -223,3 +223,22 @@ def test_vocabulary_lookup_for_transliteration(loaded):
     assert counts["باغوز"] == 1 and counts["قطار"] >= 1 and "zzqqxx" not in counts
     exact = loaded.vocabulary_counts(["الباغوز", "باغوز"], exact=True)
     assert exact.get("الباغوز") == 1 and "باغوز" not in exact
+
+
+def test_a_refused_document_is_reported_not_counted(loaded):
+    """An article over Lucene's 32 KB keyword limit: Lucene engines refuse it and say which and why, the
+    rest of the batch lands; the embedded engine has no such limit and stores both. Never a false count."""
+    good = Article(title="Quokka census", body="Rottnest island count.", url="https://test.example/quokka",
+                   language="en", source="Test Wire")
+    big = Article(title="Immense author", body="A keyword longer than Lucene's 32 KB term limit.",
+                  url="https://test.example/immense", language="en", source="Test Wire", author="x" * 40_000)
+    result = loaded.upsert([good, big])
+    if hasattr(loaded, "client"):
+        assert result.created == [good.id]
+        assert list(result.failed) == [big.id] and "author" in result.failed[big.id]
+        assert loaded.get(big.id) is None
+    else:
+        assert sorted(result.created) == sorted([good.id, big.id]) and result.failed == {}
+        assert loaded.get(big.id).author == "x" * 40_000
+    assert ids(loaded, "quokka") == [good.id]
+    loaded.delete([good.id, big.id])

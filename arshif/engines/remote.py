@@ -451,9 +451,7 @@ class _Target:
                     if ok:
                         confirmed.append(info.get("_id"))
                     else:
-                        err = info.get("error")
-                        result.failed[info.get("_id", "?")] = err.get("reason", str(err)) if isinstance(err, dict) \
-                            else str(err)
+                        result.failed[info.get("_id", "?")] = _reason(info.get("error"))
                 break
             except self.engine.flavour.transport_errors as exc:
                 attempts += 1
@@ -467,6 +465,17 @@ class _Target:
                 articles = [a for a in articles if a.id not in done]
         self.engine.client.indices.refresh(index=self.index)
         return confirmed
+
+
+def _reason(error) -> str:
+    """An engine's per-document error as one line: its reason and, when given, the underlying cause."""
+    if not isinstance(error, dict):
+        return str(error)
+    reason = error.get("reason", error.get("type", "refused"))
+    cause = error.get("caused_by") or {}
+    if isinstance(cause, dict) and cause.get("reason"):
+        reason += f" (cause: {cause['reason']})"
+    return reason[:500]
 
 
 def document(article: Article, chash: str, first_seq: int) -> dict:
