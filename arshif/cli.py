@@ -198,7 +198,8 @@ def search(
         out.print(f"[dim]{meta}[/dim]", highlight=False)
         if hit.snippet:
             text = _html.unescape(hit.snippet).replace("<mark>", "[reverse]").replace("</mark>", "[/reverse]")
-            out.print("  " + text.replace("\n", " "), highlight=False)
+            where = f"[dim]\\[translation, {hit.snippet_language}][/dim] " if hit.snippet_language != hit.language else ""
+            out.print("  " + where + text.replace("\n", " "), highlight=False)
     if facets:
         for name, values in response.facets.items():
             out.print(f"\n[bold]{name}[/bold]: " + ", ".join(f"{v.value} ({v.count})" for v in values))
