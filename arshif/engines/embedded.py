@@ -66,7 +66,7 @@ log = logging.getLogger("arshif.engines.embedded")
 
 TOKENIZER = "arshif"
 EXACT_PREFIX = "="
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FTS_QUERY = 0x0001  # FTS5_TOKENIZE_QUERY
 
 SCHEMA = """
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS articles(
     author TEXT NOT NULL DEFAULT '',
     site TEXT NOT NULL DEFAULT '',
     date TEXT,
-    tr_language TEXT NOT NULL DEFAULT '',
+    tr_language TEXT NOT NULL DEFAULT '',  -- key in doc.translations of the indexed (done) translation
     translation_status TEXT NOT NULL DEFAULT 'none',
     content_hash TEXT NOT NULL,
     doc TEXT NOT NULL
@@ -95,7 +95,15 @@ CREATE INDEX IF NOT EXISTS articles_status ON articles(translation_status);
 CREATE TABLE IF NOT EXISTS article_tags(
     rowid INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY(rowid, tag)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS article_tags_tag ON article_tags(tag, rowid);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tr_title, tr_body, tokenize='arshif');
+-- The text FTS5 indexes is read from the stored article itself (an external-content table over
+-- this view), so the archive keeps one copy of every text: the JSON document.
+CREATE VIEW IF NOT EXISTS article_text(rowid, title, body, tr_title, tr_body) AS
+    SELECT rowid, json_extract(doc, '$.title'), json_extract(doc, '$.body'),
+           CASE tr_language WHEN '' THEN '' ELSE json_extract(doc, '$.translations.' || tr_language || '.title') END,
+           CASE tr_language WHEN '' THEN '' ELSE json_extract(doc, '$.translations.' || tr_language || '.body') END
+    FROM articles;
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tr_title, tr_body, tokenize='arshif',
+                                                  content='article_text', content_rowid='rowid');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
 """
 
@@ -187,6 +195,11 @@ class EmbeddedEngine(Engine):
                 conn.execute(SCHEMA)
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
                              " ('analysis', ?)", (str(SCHEMA_VERSION), analysis_fingerprint()))
+        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchall()
+        if version and version[0][0] != str(SCHEMA_VERSION):
+            raise EngineUnavailable(f"the archive at {self.path} was made by another version of Arshif (schema "
+                                    f"{version[0][0]}, this one reads {SCHEMA_VERSION}): ingest into a new "
+                                    "--data-dir and remove the old one")
         stored = conn.execute("SELECT value FROM meta WHERE key='analysis'").fetchall()
         self.mapping_outdated = bool(stored) and stored[0][0] != analysis_fingerprint()
         if self.mapping_outdated:
@@ -237,13 +250,12 @@ class EmbeddedEngine(Engine):
                     continue
                 seq += 1
                 d = article_date(article)
-                tr = article.translation()
+                tr_key, tr = _indexed_translation(article)
                 values = (article.id, seq, article.language, article.source, article.author, article.site,
-                          d.isoformat() if d else None, tr.language if tr else "", article.translation_status,
-                          chash, doc)
+                          d.isoformat() if d else None, tr_key, article.translation_status, chash, doc)
                 if row:
                     rowid = row[0][0]
-                    conn.execute("DELETE FROM fts WHERE rowid=?", (rowid,))
+                    self._unindex(conn, rowid)
                     conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
                     conn.execute(
                         "UPDATE articles SET id=?, seq=?, language=?, source=?, author=?, site=?, date=?,"
@@ -258,8 +270,7 @@ class EmbeddedEngine(Engine):
                     rowid = conn.last_insert_rowid()
                     result.created.append(article.id)
                 conn.execute("INSERT INTO fts(rowid, title, body, tr_title, tr_body) VALUES(?,?,?,?,?)",
-                             (rowid, article.title, article.body, tr.title if tr and tr.status == "done" else "",
-                              tr.body if tr and tr.status == "done" else ""))
+                             (rowid, article.title, article.body, tr.title if tr else "", tr.body if tr else ""))
                 for tag in dict.fromkeys(article.tags):
                     conn.execute("INSERT OR IGNORE INTO article_tags(rowid, tag) VALUES(?,?)", (rowid, tag))
             conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(seq),))
@@ -274,7 +285,7 @@ class EmbeddedEngine(Engine):
                 if not row:
                     continue
                 rowid = row[0][0]
-                conn.execute("DELETE FROM fts WHERE rowid=?", (rowid,))
+                self._unindex(conn, rowid)
                 conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
                 conn.execute("DELETE FROM articles WHERE rowid=?", (rowid,))
                 n += 1
@@ -287,23 +298,20 @@ class EmbeddedEngine(Engine):
         so no search fails or comes back empty meanwhile.
         """
         conn = self._conn()
-        done = 0
         with conn:
-            conn.execute("DELETE FROM fts")
-            rows = conn.execute("SELECT rowid, doc FROM articles ORDER BY rowid").fetchall()
-            for rowid, doc in rows:
-                article = Article.model_validate_json(doc)
-                tr = article.translation()
-                ok = tr is not None and tr.status == "done"
-                conn.execute("INSERT INTO fts(rowid, title, body, tr_title, tr_body) VALUES(?,?,?,?,?)",
-                             (rowid, article.title, article.body, tr.title if ok else "", tr.body if ok else ""))
-                done += 1
-                if progress and done % 500 == 0:
-                    progress(done)
+            conn.execute("INSERT INTO fts(fts) VALUES('rebuild')")  # re-reads every text through the view
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)", (analysis_fingerprint(),))
+        done = self.count()
         if progress:
             progress(done)
         return str(self.path), str(self.path), done
+
+    @staticmethod
+    def _unindex(conn, rowid: int) -> None:
+        """Remove an article's terms from FTS5 (external content: given the text it was indexed with)."""
+        conn.execute("INSERT INTO fts(fts, rowid, title, body, tr_title, tr_body) "
+                     "SELECT 'delete', rowid, title, body, tr_title, tr_body FROM article_text WHERE rowid=?",
+                     (rowid,))
 
     def optimize(self) -> None:
         """Merge FTS5 segments (after a large ingest) so queries read fewer b-trees."""
@@ -585,7 +593,7 @@ class EmbeddedEngine(Engine):
             for h in hits:
                 h.title_highlight = marked_to_html(h.title)
             rows = conn.execute(
-                f"SELECT a.id, f.body FROM articles a JOIN fts f ON f.rowid = a.rowid "
+                f"SELECT a.id, json_extract(a.doc, '$.body') FROM articles a "
                 f"WHERE a.id IN ({','.join('?' * len(hits))})", [h.id for h in hits]).fetchall()
             for aid, body in rows:
                 by_id[aid].snippet = plain_snippet(body)
@@ -599,6 +607,15 @@ class EmbeddedEngine(Engine):
             (START, END) * 4 + (match, *by_id)).fetchall()
         for aid, title, body, tr_title, tr_body, raw_body in rows:
             apply_highlights(by_id[aid], title, body, tr_title, tr_body, raw_body)
+
+
+def _indexed_translation(article: Article):
+    """(key in article.translations, translation) of the translation to index: the displayed one, if done."""
+    tr = article.translation()
+    if tr is None or tr.status != "done":
+        return "", None
+    key = next(k for k, v in article.translations.items() if v is tr)
+    return key, tr
 
 
 def analysis_fingerprint() -> str:
