@@ -88,8 +88,14 @@ def run_ingest(paths: list[Path], settings: Settings, *, defaults=None, field_ma
                   TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=quiet,
                   transient=False) as progress:
         task = progress.add_task("ingest", total=total)
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            t = progress.tasks[0]
+            if t.total is not None and t.completed > t.total:  # the estimate missed some records
+                progress.update(task, total=t.completed)
+
         summary = ingest(paths, engine, translator=translator, defaults=defaults, field_map=field_map,
-                         on_progress=lambda n: progress.advance(task, n))
+                         on_progress=advance)
     if hasattr(engine, "optimize") and summary.indexed + summary.updated > 1000:
         engine.optimize()
     engine.close()
@@ -137,6 +143,14 @@ def ingest(
     if "tags" in defaults:
         defaults["tags"] = [t for t in defaults["tags"].split(",") if t]
     field_map = {k: v for k, v in _parse_pairs(map_, "--map").items()}
+    from indexer.readers.records import RecordMapper
+
+    try:
+        RecordMapper(defaults or None, field_map or None)  # checks the field names before reading anything
+    except ValueError as exc:
+        message = str(exc).replace("field_map:", "--map", 1).replace("defaults:", "--set", 1)
+        console.print(f"[red]error:[/red] {message}", highlight=False)
+        raise typer.Exit(2) from None
     summary = run_ingest(paths, settings, defaults=defaults or None, field_map=field_map or None,
                          translator_name=translator, quiet=quiet or json_out)
     if json_out:
@@ -162,12 +176,18 @@ def search(
     data_dir: Optional[Path] = DataDirOpt,
     engine: Optional[str] = EngineOpt,
 ):
-    """Search the archive from the terminal."""
+    """Search the archive from the terminal.
+
+    A query that starts with '-' (an exclusion) goes after '--', e.g. arshif search -- -النفط
+    """
     from arshif.search import FacetRequest, Filters, QuerySyntaxError, SearchRequest
     from arshif.engines import BadRequest
     from pydantic import ValidationError
 
     settings = _settings(data_dir, engine)
+    if date_from and date_to and date_from > date_to:
+        console.print(f"[red]error:[/red] --from {date_from} is after --to {date_to}: swap them")
+        raise typer.Exit(2)
     try:
         request = SearchRequest(
             q=query, sort=sort, size=size,
@@ -306,6 +326,10 @@ def serve(
     from web.app import create_app
 
     settings = _settings(data_dir, engine)
+    if settings.engine.startswith("embedded") and not settings.embedded_path.exists():
+        console.print(f"[red]error:[/red] no archive at {settings.embedded_path}: run 'arshif ingest PATH…' or "
+                      "'arshif demo' first (or pass the right --data-dir)")
+        raise typer.Exit(1)
     application = create_app(settings)
     console.print(f"Arshif on http://{host or settings.host}:{port or settings.port}/  "
                   f"(API docs: /docs; engine: {settings.engine})")

@@ -45,7 +45,9 @@ class Provenance(BaseModel):
 class Article(BaseModel):
     """A news article as the archive stores it."""
 
-    id: str = ""
+    id: str = Field(default="", pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$",
+                    description="Stable id; empty means 'derive it from the URL or the content'. Letters, digits "
+                                "and _ . : - only, so it can stand in a URL path as it is.")
     title: str = ""
     body: str = ""
     source: str = ""

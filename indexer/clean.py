@@ -1,11 +1,13 @@
 """Cleaning between reading and indexing: the same tidy text whatever the source.
 
 Readers keep what the file says; this step makes it safe and uniform: Unicode
-NFC, no control characters, one-line titles, trimmed paragraphs, no empty tags.
+NFC, HTML entities decoded, no control characters, one-line titles, trimmed
+paragraphs, no empty tags. Markup itself is kept as text (escaped on display).
 """
 
 from __future__ import annotations
 
+import html
 import unicodedata
 
 from arshif.model import Article
@@ -13,7 +15,11 @@ from arshif.search.highlight import strip_controls
 
 
 def clean_text(text: str, *, single_line: bool = False) -> str:
-    text = strip_controls(unicodedata.normalize("NFC", text or "")).replace("\r\n", "\n").replace("\r", "\n")
+    text = text or ""
+    if "&" in text:
+        # Scraped news is full of HTML entities (&quot; &nbsp; &#8220;): readers want the characters.
+        text = html.unescape(text).replace("\xa0", " ")
+    text = strip_controls(unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
     if single_line:
         return " ".join(text.split())
     lines = [" ".join(line.split()) for line in text.split("\n")]

@@ -31,20 +31,26 @@ def _detector():
 
 
 def detect_language(title: str, body: str, sample_chars: int = 1500) -> str:
-    """'ar', 'en' or 'other' for an article (a sample of title and body is enough)."""
+    """'ar', 'en' or 'other' for an article (a sample of title and body is enough).
+
+    The script is read off the title when it has words: a body can carry scraped code or
+    an English quotation that outweighs the article's own language, a headline rarely does.
+    """
     text = f"{title}\n{body}"[:sample_chars]
-    arabic = len(_ARABIC.findall(text))
-    latin = len(_LATIN.findall(text))
+    title_letters = len(_ARABIC.findall(title)) + len(_LATIN.findall(title))
+    script_sample = title if title_letters >= 8 else text
+    arabic = len(_ARABIC.findall(script_sample))
+    latin = len(_LATIN.findall(script_sample))
     if arabic == 0 and latin == 0:
         return "other"
+    from lingua import Language
+
     if arabic > latin:
         if not _PERSIAN_URDU_LETTERS.search(text):
             return "ar"
-        from lingua import Language
-
         detected = _detector().detect_language_of(text)
         return "other" if detected in (Language.PERSIAN, Language.URDU) else "ar"
-    from lingua import Language
-
-    detected = _detector().detect_language_of(text)
+    body_latin = len(_LATIN.findall(text)) > len(_ARABIC.findall(text))
+    # Ask lingua about text in the script just decided: the title alone when the body is in another.
+    detected = _detector().detect_language_of(text if script_sample is text or body_latin else title)
     return "en" if detected in (Language.ENGLISH, None) else "other"

@@ -458,3 +458,29 @@ def test_api_docs_page_loads_its_assets_locally(api):
     assert assets and all(a.startswith("/") for a in assets), assets
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
+
+
+def test_batch_reports_an_invalid_query_in_its_own_place(api):
+    resp = api.post("/api/search/batch", json={"queries": [{"q": "النفط"}, {"q": "b", "sort": "bogus"},
+                                                           {"q": "x", "date_from": "not-a-date"}]})
+    assert resp.status_code == 200
+    first, bad_sort, bad_date = resp.json()["results"]
+    assert first["total"] > 0 and first["error"] is None
+    assert bad_sort["error"]["status"] == 422 and "sort" in bad_sort["error"]["message"]
+    assert bad_date["error"]["status"] == 422 and "date_from" in bad_date["error"]["message"]
+
+
+def test_ids_that_cannot_stand_in_a_url_are_refused(small, monkeypatch):
+    monkeypatch.setattr(small, "api_key", "k")
+    with TestClient(create_app(small), raise_server_exceptions=False) as client:
+        resp = client.post("/api/articles", headers={"X-API-Key": "k"},
+                           json={"id": "my id/with slash?", "title": "slash", "body": "b"})
+        assert resp.status_code == 422 and "id" in resp.json()["error"]["message"]
+
+
+def test_reversed_date_range_is_a_clear_error_on_page_and_api(api):
+    params = {"q": "النفط", "date_from": "2015-08-05", "date_to": "2015-08-01"}
+    for path in ("/api/search", "/search", "/search.json"):
+        resp = api.get(path, params=params)
+        assert resp.status_code == 400, path
+        assert "date_from" in resp.text and "after" in resp.text

@@ -251,7 +251,11 @@ class BatchQuery(ApiSearchParams):
 
 
 class BatchRequest(BaseModel):
-    queries: list[BatchQuery] = Field(min_length=1, description="At most `max_batch_queries` (50 by default).")
+    queries: list[dict[str, Any]] = Field(
+        min_length=1,
+        description="At most `max_batch_queries` (50 by default). Each is an object with any parameter of "
+                    "`GET /api/search` (`q`, `mode`, `source`, `lang`, `date_from`, `sort`, `size`, …); one that "
+                    "is invalid gets its own error in the results and does not fail the others.")
     size: int = Field(default=10, ge=0, le=1000,
                       description="Top hits per query (0: totals only) unless a query sets its own `size`.")
 
@@ -501,7 +505,14 @@ def search_batch(
         raise api_error(422, f"size: at most {service.settings.max_page_size} hits per query (got {body.size})",
                         parameter="size")
     results: list[BatchItem] = []
-    for i, query in enumerate(body.queries):
+    for i, raw in enumerate(body.queries):
+        try:
+            query = BatchQuery.model_validate(raw)
+        except ValidationError as exc:
+            text = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            results.append(BatchItem(index=i, q=str(raw.get("q", ""))[:200],
+                                     error=ErrorDetail(status=422, message=f"invalid query: {text}")))
+            continue
         if "facets" not in query.model_fields_set:
             query.facets = []
         if "histogram" not in query.model_fields_set:

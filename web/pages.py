@@ -17,7 +17,7 @@ import logging
 import math
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, quote
 
 import jinja2
 from fastapi import APIRouter, Request
@@ -310,7 +310,7 @@ def hit_view(hit: Hit, service: SearchService, ui: str) -> dict:
     return {
         "hit": hit,
         "id": hit.id,
-        "href": f"/articles/{hit.id}?ui={ui}",
+        "href": f"/articles/{quote(hit.id, safe='')}?ui={ui}",
         "dir": text_dir(hit.language),
         "snippet_lang": snippet_lang,
         "snippet_dir": text_dir(snippet_lang),
@@ -575,7 +575,7 @@ def article_view(article: Article, related: list[Hit], ui: str) -> dict:
 
 
 def hit_view_plain(hit: Hit, ui: str) -> dict:
-    return {"hit": hit, "href": f"/articles/{hit.id}?ui={ui}", "dir": text_dir(hit.language),
+    return {"hit": hit, "href": f"/articles/{quote(hit.id, safe='')}?ui={ui}", "dir": text_dir(hit.language),
             "translated_title_dir": text_dir(hit.translation_language),
             "date_text": i18n.fmt_date(hit.date, ui) if hit.date else ""}
 

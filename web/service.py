@@ -9,12 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from arshif.engines import Engine
 from arshif.model import Article
 from arshif.search.contract import FACET_FIELDS, FacetRequest, Filters, Hit, SearchRequest, SearchResponse
 from arshif.settings import Settings
+
+
+#: What people type for a language filter, mapped to the stored codes.
+LANGUAGE_ALIASES = {"arabic": "ar", "عربي": "ar", "العربية": "ar", "ar-sa": "ar", "english": "en", "en-us": "en",
+                    "en-gb": "en", "إنجليزي": "en", "الإنجليزية": "en"}
 
 
 class QueryTranslator(Protocol):
@@ -40,12 +45,27 @@ class SearchParams(BaseModel):
     date_to: dt.date | None = None
     sort: Literal["relevance", "newest", "oldest"] = "relevance"
     size: int = Field(default=10, ge=1, le=100)
-    page: int = Field(default=1, ge=1, le=1000)
+    page: int = Field(default=1, ge=1, le=10_000, description="Pages reach the first 10,000 results; use cursor beyond.")
     cursor: str | None = Field(default=None, max_length=2000)
     highlight: bool = True
     facets: list[str] = Field(default_factory=lambda: ["source", "author", "language", "tag"])
     facet_size: int = Field(default=10, ge=1, le=200)
     histogram: Literal["auto", "day", "week", "month", "year"] | None = "auto"
+
+    @field_validator("facets", mode="before")
+    @classmethod
+    def _comma_lists(cls, v):
+        """Accept ``facets=source,author`` as well as repeated ``facets=source&facets=author``."""
+        if isinstance(v, str):
+            v = [v]
+        if isinstance(v, list) and any(isinstance(x, str) and "," in x for x in v):
+            return [part.strip() for x in v for part in str(x).split(",") if part.strip()]
+        return v
+
+    @field_validator("lang", mode="after")
+    @classmethod
+    def _language_codes(cls, v: list[str]) -> list[str]:
+        return [LANGUAGE_ALIASES.get(x.strip().lower(), x.strip().lower()) for x in v]
 
     def filters(self) -> Filters:
         lang = list(self.lang)
@@ -66,6 +86,10 @@ class SearchService:
         if params.mode == "cross" and params.q and self.query_translator is not None:
             alternatives = [a for a in self.query_translator.alternatives(params.q) if a and a != params.q]
         facets = [FacetRequest(field=f, size=params.facet_size) for f in params.facets if f in FACET_FIELDS]
+        if params.date_from and params.date_to and params.date_from > params.date_to:
+            from arshif.engines import BadRequest
+
+            raise BadRequest(f"date_from ({params.date_from}) is after date_to ({params.date_to}): swap them")
         offset = 0 if params.cursor else (params.page - 1) * params.size
         if offset > 10_000:
             from arshif.engines import BadRequest

@@ -29,10 +29,15 @@ def text_query(node: Node | None) -> dict | None:
         wt = analyse_word(node.text)
         if wt is None:
             return None
-        fields = EXACT if wt.exact else STEMMED
         kind = "phrase" if len(wt.terms) > 1 else "best_fields"
-        return {"multi_match": {"query": node.text, "fields": fields, "type": kind, "operator": "and",
-                                "tie_breaker": 0.3}}
+        exact = {"multi_match": {"query": node.text, "fields": EXACT, "type": kind, "operator": "and",
+                                 "tie_breaker": 0.3}}
+        if wt.exact:
+            return exact
+        stemmed = {"multi_match": {"query": node.text, "fields": STEMMED, "type": kind, "operator": "and",
+                                   "tie_breaker": 0.3}}
+        # The form as typed adds to the score without widening the match (see the embedded compiler).
+        return {"bool": {"must": [stemmed], "should": [exact]}}
     if isinstance(node, Phrase):
         if not analyse_phrase(node.text):
             return None

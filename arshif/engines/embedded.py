@@ -30,7 +30,7 @@ from typing import Iterable
 
 import apsw
 
-from arshif.analysis import get_analyzer
+from arshif.analysis import get_analyzer, normalize_arabic
 from arshif.engines.base import (
     FIELD_BOOSTS,
     apply_highlights,
@@ -158,8 +158,13 @@ class FTSCompiler:
             wt = analyse_word(node.text)
             if wt is None:
                 return None
-            terms = [EXACT_PREFIX + t if wt.exact else t for t in wt.terms]
-            return _quote(" ".join(terms))  # several terms from one word: adjacent, as a phrase
+            if wt.exact:
+                return _quote(" ".join(EXACT_PREFIX + t for t in wt.terms))
+            stemmed = _quote(" ".join(wt.terms))  # several terms from one word: adjacent, as a phrase
+            # The form as typed, OR-ed in: it matches nothing the stem does not, but adds to the score, so
+            # الرياض (Riyadh) ranks articles about Riyadh above those about الرياضة (sport), same stem.
+            as_typed = _quote(" ".join(EXACT_PREFIX + t for t in analyse_phrase(node.text)))
+            return f"{stemmed} OR {as_typed}"
         if isinstance(node, Phrase):
             terms = analyse_phrase(node.text)
             return _quote(" ".join(EXACT_PREFIX + t for t in terms)) if terms else None
@@ -217,6 +222,7 @@ class EmbeddedEngine(Engine):
                 conn = apsw.Connection(str(self.path), flags=flags)
                 conn.set_busy_timeout(30_000)
                 conn.register_fts5_tokenizer(TOKENIZER, _fts_tokenizer)
+                conn.create_scalar_function("arshif_fold", fold_for_prefix, 1, deterministic=True)
                 if not self.readonly:
                     conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
                 # 16 MiB of page cache per connection: the web app has one connection per worker thread.
@@ -561,14 +567,17 @@ class EmbeddedEngine(Engine):
         # Disjunctive facets: a facet's counts ignore its own filter, so picking one
         # source still shows how many hits every other source would add.
         where, wparams = self._where(plan.filters, negative, skip=fname)
+        col = "t.tag" if fname == "tag" else FACET_COLUMNS[fname]
+        # A prefix matches whatever the letter variants: اسامة finds أسامة (folded on both sides).
+        match = f"AND arshif_fold({col}) LIKE ? ESCAPE '\\'" if prefix else "AND ? = '%'"
         if fname == "tag":
             sql = (f"SELECT t.tag, count(*) FROM {source} JOIN article_tags t ON t.rowid = a.rowid "
-                   f"WHERE {where} AND t.tag LIKE ? ESCAPE '\\' GROUP BY t.tag ORDER BY 2 DESC, 1 LIMIT ?")
+                   f"WHERE {where} {match} GROUP BY t.tag ORDER BY 2 DESC, 1 LIMIT ?")
         else:
-            col = FACET_COLUMNS[fname]
             sql = (f"SELECT {col}, count(*) FROM {source} WHERE {where} AND {col} != '' "
-                   f"AND {col} LIKE ? ESCAPE '\\' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
-        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                   f"{match} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
+        folded = fold_for_prefix(prefix)
+        like = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = conn.execute(sql, (*params, *wparams, like, size)).fetchall()
         return [FacetValue(value=v, count=c) for v, c in rows]
 
@@ -607,6 +616,11 @@ class EmbeddedEngine(Engine):
             (START, END) * 4 + (match, *by_id)).fetchall()
         for aid, title, body, tr_title, tr_body, raw_body in rows:
             apply_highlights(by_id[aid], title, body, tr_title, tr_body, raw_body)
+
+
+def fold_for_prefix(value: str | None) -> str:
+    """Letter variants and case folded away, for facet prefix matching."""
+    return normalize_arabic(value or "").casefold()
 
 
 def _indexed_translation(article: Article):

@@ -1,0 +1,47 @@
+"""Details users notice: decoded entities, the right language, the typed form ranked first."""
+
+from __future__ import annotations
+
+from arshif.model import Article
+from arshif.search import SearchRequest
+from indexer.clean import clean_article
+from indexer.language import detect_language
+from indexer.pipeline import prepare
+
+
+def test_html_entities_from_scraped_sources_are_decoded():
+    art = clean_article(Article(title="كوشك لـ &quot;سبق&quot;", author="&nbsp;عكاظ (جدة)",
+                                body="قال &#8220;نعم&#8221; &amp; مضى"))
+    assert art.title == 'كوشك لـ "سبق"'
+    assert art.author == "عكاظ (جدة)"
+    assert art.body == "قال “نعم” & مضى"
+
+
+def test_title_decides_the_script_when_the_body_is_mostly_code():
+    body = "var plot = jqplot('chart', [[1, 2], [3, 4]], {axes: {xaxis: {renderer: x}}}); " * 20 + "نص قصير"
+    assert detect_language("صيفنا مع أهلنا.. أحلى؟!", body) == "ar"
+    assert detect_language("Oil prices slide as OPEC+ adds barrels", "خبر " * 50) == "en"
+    assert prepare(Article(title="عنوان <b>غامق</b> عن الرياض", body="x")).language == "ar"
+
+
+def test_the_form_as_typed_ranks_first_when_two_words_share_a_stem(archive):
+    """الرياض (Riyadh) and الرياضة (sport) share the light stem رياض: both match, each ranks its own first."""
+    riyadh = archive.search(SearchRequest(q="الرياض", size=5)).hits
+    sport = archive.search(SearchRequest(q="الرياضة", size=5)).hits
+    assert archive.search(SearchRequest(q="الرياض", size=0)).total == \
+        archive.search(SearchRequest(q="الرياضة", size=0)).total
+    assert all("<mark>الرياض</mark>" in h.title_highlight + h.snippet for h in riyadh[:3])
+    assert all("<mark>الرياضة</mark>" in h.title_highlight + h.snippet for h in sport[:3])
+
+
+def test_facet_prefix_ignores_letter_variants_and_case(archive):
+    from arshif.search.contract import FacetRequest
+
+    def values(prefix, field="author"):
+        req = SearchRequest(size=0, facets=[FacetRequest(field=field, prefix=prefix, size=50)])
+        return [f.value for f in archive.search(req).facets[field]]
+
+    with_hamza = values("أ")
+    assert with_hamza and values("ا") == with_hamza  # one letter, either spelling
+    assert any(v.startswith("أ") for v in with_hamza) and any(v.startswith("ا") for v in with_hamza)
+    assert values("DESERT", "source") == values("desert", "source") == ["Desert Herald"]
