@@ -245,29 +245,7 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[Token]:
         """Analysed tokens with offsets into ``text`` and positions (gaps where stopwords were removed)."""
-        if not self._per_token:
-            return [Token(*t) for t in self._analyze_whole_text(text)]
-        out: list[Token] = []
-        append = out.append
-        get = self._cache.get
-        compute = self._compute
-        pos = -1
-        for m in self._finditer(text):
-            t = get(m.group(), _MISS)
-            if t is _MISS:
-                t = compute(m.group())
-            if t.__class__ is str:
-                pos += 1
-                append(Token(t, m.start(), m.end(), pos))
-            elif t is None:
-                pos += 1
-            elif t is _LONG:
-                s = m.start()
-                for term, a, b in self._long_pieces(m.group()):
-                    pos += 1
-                    if term is not None:
-                        append(Token(term, s + a, s + b, pos))
-        return out
+        return [Token(*t) for t in self.analyze(text)]
 
     def terms(self, text: str) -> list[str]:
         """Just the terms, in order."""
