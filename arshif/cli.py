@@ -222,7 +222,8 @@ def search(
             out.print("  " + where + text.replace("\n", " "), highlight=False)
     if facets:
         for name, values in response.facets.items():
-            out.print(f"\n[bold]{name}[/bold]: " + ", ".join(f"{v.value} ({v.count})" for v in values))
+            listed = ", ".join(f"{v.value} ({v.count})" for v in values) or "(none)"
+            out.print(f"\n[bold]{name}[/bold]: {listed}")
         if response.date_histogram:
             out.print(f"\n[bold]dates[/bold] (per {response.interval}): " +
                       ", ".join(f"{b.start} ({b.count})" for b in response.date_histogram))
