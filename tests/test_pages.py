@@ -423,3 +423,13 @@ def test_engine_unavailable_is_a_clear_503_page(tmp_path):
         assert "الأرشيف غير متاح مؤقتاً" in c.get("/search?ui=ar").text
         twin = c.get("/search.json?q=x")
         assert twin.status_code == 503 and twin.json()["error"]["status"] == 503
+
+
+def test_cross_language_mode_finds_the_arabic_seed_from_an_english_name(client):
+    """An English reader types the place name; with no network the page still finds the Arabic article."""
+    plain = client.get("/search", params={"q": "Baghouz", "ui": "en"})
+    cross = client.get("/search", params={"q": "Baghouz", "mode": "cross", "ui": "en"})
+    assert "الباغوز" not in plain.text
+    assert cross.status_code == 200 and "الباغوز" in cross.text
+    data = client.get("/search.json", params={"q": "Baghouz", "mode": "cross"}).json()
+    assert data["mode"] == "cross" and any("الباغوز" in h["title"] for h in data["hits"])
