@@ -174,6 +174,13 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in (text or "").split("\n") if p.strip()]
 
 
+def _twin(request: Request, segment: str) -> tuple[str, bool, "_Render"]:
+    """A path segment that may end in ``.json`` (the page's JSON twin): (segment, wants JSON, renderer)."""
+    ui, remember = ui_of(request)
+    as_json = segment.endswith(".json") or wants_json(request)
+    return segment.removesuffix(".json"), as_json, _Render(request, ui, remember)
+
+
 class _Render:
     """Per-request rendering context: the UI language and its helpers."""
 
@@ -479,10 +486,8 @@ def view_json(view: dict) -> dict:
 
 @router.get("/facets/{field}", response_class=HTMLResponse)
 def facet_page(request: Request, field: str):
-    as_json = field.endswith(".json") or wants_json(request)
-    field = field.removesuffix(".json")
-    ui, remember = ui_of(request)
-    r = _Render(request, ui, remember)
+    field, as_json, r = _twin(request, field)
+    ui = r.ui
     if field not in FACET_FIELDS:
         message = f"unknown facet '{field}': use one of {', '.join(FACET_FIELDS)}"
         return _json_error(404, message) if as_json else render_error(request, 404, message)
@@ -508,10 +513,8 @@ def facet_page(request: Request, field: str):
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: str):
-    as_json = article_id.endswith(".json") or wants_json(request)
-    article_id = article_id.removesuffix(".json")
-    ui, remember = ui_of(request)
-    r = _Render(request, ui, remember)
+    article_id, as_json, r = _twin(request, article_id)
+    ui = r.ui
     service = service_from(request)
     article = service.article(article_id)
     if article is None:
