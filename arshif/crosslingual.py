@@ -439,20 +439,12 @@ def _parses(alt: str) -> bool:
     return parsed.text is not None and not parsed.filters and not parsed.excluded
 
 
-def default_query_translator(settings: Settings, engine=None) -> CrossLingual:
-    """What the web app uses for ``mode=cross``: the configured provider (if any) plus lexicon and transliteration.
+def default_query_translator(settings: Settings, engine=None, translator=None) -> CrossLingual:
+    """What the web app uses for ``mode=cross``: lexicon and transliteration, plus ``translator`` —
+    a provider built by whoever composes the app (the CLI), or None to stay offline.
 
     ``engine`` (optional) is the engine to ask for vocabulary; by default one is opened
     read-only from ``settings`` on first use. The lexicon loads in the background.
     """
     threading.Thread(target=load_lexicon, name="lexicon-load", daemon=True).start()
-    translator = None
-    if (settings.translator or "none").strip().lower() not in ("none", "off", ""):
-        try:
-            from indexer.translate import build_translator
-
-            quick = settings.model_copy(update={"translate_timeout": min(settings.translate_timeout, QUERY_TIMEOUT)})
-            translator = build_translator(quick, max_attempts=1)
-        except Exception as exc:  # noqa: BLE001 - cross-lingual search still works from the lexicon
-            log.warning("query translation provider unavailable (%s); using the lexicon only", exc)
     return CrossLingual(settings, engine=engine, translator=translator)

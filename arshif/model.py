@@ -78,6 +78,12 @@ class Article(BaseModel):
             return "pending"
         return "done"
 
+    def content_hash(self) -> str:
+        """Hash of what a reader of the article sees (not where it was read from): an unchanged
+        article re-sent by an ingest is recognised by it and not rewritten."""
+        doc = self.model_dump_json(exclude={"translation_status", "provenance"})
+        return hashlib.sha1(doc.encode("utf-8")).hexdigest()
+
     def translation(self) -> Translation | None:
         """The translation shown beside the original (the first done one, else any)."""
         done = [t for t in self.translations.values() if t.status == "done"]

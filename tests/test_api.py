@@ -396,7 +396,7 @@ def test_export_streams_through_a_real_server(live_server):
 
 
 def test_export_concurrency_limit_answers_429_with_retry_after(small_api):
-    from web import api as api_module
+    from web.api import export as api_module
 
     held = 0
     try:
@@ -412,7 +412,7 @@ def test_export_concurrency_limit_answers_429_with_retry_after(small_api):
 
 
 def test_abandoned_exports_free_their_slot(live_server):
-    from web import api as api_module
+    from web.api import export as api_module
 
     for _ in range(api_module.MAX_CONCURRENT_EXPORTS + 2):
         with httpx.stream("GET", f"{live_server}/api/export", params={"format": "jsonl"}, timeout=30) as r:

@@ -20,6 +20,8 @@ from arshif.engines.embedded import EmbeddedEngine
 from arshif.settings import Settings
 from indexer.pipeline import ingest
 from tests.conftest import DEMO
+from fastapi import FastAPI
+
 from web.api import router as api_router
 from web.app import create_app
 
@@ -52,17 +54,18 @@ def write_schema(write_app):
 
 
 def operations() -> list:
-    """Every API route and generation mode, read from the router so a new endpoint is tested automatically.
-    Negative (invalid-input) cases only for routes that take some input."""
+    """Every API operation and generation mode, read from the API router's OpenAPI document so a new endpoint
+    is tested automatically. Negative (invalid-input) cases only for operations that take some input."""
+    bare = FastAPI()
+    bare.include_router(api_router)
     cases = []
-    for route in api_router.routes:
-        d = route.dependant
-        has_input = bool(d.query_params or d.path_params or d.header_params or d.body_params
-                         or any(sub.query_params or sub.path_params or sub.body_params for sub in d.dependencies))
-        for method in sorted(route.methods):
+    for path, ops in bare.openapi()["paths"].items():
+        for method, op in sorted(ops.items()):
+            has_input = bool(op.get("parameters") or op.get("requestBody"))
+            method = method.upper()
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 if mode is GenerationMode.POSITIVE or has_input:
-                    cases.append(pytest.param(method, route.path, mode, id=f"{method} {route.path} {mode.value}"))
+                    cases.append(pytest.param(method, path, mode, id=f"{method} {path} {mode.value}"))
     return cases
 
 

@@ -108,7 +108,7 @@ def test_mixed_good_and_broken_records(engine, tmp_path):
 def test_cli_ingest_exit_status_names_skipped_records(tmp_path):
     from typer.testing import CliRunner
 
-    from arshif.cli import app
+    from cli.main import app
 
     bad = tmp_path / "mixed.jsonl"
     bad.write_text('{"title": "ok", "body": "fine"}\nnot json\n', encoding="utf-8")

@@ -134,12 +134,14 @@ def test_lexicon_without_engine_still_translates(lexicon):
 
 
 def test_default_query_translator_uses_configured_provider(tmp_path, archive_settings):
+    """The app's composition root (cli.compose) hands the configured provider to cross-lingual search."""
+    from cli.compose import query_translator as default_query_translator
     from translate_server import TranslateServer
 
-    assert default_query_translator(archive_settings).translator is None
+    assert default_query_translator(archive_settings, None).translator is None
     with TranslateServer() as server:
         settings = Settings(data_dir=tmp_path / "data", translator="libre", translator_url=server.url)
-        cl = default_query_translator(settings)
+        cl = default_query_translator(settings, None)
         assert cl.translator is not None
         alts = cl.alternatives("Riyadh oil")
         assert server.requests == 1
@@ -148,5 +150,5 @@ def test_default_query_translator_uses_configured_provider(tmp_path, archive_set
         cl.alternatives("Riyadh oil")
         assert server.requests == 1  # the translation cache answered
         server.fail_always(500)
-        broken = default_query_translator(settings.model_copy(update={"data_dir": tmp_path / "other"}))
+        broken = default_query_translator(settings.model_copy(update={"data_dir": tmp_path / "other"}), None)
         assert '"الرياض"' in broken.alternatives("Riyadh")  # provider down: the lexicon still answers

@@ -20,7 +20,7 @@ def free_port() -> int:
 
 def test_demo_ingests_and_serves_searchable_articles(tmp_path):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "arshif.cli", "demo", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "demo", "--port", str(port),
                              "--data-dir", str(tmp_path / "data")], cwd=PROJECT_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"

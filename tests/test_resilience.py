@@ -28,7 +28,7 @@ def test_killed_ingest_resumes_with_every_article_once(tmp_path):
     sample = saudi_sample_file(tmp_path, per_zip=60)
     expected = sum(1 for _ in sample.open(encoding="utf-8"))
     data = tmp_path / "data"
-    cmd = [sys.executable, "-m", "arshif.cli", "ingest", str(sample), "--data-dir", str(data), "--quiet"]
+    cmd = [sys.executable, "-m", "cli.main", "ingest", str(sample), "--data-dir", str(data), "--quiet"]
     proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     db = data / "index" / "arshif.db"
     deadline = time.time() + 120

@@ -181,7 +181,7 @@ def test_a_hung_provider_times_out(tr_settings, server):
 
 
 def test_permanent_failure_keeps_article_searchable_and_translate_pending_finishes_it(tr_settings, server, tmp_path):
-    from arshif.cli import app
+    from cli.main import app
 
     jsonl = _write_jsonl(tmp_path / "news.jsonl", [
         {"title": "معارك الباغوز الأخيرة", "body": "سيطرت قسد على الباغوز.\nانتهى تنظيم داعش في سوريا.",
@@ -244,7 +244,7 @@ def test_circuit_breaker_stops_hammering_a_dead_provider(tr_settings, server):
 
 
 def test_translate_all_fills_articles_ingested_without_translation(tr_settings, server, tmp_path):
-    from arshif.cli import app
+    from cli.main import app
 
     jsonl = _write_jsonl(tmp_path / "plain.jsonl", [
         {"title": "الرياض", "body": "خبر عن الرياض", "language": "ar", "url": "https://example.org/r"},
@@ -266,7 +266,7 @@ def test_translate_all_fills_articles_ingested_without_translation(tr_settings, 
 
 
 def test_translate_command_needs_a_provider_and_a_scope(tmp_path):
-    from arshif.cli import app
+    from cli.main import app
 
     runner = CliRunner()
     no_scope = runner.invoke(app, ["translate", "--data-dir", str(tmp_path)], env={"ARSHIF_TRANSLATOR": "libre"})

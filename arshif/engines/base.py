@@ -8,12 +8,12 @@ same behaviour by one contract test-suite.
 
 from __future__ import annotations
 
-import base64
-import json
+import functools
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from arshif.analysis import get_analyzer
 from arshif.model import Article
@@ -21,18 +21,11 @@ from arshif.search.contract import FACET_FIELDS, Filters, Hit, SearchRequest, Se
 from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
 from arshif.search.syntax import And, Node, Not, Or, ParsedQuery, QuerySyntaxError, parse_query
 
-#: Field weights: a match in the title counts more than one in the body, and a
-#: match in the original more than one in the machine translation.
-FIELD_BOOSTS = {"title": 3.0, "body": 1.0, "tr_title": 1.5, "tr_body": 0.5}
-TEXT_FIELDS = tuple(FIELD_BOOSTS)
+from arshif.errors import BadRequest, EngineUnavailable  # noqa: F401 - part of the engine interface
+from arshif.fields import FIELD_BOOSTS  # noqa: F401 - engines weigh fields by it
+from arshif.search.cursor import decode_cursor, encode_cursor  # noqa: F401 - engines make and read cursors
 
-
-class EngineUnavailable(RuntimeError):
-    """The engine cannot be reached or opened; the API answers 503 with Retry-After."""
-
-
-class BadRequest(ValueError):
-    """A request the engine cannot answer as asked (e.g. a cursor from another query)."""
+log = logging.getLogger("arshif.engines")
 
 
 @dataclass
@@ -52,9 +45,31 @@ class WriteResult:
 
 
 class Engine(ABC):
-    """The search contract every engine implements."""
+    """The search contract every engine implements.
+
+    Engines raise :class:`EngineUnavailable` themselves when they cannot be reached or read,
+    and :class:`BadRequest` for requests they cannot answer as asked; nothing else escapes
+    to the web app or the CLI as an engine failure.
+    """
 
     name: str = "engine"
+    #: Opened for reading only (writes go through :meth:`writable`).
+    readonly: bool = False
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the archive lives, as shown to people: a file, or an index (never credentials)."""
+
+    def writable(self) -> "Engine":
+        """An engine on the same archive that can write (itself unless opened read-only)."""
+        return self
+
+    def optimize(self) -> None:
+        """Make the index quicker to search after a large write; a no-op where the engine does it itself."""
+
+    def release_thread(self) -> None:
+        """Release what the calling thread holds (a connection of its own), e.g. when a worker thread ends."""
 
     @abstractmethod
     def upsert(self, articles: Iterable[Article]) -> WriteResult:
@@ -122,6 +137,40 @@ class Engine(ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+
+#: The contract methods whose failures :func:`failures_as_unavailable` translates.
+CONTRACT_METHODS = ("upsert", "delete", "get", "get_many", "search", "more_like_this", "count", "stats", "reindex",
+                    "pending_ids", "vocabulary_counts", "optimize")
+
+
+def failures_as_unavailable(describe: Callable[[Any, BaseException], str | None]):
+    """Class decorator: an exception inside a contract method that ``describe(engine, exc)`` names
+    (a storage or connection failure) is raised as :class:`EngineUnavailable` with that text, so the
+    web app and the CLI need to know no engine's own exception types."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except (EngineUnavailable, BadRequest, QuerySyntaxError):
+                raise
+            except Exception as exc:
+                reason = describe(self, exc)
+                if reason is None:
+                    raise
+                log.error("%s engine: %s", self.name, exc)
+                raise EngineUnavailable(reason) from exc
+        return wrapper
+
+    def decorate(cls):
+        for name in CONTRACT_METHODS:
+            if name in cls.__dict__:
+                setattr(cls, name, wrap(cls.__dict__[name]))
+        return cls
+
+    return decorate
 
 
 # --- shared query planning -----------------------------------------------------------------
@@ -207,25 +256,6 @@ def analyse_phrase(text: str) -> tuple[str, ...]:
     return tuple(get_analyzer("arshif_exact").terms(text))
 
 
-# --- cursors -------------------------------------------------------------------------------
-
-
-def encode_cursor(payload: dict) -> str:
-    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> dict:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = json.loads(raw)
-        if not isinstance(payload, dict):
-            raise ValueError
-        return payload
-    except Exception:  # noqa: BLE001 - any garbage is the caller's mistake
-        raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it") from None
-
-
 def choose_interval(first: date | None, last: date | None) -> str:
     """An interval giving a readable number of bars for the span of the matches."""
     if not first or not last:
@@ -240,15 +270,16 @@ def choose_interval(first: date | None, last: date | None) -> str:
     return "year"
 
 
-def hit_from_article(article: Article, score: float | None, sort: list) -> Hit:
-    """A result row for ``article`` (highlights are filled in by :func:`apply_highlights`)."""
+def hit_from_article(article: Article, score: float | None, sort: list, with_article: bool = False) -> Hit:
+    """A result row for ``article`` (highlights are filled in by :func:`apply_highlights`); with
+    ``with_article`` the stored article rides along, so an export needs no second fetch."""
     tr = article.translation()
     return Hit(
         id=article.id, score=score, title=article.title, source=article.source, author=article.author,
         site=article.site, language=article.language, date=article_date(article), url=article.url,
         tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
         translation_language=tr.language if tr else "", translation_status=article.translation_status,
-        sort=sort,
+        translation_kind=tr.kind if tr else "", sort=sort, article=article if with_article else None,
     )
 
 

@@ -47,6 +47,7 @@ from arshif.engines.base import (
     choose_interval,
     decode_cursor,
     encode_cursor,
+    failures_as_unavailable,
     plan_query,
 )
 from arshif.model import Article
@@ -177,6 +178,15 @@ class FTSCompiler:
         raise BadRequest(f"cannot compile query part {node!r}")
 
 
+def _storage_failure(engine, exc: BaseException) -> str | None:
+    """SQLite failures that mean the archive cannot be read or written (locked, corrupt, disk full),
+    as opposed to a query the engine built wrongly."""
+    if isinstance(exc, apsw.Error) and not isinstance(exc, (apsw.SQLError, apsw.BindingsError)):
+        return f"the archive cannot be read: {type(exc).__name__}"
+    return None
+
+
+@failures_as_unavailable(_storage_failure)
 class EmbeddedEngine(Engine):
     """In-process engine persisted in one SQLite file; safe for one writer and many readers."""
 
@@ -232,11 +242,21 @@ class EmbeddedEngine(Engine):
             self._local.conn = conn
         return conn
 
-    def close(self) -> None:
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def writable(self) -> "EmbeddedEngine":
+        return EmbeddedEngine(self.path) if self.readonly else self
+
+    def release_thread(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    def close(self) -> None:
+        self.release_thread()
 
     # --- writing -------------------------------------------------------------------------
 
@@ -248,7 +268,7 @@ class EmbeddedEngine(Engine):
             for article in articles:
                 article.with_id()
                 doc = article.model_dump_json(exclude={"translation_status"})
-                chash = content_hash(article)
+                chash = article.content_hash()
                 row = conn.execute("SELECT rowid, content_hash, first_seq FROM articles WHERE id=?",
                                    (article.id,)).fetchall()
                 if row and row[0][1] == chash:
@@ -442,11 +462,9 @@ class EmbeddedEngine(Engine):
             score = "NULL"
         where, wparams = self._where(plan.filters, negative, skip=None)
 
-        cursor = decode_cursor(request.cursor) if request.cursor else None
+        cursor = decode_cursor(request.cursor, request.sort) if request.cursor else None
         snapshot = None
         if cursor is not None:
-            if cursor.get("sort") != request.sort:
-                raise BadRequest("cursor was made for another sort order: repeat the same request with it")
             snapshot = cursor.get("snap")
             if not isinstance(snapshot, int):
                 raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
@@ -549,7 +567,7 @@ class EmbeddedEngine(Engine):
                 key = [score if score is not None else 0, aid]
             else:
                 key = [d or ("" if request.sort == "newest" else "9999-99-99"), aid]
-            hits.append(hit_from_article(article, None if score is None else -score, key))
+            hits.append(hit_from_article(article, None if score is None else -score, key, request.with_articles))
         next_cursor = None
         if request.size and len(rows) == request.size:
             next_cursor = encode_cursor({"sort": request.sort, "after": hits[-1].sort, "snap": snapshot})
@@ -639,12 +657,6 @@ def analysis_fingerprint() -> str:
     with open(get_settings().mappings_dir / "articles.json", encoding="utf-8") as fh:
         analysis = json.load(fh)["settings"]["analysis"]
     return hashlib.sha1(json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
-
-
-def content_hash(article: Article) -> str:
-    """Hash of what a reader of the article sees (not where it was read from)."""
-    doc = article.model_dump_json(exclude={"translation_status", "provenance"})
-    return hashlib.sha1(doc.encode("utf-8")).hexdigest()
 
 
 def _ms(started: float) -> float:

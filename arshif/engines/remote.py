@@ -30,11 +30,11 @@ from arshif.engines.base import (
     choose_interval,
     decode_cursor,
     encode_cursor,
+    failures_as_unavailable,
     like_text,
     plan_query,
 )
 from arshif.engines import dsl
-from arshif.engines.embedded import content_hash
 from arshif.model import Article
 from arshif.search.contract import DateBucket, FacetValue, Filters, Hit, SearchRequest, SearchResponse
 from arshif.settings import Settings
@@ -103,6 +103,14 @@ def open_remote(settings: Settings) -> "RemoteEngine":
     return RemoteEngine(kind, url, settings)
 
 
+def _connection_failure(engine, exc: BaseException) -> str | None:
+    """The node did not answer (refused, reset, timed out): unavailable, without its address."""
+    if isinstance(exc, engine.flavour.transport_errors):
+        return f"{engine.kind} did not answer ({type(exc).__name__})"
+    return None
+
+
+@failures_as_unavailable(_connection_failure)
 class RemoteEngine(Engine):
     def __init__(self, kind: str, url: str, settings: Settings, *, timeout: float = 30.0,
                  arabic_components: tuple[str, ...] = ARABIC_COMPONENTS):
@@ -317,11 +325,11 @@ class RemoteEngine(Engine):
         match = dsl.text_query(plan.text)
         if plan.text is not None and match is None and not plan.negative:
             return SearchResponse(total=0, hits=[], took_ms=_ms(started))
-        cursor = decode_cursor(request.cursor) if request.cursor else None
+        cursor = decode_cursor(request.cursor, request.sort) if request.cursor else None
         snapshot, search_after = None, None
         if cursor is not None:
-            if cursor.get("sort") != request.sort or not isinstance(cursor.get("after"), list):
-                raise BadRequest("cursor is not valid for this request: repeat the same request with it")
+            if not isinstance(cursor.get("after"), list):
+                raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
             snapshot, search_after = cursor.get("snap"), cursor["after"]
         else:
             snapshot = time.time_ns()
@@ -353,7 +361,7 @@ class RemoteEngine(Engine):
             raise EngineUnavailable(f"{self.kind} at {self.url} did not answer: {exc}") from exc
 
     def _response(self, request: SearchRequest, resp: dict, snapshot, interval, started) -> SearchResponse:
-        hits = [self._hit(h, request.sort) for h in resp["hits"]["hits"]]
+        hits = [self._hit(h, request.with_articles) for h in resp["hits"]["hits"]]
         aggs = resp.get("aggregations", {})
         facets = {f.field: [FacetValue(value=b["key"], count=b["doc_count"])
                             for b in aggs[f"facet_{f.field}"]["values"]["buckets"]] for f in request.facets}
@@ -367,12 +375,12 @@ class RemoteEngine(Engine):
                               date_histogram=histogram, interval=interval if request.date_histogram else None,
                               took_ms=_ms(started), next_cursor=next_cursor)
 
-    def _hit(self, h: dict, sort: str) -> Hit:
+    def _hit(self, h: dict, with_article: bool = False) -> Hit:
         article = Article.model_validate(h["_source"]["article"])
         hl = h.get("highlight", {})
         pick = lambda f: (hl.get(f) or hl.get(f + ".exact") or [None])[0]  # noqa: E731
         title, body, tr_title, tr_body = (pick(f) for f in dsl.HIGHLIGHT_FIELDS)
-        hit = hit_from_article(article, h.get("_score"), h.get("sort", []))
+        hit = hit_from_article(article, h.get("_score"), h.get("sort", []), with_article)
         apply_highlights(hit, title, body, tr_title, tr_body, article.body)
         return hit
 
@@ -382,7 +390,11 @@ class RemoteEngine(Engine):
             return []
         body = dsl.more_like_this_body(like_text(article), article_id, size, filters or Filters(), self.count())
         resp = self._search(body)
-        return [self._hit(h, "relevance") for h in resp["hits"]["hits"]]
+        return [self._hit(h) for h in resp["hits"]["hits"]]
+
+    @property
+    def location(self) -> str:
+        return f"{self.kind} index '{self.alias}'"
 
     def close(self) -> None:
         self.client.close()
@@ -410,7 +422,7 @@ class _Target:
         existing = self._existing([a.id for a in unique])
         todo: list[tuple[Article, str, int]] = []
         for a in unique:
-            chash = content_hash(a)
+            chash = a.content_hash()
             old = existing.get(a.id)
             if old and old.get("content_hash") == chash:
                 result.unchanged.append(a.id)
@@ -436,7 +448,7 @@ class _Target:
 
         def actions():
             for a in articles:
-                chash, first_seq = (hashes or {}).get(a.id) or (content_hash(a), time.time_ns())
+                chash, first_seq = (hashes or {}).get(a.id) or (a.content_hash(), time.time_ns())
                 yield {"_op_type": "index", "_index": self.index, "_id": a.id,
                        "_source": document(a, chash, first_seq)}
 

@@ -9,13 +9,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from arshif.fields import FACET_FIELDS  # noqa: F401 - re-exported: the contract's facet names
+from arshif.model import Article
 
 FacetField = Literal["source", "author", "language", "tag", "site"]
-FACET_FIELDS: tuple[str, ...] = ("source", "author", "language", "tag", "site")
 Sort = Literal["relevance", "newest", "oldest"]
 Mode = Literal["ar", "en", "both", "cross"]
 Interval = Literal["auto", "day", "week", "month", "year"]
+
+# Limits every engine, the API, the pages and the CLI apply: declared here once.
+#: Deepest offset a page can start at; ``cursor`` pages beyond without limit.
+MAX_OFFSET = 10_000
+#: Most hits one request can ask for (the server's ``max_page_size`` may be lower).
+MAX_HITS = 1000
+#: Longest query text.
+MAX_QUERY_LENGTH = 2000
+#: Most values one facet can list.
+MAX_FACET_VALUES = 1000
 
 
 class Filters(BaseModel):
@@ -33,20 +46,23 @@ class Filters(BaseModel):
     def values(self, field: str) -> list[str]:
         return list(getattr(self, field))
 
-    def is_empty(self) -> bool:
-        return not any(self.values(f) for f in FACET_FIELDS) and not self.exclude and not self.date_from and not self.date_to
+    @model_validator(mode="after")
+    def _dates_in_order(self):
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from ({self.date_from}) is after date_to ({self.date_to}): swap them")
+        return self
 
 
 class FacetRequest(BaseModel):
     field: FacetField
-    size: int = Field(default=10, ge=1, le=1000)
+    size: int = Field(default=10, ge=1, le=MAX_FACET_VALUES)
     prefix: str = ""
 
 
 class SearchRequest(BaseModel):
     """What to search for. ``q`` uses the simple syntax of :mod:`arshif.search.syntax`."""
 
-    q: str = Field(default="", max_length=2000)
+    q: str = Field(default="", max_length=MAX_QUERY_LENGTH)
     alternatives: list[str] = Field(
         default_factory=list,
         description="Other phrasings of q (e.g. its translation) OR-ed with it; filled by cross-lingual search.",
@@ -55,10 +71,12 @@ class SearchRequest(BaseModel):
     facets: list[FacetRequest] = Field(default_factory=list)
     date_histogram: Interval | None = None
     sort: Sort = "relevance"
-    size: int = Field(default=10, ge=0, le=1000)
-    offset: int = Field(default=0, ge=0, le=10_000)
+    size: int = Field(default=10, ge=0, le=MAX_HITS)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     cursor: str | None = None
     highlight: bool = True
+    with_articles: bool = Field(default=False, description="Attach each hit's stored article (for export), so "
+                                                           "nothing is fetched twice.")
 
     @field_validator("q")
     @classmethod
@@ -92,11 +110,15 @@ class Hit(BaseModel):
     translated_title: str = ""
     translation_language: str = ""
     translation_status: str = "none"
+    translation_kind: str = Field(default="", description="machine, human or provided: how the translation "
+                                                           "was made ('' when there is none).")
     snippet: str = Field(default="", description="HTML-safe: text is escaped, matches wrapped in <mark>.")
     title_highlight: str = Field(default="", description="HTML-safe title with matches in <mark>.")
     matched_in: Literal["original", "translation", "none"] = "none"
     snippet_language: str = ""
     sort: list = Field(default_factory=list, description="Sort key, used to build cursors.")
+    article: SkipJsonSchema[Article | None] = Field(default=None, exclude=True,
+                                    description="The stored article, when the request asked for it (never serialised).")
 
 
 class SearchResponse(BaseModel):

@@ -96,7 +96,7 @@ def run_ingest(paths: list[Path], settings: Settings, *, defaults=None, field_ma
 
         summary = ingest(paths, engine, translator=translator, defaults=defaults, field_map=field_map,
                          on_progress=advance)
-    if hasattr(engine, "optimize") and summary.indexed + summary.updated > 1000:
+    if summary.indexed + summary.updated > 1000:
         engine.optimize()
     engine.close()
     return summary
@@ -324,14 +324,14 @@ def serve(
     """Serve the web UI and the JSON API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from web.app import create_app
+    from cli.compose import web_app
 
     settings = _settings(data_dir, engine)
     if settings.engine.startswith("embedded") and not settings.embedded_path.exists():
         console.print(f"[red]error:[/red] no archive at {settings.embedded_path}: run 'arshif ingest PATH…' or "
                       "'arshif demo' first (or pass the right --data-dir)")
         raise typer.Exit(1)
-    application = create_app(settings)
+    application = web_app(settings)
     console.print(f"Arshif on http://{host or settings.host}:{port or settings.port}/  "
                   f"(API docs: /docs; engine: {settings.engine})")
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")

@@ -1,0 +1,79 @@
+"""The one table of searchable fields: which texts are searched (and how much each counts),
+and which fields can be faceted and filtered, under which names.
+
+Engines, the API, the pages and the CLI all read this table, so adding a facet or
+changing a boost is one edit here (plus the index definition in ``mappings/``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class TextField:
+    """A full-text field: the original's title/body or the stored translation's."""
+
+    name: str
+    boost: float
+    translation: bool = False
+
+
+@dataclass(frozen=True)
+class FacetField:
+    """A field with exact values that can be counted (facets) and filtered on.
+
+    ``param`` is its name in URLs and in the query syntax (``lang:ar``); ``aliases`` are
+    other names people use for it; ``multi`` fields hold several values per article
+    (tags), stored in their own table on the embedded engine and as an array elsewhere.
+    """
+
+    name: str
+    param: str
+    stored_as: str
+    aliases: tuple[str, ...] = ()
+    multi: bool = False
+    kind: Literal["keyword", "language"] = "keyword"
+    value_aliases: dict[str, str] = field(default_factory=dict)
+
+
+#: Text fields in the order engines keep them. A match in the title counts more than one in
+#: the body, and a match in the original more than one in the machine translation.
+TEXT_FIELDS: tuple[TextField, ...] = (
+    TextField("title", 3.0),
+    TextField("body", 1.0),
+    TextField("tr_title", 1.5, translation=True),
+    TextField("tr_body", 0.5, translation=True),
+)
+TEXT_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in TEXT_FIELDS)
+FIELD_BOOSTS: dict[str, float] = {f.name: f.boost for f in TEXT_FIELDS}
+
+#: What people type for a language, mapped to the stored codes.
+LANGUAGE_ALIASES = {"arabic": "ar", "عربي": "ar", "العربية": "ar", "ar-sa": "ar", "english": "en", "en-us": "en",
+                    "en-gb": "en", "إنجليزي": "en", "الإنجليزية": "en"}
+
+FACETS: tuple[FacetField, ...] = (
+    FacetField("source", "source", "source"),
+    FacetField("author", "author", "author"),
+    FacetField("language", "lang", "language", aliases=("lang",), kind="language", value_aliases=LANGUAGE_ALIASES),
+    FacetField("tag", "tag", "tags", aliases=("tags",), multi=True),
+    FacetField("site", "site", "site"),
+)
+FACET_FIELDS: tuple[str, ...] = tuple(f.name for f in FACETS)
+FACET_BY_NAME: dict[str, FacetField] = {f.name: f for f in FACETS}
+#: Every name a facet goes by (its own, its URL parameter, its aliases) → the facet.
+FACET_NAMES: dict[str, FacetField] = {n: f for f in FACETS for n in (f.name, f.param, *f.aliases)}
+
+
+def facet_named(name: str) -> FacetField | None:
+    """The facet a name (``lang``, ``language``, ``tags`` …) refers to, or None."""
+    return FACET_NAMES.get(name.strip().lower())
+
+
+def normalise_value(facet: FacetField, value: str) -> str:
+    """A filter value as stored (``English`` → ``en`` for the language facet)."""
+    value = value.strip()
+    if facet.value_aliases:
+        return facet.value_aliases.get(value.lower(), value.lower())
+    return value

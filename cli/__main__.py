@@ -1,0 +1,5 @@
+"""``python -m cli`` runs the ``arshif`` command."""
+
+from cli.main import main
+
+main()

@@ -1,0 +1,48 @@
+"""Article endpoints: one article in full, and the articles about the same story."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from web.api.models import ArticleOut, RelatedResult, article_out
+from web.errors import E404, E422, E503, api_error
+from web.service import Service
+
+router = APIRouter()
+
+ArticleId = Annotated[str, Path(min_length=1, max_length=200, description="Article id (from a hit's `id`).",
+                                examples=["3f2a9c0d1e5b7a64"])]
+
+
+@router.get(
+    "/articles/{article_id}", response_model=ArticleOut, summary="One article, in full",
+    responses={**E404, **E422, **E503},
+    description=(
+        "The stored article: original title and body, metadata (source, author, site, tags, dates, URL), where it "
+        "was read from (`provenance`), and each translation with its provenance. Machine translations have "
+        "`kind: machine`, `machine: true` and a `label` such as 'Machine translation (google)' to show readers. "
+        "Unknown id → 404."
+    ),
+)
+def get_article(article_id: ArticleId, service: Service) -> ArticleOut:
+    article = service.engine.get(article_id)
+    if article is None:
+        raise api_error(404, f"no article with id '{article_id[:80]}'")
+    return article_out(article)
+
+
+@router.get(
+    "/articles/{article_id}/related", response_model=RelatedResult, summary="Articles about the same story",
+    responses={**E404, **E422, **E503},
+    description="More-like-this across languages (an Arabic article finds English coverage through its "
+                "translation, and the reverse), best first, never the article itself. Unknown id → 404.",
+)
+def related(article_id: ArticleId, service: Service,
+            size: Annotated[int, Query(ge=1, le=50, description="How many related articles.")] = 8) -> RelatedResult:
+    if service.engine.get(article_id) is None:
+        raise api_error(404, f"no article with id '{article_id[:80]}'")
+    hits = service.engine.more_like_this(article_id, size=size)
+    return RelatedResult(id=article_id, hits=hits)
+

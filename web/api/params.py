@@ -1,0 +1,87 @@
+"""Query parameters of the API: the shared search parameters, documented for OpenAPI.
+
+The fields, types and limits are :class:`~arshif.search.params.SearchParams`' own; this
+module only adds the descriptions and examples scripts read in ``/docs``, and the
+subsets that the facet and export endpoints take.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from arshif.search.contract import MAX_HITS
+from arshif.search.params import SearchParams
+
+SYNTAX_HELP = (
+    "**Query syntax** (`q`): `word word` — every word must match (stemmed, diacritics ignored); "
+    "`\"exact phrase\"`; `-word` / `-\"phrase\"` — leave out; `a OR b`; `( … )` grouping; "
+    "`field:value` filters on `source`, `author`, `lang`, `tag`, `site` (value may be \"quoted\"). "
+    "An empty `q` matches every article. Malformed queries answer 400 with the problem and its position."
+)
+
+class ApiSearchParams(SearchParams):
+    """SearchParams with API documentation; `size` is checked against the server's max_page_size."""
+
+    source: list[str] = Field(default_factory=list, description="Only these sources (repeat for several; OR-ed).",
+                              examples=[["okaz"]])
+    author: list[str] = Field(default_factory=list, description="Only these authors (repeatable).")
+    lang: list[str] = Field(default_factory=list, description="Only these languages: `ar`, `en`, `other`.",
+                            examples=[["ar"]])
+    tag: list[str] = Field(default_factory=list, description="Only articles with one of these tags (repeatable).")
+    site: list[str] = Field(default_factory=list, description="Only these sites (repeatable).")
+    date_from: dt.date | None = Field(default=None, description="Earliest date, inclusive (YYYY-MM-DD).",
+                                      examples=["2015-07-21"])
+    date_to: dt.date | None = Field(default=None, description="Latest date, inclusive (YYYY-MM-DD).",
+                                    examples=["2015-08-31"])
+    sort: Literal["relevance", "newest", "oldest"] = Field(
+        default="relevance", description="Order of hits. Use `newest`/`oldest` for exactly-once cursor walks "
+                                         "while the archive is being written to.")
+    size: int = Field(default=10, ge=1, le=MAX_HITS,
+                      description="Hits per page, at most the server's `max_page_size` (100 by default).")
+    page: int = Field(default=1, ge=1, le=10_000, description="1-based page; `page × size` ≤ 10,000 (use `cursor`).")
+    cursor: str | None = Field(default=None, max_length=2000,
+                               description="`next_cursor` of the previous page: deep paging through every match.")
+    highlight: bool = Field(default=True, description="Fill `snippet`/`title_highlight` with `<mark>` highlights.")
+    facets: list[str] = Field(default_factory=lambda: ["source", "author", "language", "tag"],
+                              description="Facet fields to count (source, author, language, tag, site); "
+                                          "pass `facets=` (empty) for none.")
+    facet_size: int = Field(default=10, ge=1, le=200, description="Values per facet.")
+    histogram: Literal["auto", "day", "week", "month", "year", "none"] | None = Field(
+        default="auto", description="Date histogram interval; `none` for no histogram.")
+
+
+FILTER_FIELDS = ("q", "mode", "source", "author", "lang", "tag", "site", "date_from", "date_to")
+
+
+def _subset(model_name: str, names: tuple[str, ...], doc: str, /, **extra: Any) -> type[BaseModel]:
+    """A query model made of some of ApiSearchParams' fields (same names, types, limits), plus ``extra``."""
+    defs: dict[str, Any] = {f: (ApiSearchParams.model_fields[f].annotation, ApiSearchParams.model_fields[f])
+                            for f in names}
+    return create_model(model_name, __doc__=doc, **defs, **extra)
+
+
+FacetParams = _subset(
+    "FacetParams", FILTER_FIELDS, "The search filters plus the facet's own prefix and size.",
+    prefix=(str, Field(default="", max_length=200, description="Only values starting with this text.",
+                       examples=["ok"])),
+    size=(int, Field(default=10, ge=1, le=1000, description="How many values, most frequent first.")),
+)
+
+ExportParams = _subset(
+    "ExportParams", (*FILTER_FIELDS, "sort"), "The search filters plus the export format and columns.",
+    format=(Literal["csv", "jsonl"], Field(default="csv", description="`csv` (header row, RFC 4180 quoting) or "
+                                                                       "`jsonl` (one JSON object a line).")),
+    fields=(str | None, Field(default=None, max_length=500,
+                              description="Comma-separated columns; default `id,date,source,author,language,"
+                                          "title,url,body`.", examples=["id,date,title,url"])),
+)
+
+
+def as_search_params(model: BaseModel, **overrides) -> ApiSearchParams:
+    data = model.model_dump(include={*FILTER_FIELDS, "sort"})
+    data.update(overrides)
+    return ApiSearchParams(**data)
+

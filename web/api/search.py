@@ -1,0 +1,144 @@
+"""Search endpoints: one search, a batch of searches, and the values of one facet."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Path, Query
+from pydantic import ValidationError
+
+from arshif.errors import BadRequest, InvalidParameter
+from arshif.fields import FACET_FIELDS, facet_named
+from arshif.search.contract import FacetRequest, SearchRequest, SearchResponse
+from arshif.search.syntax import QuerySyntaxError
+from web.api.models import BatchItem, BatchQuery, BatchRequest, BatchResult, FacetResult, SearchResult
+from web.api.params import SYNTAX_HELP, ApiSearchParams, FacetParams, as_search_params
+from web.errors import E404, READ_ERRORS, ErrorDetail, api_error, cursor_errors, error_doc
+from web.service import Service, SearchService
+
+router = APIRouter()
+
+
+def run(service: SearchService, request: SearchRequest) -> SearchResponse:
+    """Run a request; a cursor the engine cannot use is the client's mistake (400)."""
+    with cursor_errors(request.cursor):
+        return service.engine.search(request)
+
+
+@router.get(
+    "/search", response_model=SearchResult, summary="Search the archive",
+    responses=READ_ERRORS,
+    description=(
+        "Search with the simple query syntax, filters, facets and a date histogram. "
+        "Hits carry HTML-safe highlights (`<mark>` is the only markup; all text is escaped).\n\n"
+        + SYNTAX_HELP + "\n\n"
+        "**Paging.** `page`/`size` for the first pages (`page × size` ≤ 10,000; `size` ≤ the server's "
+        "`max_page_size`, 100 by default). For deep paging pass back `next_cursor` as `cursor` with otherwise the "
+        "same parameters: a cursor walk visits every match exactly once and is not limited in depth. The set of "
+        "articles is pinned on the first page, so articles added during a walk do not enter it. For guaranteed "
+        "exactly-once under concurrent writes sort by `newest` or `oldest` — with `relevance` the scores of "
+        "articles can shift as index statistics change. `next_cursor` is null on the last page.\n\n"
+        "Repeat list parameters (`source=a&source=b`); values of one field are OR-ed, fields are AND-ed."
+    ),
+)
+def search(params: Annotated[ApiSearchParams, Query()], service: Service) -> SearchResult:
+    resp = run(service, service.request_for(params))
+    return SearchResult(**resp.model_dump(), params=params, page=1 if params.cursor else params.page,
+                        size=params.size)
+
+
+BATCH_EXAMPLES = {
+    "two queries": {"summary": "Two queries, top 3 hits each",
+                    "value": {"queries": [{"q": "النفط"}, {"q": "oil prices", "lang": ["en"], "sort": "newest"}],
+                              "size": 3}},
+    "totals only": {"summary": "Only totals, with a facet", "value": {
+        "queries": [{"q": "الرياض"}, {"q": "جدة", "facets": ["source"]}], "size": 0}},
+}
+
+
+@router.post(
+    "/search/batch", response_model=BatchResult, summary="Run many searches in one request",
+    responses={**READ_ERRORS, 413: error_doc("More queries than max_batch_queries.",
+                                        "at most 50 queries per batch (got 51)", 413)},
+    description=(
+        "Each query takes any search parameter (`q`, `mode`, filters, `sort`, `cursor`, …). The answer lists, per "
+        "query and in order, its `total` and top hits; facets and histogram only when the query asks for them. "
+        "A query that cannot run (bad syntax, bad cursor, unknown facet) gets an `error` of its own while the others "
+        "still run. At most `max_batch_queries` queries (50 by default; more → 413); `size` ≤ `max_page_size`.\n\n"
+        + SYNTAX_HELP
+    ),
+)
+def search_batch(
+    service: Service,
+    body: Annotated[BatchRequest, Body(openapi_examples=BATCH_EXAMPLES)],
+) -> BatchResult:
+    started = time.perf_counter()
+    limit = service.settings.max_batch_queries
+    if len(body.queries) > limit:
+        raise api_error(413, f"at most {limit} queries per batch (got {len(body.queries)}): split the batch")
+    if body.size > service.settings.max_page_size:
+        raise InvalidParameter("size", f"at most {service.settings.max_page_size} hits per query (got {body.size})")
+    results: list[BatchItem] = []
+    for i, raw in enumerate(body.queries):
+        try:
+            query = BatchQuery.model_validate(raw)
+        except ValidationError as exc:
+            text = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            results.append(BatchItem(index=i, q=str(raw.get("q", ""))[:200],
+                                     error=ErrorDetail(status=422, message=f"invalid query: {text}")))
+            continue
+        if "facets" not in query.model_fields_set:
+            query.facets = []
+        if "histogram" not in query.model_fields_set:
+            query.histogram = None
+        size = query.size if "size" in query.model_fields_set else body.size
+        try:
+            resp = run(service, service.request_for(query, size=size))
+            results.append(BatchItem(index=i, q=query.q, total=resp.total, hits=resp.hits, facets=resp.facets,
+                                     date_histogram=resp.date_histogram, next_cursor=resp.next_cursor))
+        except QuerySyntaxError as exc:
+            results.append(BatchItem(index=i, q=query.q, error=ErrorDetail(
+                status=400, message=f"query syntax: {exc}", position=exc.position)))
+        except InvalidParameter as exc:
+            results.append(BatchItem(index=i, q=query.q, error=ErrorDetail(status=422, message=str(exc),
+                                                                           parameter=exc.parameter)))
+        except BadRequest as exc:
+            results.append(BatchItem(index=i, q=query.q, error=ErrorDetail(status=400, message=str(exc))))
+        except HTTPException as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {"message": str(exc.detail)}
+            results.append(BatchItem(index=i, q=query.q, error=ErrorDetail(status=exc.status_code, **detail)))
+    return BatchResult(results=results, took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+
+# --- facets ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/facets/{field}", response_model=FacetResult, summary="Top values of one facet field",
+    responses={**READ_ERRORS, **E404},
+    description=(
+        "The most frequent values of `field` (one of `source`, `author`, `language` (or `lang`), `tag`, `site`) "
+        "among the articles matching `q` and the filters, with counts; `prefix` keeps values starting with it "
+        "(for autocomplete). A facet ignores its own filter (picking a source still lists the other sources). "
+        "Unknown field → 404 listing the valid ones.\n\n" + SYNTAX_HELP
+    ),
+)
+def facet_values(
+    field: Annotated[str, Path(max_length=50, description="source, author, language, tag or site",
+                               examples=["source"])],
+    params: Annotated[FacetParams, Query()],  # type: ignore[valid-type]
+    service: Service,
+) -> FacetResult:
+    facet = facet_named(field)
+    if facet is None:
+        raise api_error(404, f"unknown facet field '{field[:50]}': use one of {', '.join(FACET_FIELDS)}",
+                        valid_fields=list(FACET_FIELDS))
+    name = facet.name
+    sp = as_search_params(params, facets=[], histogram=None, highlight=False)
+    request = service.request_for(sp, size=0).model_copy(update={
+        "facets": [FacetRequest(field=name, size=params.size, prefix=params.prefix)]})
+    resp = run(service, request)
+    return FacetResult(field=name, prefix=params.prefix, total=resp.total, values=resp.facets.get(name, []))
+

@@ -1,0 +1,211 @@
+"""The search page and its JSON twin: hits, facets, active filters, suggestions, paging."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from arshif.engines import BadRequest
+from arshif.search.contract import MAX_OFFSET, Hit, SearchResponse
+from arshif.search.params import SearchParams
+from arshif.search.syntax import QuerySyntaxError
+from web import i18n
+from web.i18n import t
+from web.pages.histogram import histogram_view
+from web.pages.render import Render, text_dir, ui_of
+from web.pages.state import FACET_PARAM, FILTER_KEYS, href, parse_params, state_of, toggled
+from web.errors import wants_json
+from web.service import SearchService, service_from
+
+router = APIRouter(include_in_schema=False)
+
+MODES = ("both", "ar", "en", "cross")
+SORTS = ("relevance", "newest", "oldest")
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/search", response_class=HTMLResponse)
+@router.get("/search.json")
+def search_page(request: Request):
+    ui, remember = ui_of(request)
+    r = Render(request, ui, remember)
+    as_json = wants_json(request)
+    params = parse_params(request)
+    service = service_from(request)
+    try:
+        view = search_view(service, params, ui)
+    except (QuerySyntaxError, BadRequest) as exc:
+        if as_json:
+            raise
+        # Show the page again with the query in the box and what is wrong with it.
+        view = search_view(service, params, ui, error=exc)
+        return r.html("search.html", status=400, **view)
+    if as_json:
+        return r.json(view_json(view))
+    return r.html("search.html", **view)
+
+
+def search_view(service: SearchService, params: SearchParams, ui: str, error: Exception | None = None) -> dict:
+    """Everything the search page shows, as plain data (the template and the JSON twin read it)."""
+    state = state_of(params, ui)
+    resp: SearchResponse
+    if error is None:
+        resp = service.search(params)
+    else:
+        resp = SearchResponse(total=0, hits=[])
+    size = params.size
+    pages = min(math.ceil(resp.total / size), 1000, MAX_OFFSET // size + 1) if resp.total else 0
+    first = (params.page - 1) * size + 1
+    hits = [hit_view(h, ui) for h in resp.hits]
+    facets = [facet_view(f, resp.facets.get(f, []), params, state, ui) for f in params.facets if f in resp.facets]
+    chips = active_chips(params, state, ui)
+    return {
+        "kind": "search",
+        "params": params,
+        "state": state,
+        "q": params.q,
+        "mode": params.mode,
+        "sort": params.sort,
+        "total": resp.total,
+        "took_ms": resp.took_ms,
+        "page": params.page,
+        "size": size,
+        "pages": pages,
+        "first": first,
+        "last": first + len(resp.hits) - 1,
+        "hits": hits,
+        "facets": facets,
+        "histogram": histogram_view(resp, params, state, ui),
+        "chips": chips,
+        "clear_all_href": href("/search", state, **{k: None for k in (*FILTER_KEYS, "date_from", "date_to", "page")}),
+        "sort_links": [{"sort": s, "label": t(f"sort_{s}", ui), "current": s == params.sort,
+                        "href": href("/search", state, sort=None if s == "relevance" else s, page=None)}
+                       for s in SORTS],
+        "modes": [{"mode": m, "label": t(f"mode_{m}", ui), "current": m == params.mode} for m in MODES],
+        "pagination": pagination(params.page, pages, state),
+        "suggestions": suggestions(params, state, chips, ui) if resp.total == 0 and error is None else [],
+        "error": None if error is None else {
+            "message": getattr(error, "message", None) or str(error),
+            "position": getattr(error, "position", None)},
+    }
+
+
+def hit_view(hit: Hit, ui: str) -> dict:
+    from_translation = bool(hit.snippet_language) and hit.snippet_language != hit.language
+    label_key = "snippet_original"
+    if from_translation:
+        label_key = f"snippet_{hit.translation_kind}" if hit.translation_kind in ("human", "provided") \
+            else "snippet_machine"
+    snippet_lang = hit.snippet_language or hit.language
+    return {
+        "hit": hit,
+        "id": hit.id,
+        "href": f"/articles/{quote(hit.id, safe='')}?ui={ui}",
+        "dir": text_dir(hit.language),
+        "snippet_lang": snippet_lang,
+        "snippet_dir": text_dir(snippet_lang),
+        "snippet_from": "translation" if from_translation else "original",
+        "snippet_label": t(label_key, ui),
+        "translated_title_dir": text_dir(hit.translation_language),
+        "date_text": i18n.fmt_date(hit.date, ui) if hit.date else "",
+    }
+
+
+def facet_view(field: str, values, params: SearchParams, state: dict, ui: str, limit: int | None = None) -> dict:
+    key = FACET_PARAM[field]
+    selected = list(getattr(params, key)) if key != "lang" else list(params.filters().language)
+    shown = {v.value for v in values}
+    items = [{"value": v.value, "count": v.count, "selected": v.value in selected} for v in values]
+    # A selected value outside the top list still shows, so it can be unticked.
+    items += [{"value": v, "count": None, "selected": True} for v in selected if v not in shown]
+    for item in items:
+        item["label"] = i18n.lang_name(item["value"], ui) if field == "language" else item["value"]
+        item["dir"] = "auto"
+        changes = toggled(state, key, item["value"])
+        if field == "language" and params.mode in ("ar", "en"):
+            changes["mode"] = None  # the language facet takes over from the ar/en mode
+        item["href"] = href("/search", state, **changes)
+    more = limit is None and len(values) >= params.facet_size
+    return {
+        "field": field,
+        "param": key,
+        "label": t(f"facet_{field}", ui),
+        "values": items,
+        "more": more,
+        "more_href": href(f"/facets/{field}", state, page=None),
+    }
+
+
+def active_chips(params: SearchParams, state: dict, ui: str) -> list[dict]:
+    chips = []
+    facet_of = {v: k for k, v in FACET_PARAM.items()}
+    for key in FILTER_KEYS:
+        for value in getattr(params, key):
+            field = facet_of[key]
+            chips.append({
+                "field": key, "value": value, "label": t(f"facet_{field}", ui),
+                "text": i18n.lang_name(value, ui) if key == "lang" else value,
+                "href": href("/search", state, **toggled(state, key, value))})
+    if params.date_from or params.date_to:
+        a = i18n.fmt_date(params.date_from, ui) if params.date_from else "…"
+        b = i18n.fmt_date(params.date_to, ui) if params.date_to else "…"
+        chips.append({"field": "date", "value": f"{params.date_from or ''}/{params.date_to or ''}",
+                      "label": t("facet_date", ui), "text": t("date_range", ui, a=a, b=b),
+                      "href": href("/search", state, date_from=None, date_to=None, page=None)})
+    return chips
+
+
+def suggestions(params: SearchParams, state: dict, chips: list[dict], ui: str) -> list[dict]:
+    """What to try when nothing matched: drop a filter, drop them all, search across languages."""
+    out = [{"text": t("remove_filter", ui, f=f"{c['label']}: {c['text']}"), "href": c["href"]} for c in chips]
+    if len(chips) > 1:
+        out.append({"text": t("remove_all_filters", ui),
+                    "href": href("/search", state, **{k: None for k in (*FILTER_KEYS, "date_from", "date_to",
+                                                                        "page")})})
+    if params.mode in ("ar", "en"):
+        out.append({"text": t("try_both", ui), "href": href("/search", state, mode=None, page=None)})
+    if params.q and params.mode != "cross":
+        out.append({"text": t("try_cross", ui), "href": href("/search", state, mode="cross", page=None)})
+    return out
+
+
+def pagination(page: int, pages: int, state: dict) -> dict:
+    if pages <= 1:
+        return {"pages": [], "prev": None, "next": None}
+    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    items: list[dict] = []
+    prev = 0
+    for n in wanted:
+        if n - prev > 1:
+            items.append({"gap": True})
+        items.append({"gap": False, "n": n, "current": n == page,
+                      "href": href("/search", state, page=None if n == 1 else n)})
+        prev = n
+    return {
+        "pages": items,
+        "prev": href("/search", state, page=None if page - 1 <= 1 else page - 1) if page > 1 else None,
+        "next": href("/search", state, page=page + 1) if page < pages else None,
+    }
+
+
+def view_json(view: dict) -> dict:
+    """The JSON twin of the search page: the same data, without the template's helpers."""
+    return {
+        "q": view["q"], "mode": view["mode"], "sort": view["sort"],
+        "total": view["total"], "took_ms": view["took_ms"],
+        "page": view["page"], "size": view["size"], "pages": view["pages"],
+        "hits": [{**hv["hit"].model_dump(mode="json", exclude={"sort"}), "href": hv["href"],
+                  "snippet_from": hv["snippet_from"], "snippet_label": hv["snippet_label"]} for hv in view["hits"]],
+        "facets": {f["field"]: [{k: v[k] for k in ("value", "count", "selected", "href")} for v in f["values"]]
+                   for f in view["facets"]},
+        "date_histogram": None if view["histogram"] is None else {
+            "interval": view["histogram"]["interval"],
+            "buckets": [{k: b[k] for k in ("start", "end", "count", "href")} for b in view["histogram"]["bars"]]},
+        "active_filters": [{k: c[k] for k in ("field", "value", "href")} for c in view["chips"]],
+        "suggestions": view["suggestions"],
+        "pagination": view["pagination"],
+        "error": view["error"],
+    }
+
