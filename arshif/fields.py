@@ -57,7 +57,7 @@ FACETS: tuple[FacetField, ...] = (
     FacetField("source", "source", "source"),
     FacetField("author", "author", "author"),
     FacetField("language", "lang", "language", aliases=("lang",), kind="language", value_aliases=LANGUAGE_ALIASES),
-    FacetField("tag", "tag", "tags", aliases=("tags",), multi=True),
+    FacetField("tag", "tag", "tags", multi=True),
     FacetField("site", "site", "site"),
 )
 FACET_FIELDS: tuple[str, ...] = tuple(f.name for f in FACETS)

@@ -180,23 +180,25 @@ def search(
 
     A query that starts with '-' (an exclusion) goes after '--', e.g. arshif search -- -النفط
     """
-    from arshif.search import FacetRequest, Filters, QuerySyntaxError, SearchRequest
-    from arshif.engines import BadRequest
     from pydantic import ValidationError
 
+    from arshif.errors import BadRequest
+    from arshif.search.params import DEFAULT_FACETS, SearchParams
+    from arshif.search.syntax import QuerySyntaxError
+
     settings = _settings(data_dir, engine)
-    if date_from and date_to and date_from > date_to:
-        console.print(f"[red]error:[/red] --from {date_from} is after --to {date_to}: swap them")
-        raise typer.Exit(2)
     try:
-        request = SearchRequest(
-            q=query, sort=sort, size=size,
-            filters=Filters(source=source, author=author, language=lang, tag=tag, date_from=date_from,
-                            date_to=date_to),
-            facets=[FacetRequest(field=f) for f in ("source", "author", "language", "tag")] if facets else [],
-            date_histogram="auto" if facets else None)
+        params = SearchParams(q=query, sort=sort, source=source, author=author, lang=lang, tag=tag,
+                              date_from=date_from, date_to=date_to,
+                              facets=list(DEFAULT_FACETS) if facets else [], histogram="auto" if facets else "none")
+        request = params.to_request(size=size)
     except ValidationError as exc:
-        console.print(f"[red]error:[/red] {exc.errors()[0]['loc'][-1]}: {exc.errors()[0]['msg']}")
+        problem = exc.errors()[0]
+        name = {"date_from": "--from", "date_to": "--to"}.get(str(problem["loc"][-1]), f"--{problem['loc'][-1]}")
+        console.print(f"[red]error:[/red] {name}: {problem['msg']}")
+        raise typer.Exit(2) from None
+    except (QuerySyntaxError, BadRequest) as exc:
+        console.print(f"[red]error:[/red] {str(exc).replace('date_from', '--from').replace('date_to', '--to')}")
         raise typer.Exit(2) from None
     eng = _open(settings, readonly=True)
     try:

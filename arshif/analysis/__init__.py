@@ -14,7 +14,6 @@ the token's surface form, so it runs once per distinct word and is cached.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -314,11 +313,6 @@ class Analyzer:
             and self.max_token_length == other.max_token_length
         )
 
-    def term(self, word: str) -> str | None:
-        """Analyse one word that the tokenizer would keep whole (None when it is a stopword)."""
-        terms = self.terms(word)
-        return terms[0] if len(terms) == 1 else None
-
 
 # -- building from the JSON definition -------------------------------------------------------------
 def _as_list(value: Any, what: str, analyzer: str) -> list[str]:
@@ -408,15 +402,15 @@ def build_analyzer(name: str, analysis_settings: dict[str, Any], *, whole_text: 
                     whole_text=whole_text)
 
 
-def load_analysis_settings(path: str | Path) -> dict[str, Any]:
-    """The ``settings.analysis`` object of an index definition file."""
-    with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
+def load_analysis_settings(path: str | Path | None = None) -> dict[str, Any]:
+    """The ``settings.analysis`` object of an index definition file (default: ``mappings/articles.json``)."""
+    from arshif.mappings import definition_path, read_definition
+
+    path = str(Path(path).resolve()) if path else str(definition_path())
     try:
-        analysis = doc["settings"]["analysis"]
+        return read_definition(path)["settings"]["analysis"]
     except (KeyError, TypeError):
         raise AnalysisConfigError(f"{path}: no settings.analysis object") from None
-    return analysis
 
 
 @lru_cache(maxsize=32)
@@ -426,10 +420,9 @@ def _cached_analyzer(name: str, path: str) -> Analyzer:
 
 def get_analyzer(name: str = "arshif_text") -> Analyzer:
     """The named analyzer from ``<settings.mappings_dir>/articles.json`` (built once, then cached)."""
-    from arshif.settings import get_settings
+    from arshif.mappings import definition_path
 
-    path = Path(get_settings().mappings_dir) / "articles.json"
-    return _cached_analyzer(name, str(path.resolve()))
+    return _cached_analyzer(name, str(definition_path()))
 
 
 def normalize_arabic(text: str) -> str:

@@ -10,15 +10,16 @@ the embedded engine's.
 
 from __future__ import annotations
 
-from arshif.engines.base import FIELD_BOOSTS, BadRequest, QueryPlan, analyse_phrase, analyse_word
+from arshif.engines.base import BadRequest, QueryPlan, analyse_phrase, analyse_word
+from arshif.fields import FACET_BY_NAME, FACETS, FIELD_BOOSTS, TEXT_FIELD_NAMES
 from arshif.search.contract import FACET_FIELDS, Filters, SearchRequest
 from arshif.search.syntax import And, Node, Or, Phrase, Words
 
-FIELD_NAMES = {"source": "source", "author": "author", "language": "language", "tag": "tags", "site": "site",
-               "id": "id"}
+#: Filterable field → its name in the index (from the field table), plus the id for exclusions.
+FIELD_NAMES = {**{f.name: f.stored_as for f in FACETS}, "id": "id"}
 STEMMED = [f"{f}^{b:g}" for f, b in FIELD_BOOSTS.items()]
 EXACT = [f"{f}.exact^{b:g}" for f, b in FIELD_BOOSTS.items()]
-HIGHLIGHT_FIELDS = ("title", "body", "tr_title", "tr_body")
+HIGHLIGHT_FIELDS = TEXT_FIELD_NAMES
 
 
 def text_query(node: Node | None) -> dict | None:
@@ -109,7 +110,7 @@ def search_body(request: SearchRequest, plan: QueryPlan, *, match: dict | None, 
         "size": request.size,
         "sort": SORTS[request.sort],
         "track_total_hits": True,
-        "_source": {"excludes": ["title", "body", "tr_title", "tr_body"]},
+        "_source": {"excludes": list(TEXT_FIELD_NAMES)},
     }
     if search_after is not None:
         body["search_after"] = search_after
@@ -122,7 +123,7 @@ def search_body(request: SearchRequest, plan: QueryPlan, *, match: dict | None, 
                        "order": [{"_count": "desc"}, {"_key": "asc"}]}
         if facet.prefix:
             terms["include"] = _prefix_regex(facet.prefix)
-        if facet.field != "tag":
+        if not FACET_BY_NAME[facet.field].multi:  # single-valued fields store "" for none: not a value
             terms["exclude"] = [""]
         aggs[f"facet_{facet.field}"] = {"filter": _bool(fflt, fnot), "aggs": {"values": {"terms": terms}}}
     if interval:
@@ -167,7 +168,7 @@ def more_like_this_body(like_text: str, article_id: str, size: int, filters: Fil
                 "max_query_terms": 25}}],
             "filter": flt, "must_not": flt_not + [{"ids": {"values": [article_id]}}]}},
         "size": size,
-        "_source": {"excludes": ["title", "body", "tr_title", "tr_body"]},
+        "_source": {"excludes": list(TEXT_FIELD_NAMES)},
         "highlight": highlight_body(),
     }
 

@@ -17,8 +17,6 @@ phrases keep their order.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 import threading
@@ -50,6 +48,8 @@ from arshif.engines.base import (
     failures_as_unavailable,
     plan_query,
 )
+from arshif.fields import FACET_BY_NAME, FACETS, TEXT_FIELD_NAMES
+from arshif.mappings import definition_fingerprint
 from arshif.model import Article
 from arshif.search.contract import (
     FACET_FIELDS,
@@ -108,7 +108,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tr_title, tr_body
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
 """
 
-FACET_COLUMNS = {"source": "a.source", "author": "a.author", "language": "a.language", "site": "a.site"}
+#: Single-valued facets are columns of ``articles``; multi-valued ones (tags) live in ``article_tags``.
+FACET_COLUMNS = {f.name: f"a.{f.name}" for f in FACETS if not f.multi}
 
 
 def _fts_tokenizer(connection: apsw.Connection, args: list[str]):
@@ -209,14 +210,18 @@ class EmbeddedEngine(Engine):
             with conn:
                 conn.execute(SCHEMA)
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
-                             " ('analysis', ?)", (str(SCHEMA_VERSION), analysis_fingerprint()))
-        version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchall()
+                             " ('analysis', ?)", (str(SCHEMA_VERSION), definition_fingerprint()))
+        try:
+            version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchall()
+        except apsw.SQLError:  # the file exists, its first transaction has not committed yet
+            raise EngineUnavailable(f"the archive at {self.path} is still being created: try again shortly") \
+                from None
         if version and version[0][0] != str(SCHEMA_VERSION):
             raise EngineUnavailable(f"the archive at {self.path} was made by another version of Arshif (schema "
                                     f"{version[0][0]}, this one reads {SCHEMA_VERSION}): ingest into a new "
                                     "--data-dir and remove the old one")
         stored = conn.execute("SELECT value FROM meta WHERE key='analysis'").fetchall()
-        self.mapping_outdated = bool(stored) and stored[0][0] != analysis_fingerprint()
+        self.mapping_outdated = bool(stored) and stored[0][0] != definition_fingerprint()
         if self.mapping_outdated:
             log.warning("the archive at %s was indexed with another version of the analyzers in "
                         "mappings/articles.json: run 'arshif reindex' to rebuild it (searches keep working "
@@ -326,7 +331,7 @@ class EmbeddedEngine(Engine):
         conn = self._conn()
         with conn:
             conn.execute("INSERT INTO fts(fts) VALUES('rebuild')")  # re-reads every text through the view
-            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)", (analysis_fingerprint(),))
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)", (definition_fingerprint(),))
         done = self.count()
         if progress:
             progress(done)
@@ -450,7 +455,7 @@ class EmbeddedEngine(Engine):
     def _run(self, request: SearchRequest, plan: QueryPlan, match: str | None, started: float) -> SearchResponse:
         conn = self._conn()
         negative = [m for m in (self._compiler.compile(n) for n in plan.negative) if m]
-        weights = ", ".join(str(FIELD_BOOSTS[c]) for c in ("title", "body", "tr_title", "tr_body"))
+        weights = ", ".join(str(FIELD_BOOSTS[c]) for c in TEXT_FIELD_NAMES)  # fts5 columns are in this order
         params: list = []
         if match:
             source = f"(SELECT rowid, bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) m " \
@@ -504,7 +509,7 @@ class EmbeddedEngine(Engine):
             if not values:
                 continue
             marks = ",".join("?" * len(values))
-            if fname == "tag":
+            if FACET_BY_NAME[fname].multi:
                 clauses.append(f"a.rowid IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
             else:
                 clauses.append(f"{FACET_COLUMNS[fname]} IN ({marks})")
@@ -513,7 +518,7 @@ class EmbeddedEngine(Engine):
             if not values:
                 continue
             marks = ",".join("?" * len(values))
-            if fname == "tag":
+            if fname in FACET_BY_NAME and FACET_BY_NAME[fname].multi:
                 clauses.append(f"a.rowid NOT IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
             elif fname == "id":
                 clauses.append(f"a.id NOT IN ({marks})")
@@ -585,10 +590,11 @@ class EmbeddedEngine(Engine):
         # Disjunctive facets: a facet's counts ignore its own filter, so picking one
         # source still shows how many hits every other source would add.
         where, wparams = self._where(plan.filters, negative, skip=fname)
-        col = "t.tag" if fname == "tag" else FACET_COLUMNS[fname]
+        multi = FACET_BY_NAME[fname].multi
+        col = "t.tag" if multi else FACET_COLUMNS[fname]
         # A prefix matches whatever the letter variants: اسامة finds أسامة (folded on both sides).
         match = f"AND arshif_fold({col}) LIKE ? ESCAPE '\\'" if prefix else "AND ? = '%'"
-        if fname == "tag":
+        if multi:
             sql = (f"SELECT t.tag, count(*) FROM {source} JOIN article_tags t ON t.rowid = a.rowid "
                    f"WHERE {where} {match} GROUP BY t.tag ORDER BY 2 DESC, 1 LIMIT ?")
         else:
@@ -648,15 +654,6 @@ def _indexed_translation(article: Article):
         return "", None
     key = next(k for k, v in article.translations.items() if v is tr)
     return key, tr
-
-
-def analysis_fingerprint() -> str:
-    """A hash of the analysis definition the index was built with (mappings/articles.json)."""
-    from arshif.settings import get_settings
-
-    with open(get_settings().mappings_dir / "articles.json", encoding="utf-8") as fh:
-        analysis = json.load(fh)["settings"]["analysis"]
-    return hashlib.sha1(json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
 
 
 def _ms(started: float) -> float:

@@ -11,7 +11,6 @@ writing, the index lifecycle (versioned indices behind an alias, atomic swap on
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import logging
 import time
@@ -35,6 +34,7 @@ from arshif.engines.base import (
     plan_query,
 )
 from arshif.engines import dsl
+from arshif.mappings import fingerprint, index_definition
 from arshif.model import Article
 from arshif.search.contract import DateBucket, FacetValue, Filters, Hit, SearchRequest, SearchResponse
 from arshif.settings import Settings
@@ -47,16 +47,6 @@ for _noisy in ("opensearch", "elastic_transport.transport", "elasticsearch"):
 
 ARABIC_COMPONENTS = ("arabic_normalization", "arabic_stem", "decimal_digit")
 CHUNK = 500
-
-
-def load_index_definition(settings: Settings) -> dict:
-    with open(settings.mappings_dir / "articles.json", encoding="utf-8") as fh:
-        definition = json.load(fh)
-    return {"settings": definition["settings"], "mappings": definition["mappings"]}
-
-
-def definition_hash(definition: dict) -> str:
-    return hashlib.sha1(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
 
 
 def degraded_definition(definition: dict) -> dict:
@@ -131,13 +121,13 @@ class RemoteEngine(Engine):
         self.version = info.get("version", {}).get("number", "?")
         self.distribution = info.get("version", {}).get("distribution", kind)
         self.capabilities = self._check_capabilities()
-        self.definition = load_index_definition(settings)
+        self.definition = index_definition(settings)
         if not self.capabilities["arabic"]:
             log.warning("%s %s at %s has no Arabic analysis (module analysis-common missing): Arabic words are "
                         "matched as written — no stemming, no alef/hamza/yaa normalisation, so 'بالباغوز' will "
                         "not find 'الباغوز'. Install analysis-common to get them.", kind, self.version, url)
             self.definition = degraded_definition(self.definition)
-        self.definition_id = definition_hash(self.definition)
+        self.definition_id = fingerprint(self.definition)
         self._ensure_index()
 
     # --- connection, capabilities, lifecycle -------------------------------------------

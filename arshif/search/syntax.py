@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-FIELD_ALIASES = {"source": "source", "author": "author", "lang": "language", "language": "language",
-                 "tag": "tag", "site": "site"}
+from arshif.fields import FACET_NAMES
+
+#: Every name a filter field goes by in ``field:value`` → its canonical name (from the field table).
+FIELD_ALIASES = {name: facet.name for name, facet in FACET_NAMES.items()}
 MAX_CLAUSES = 64
 
 

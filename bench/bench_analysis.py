@@ -1,4 +1,4 @@
-"""Throughput check for the analyzers: ``python -m arshif.analysis.bench [corpus.zip] [megabytes]``.
+"""Throughput check for the analyzers: ``python -m bench.bench_analysis [corpus.zip] [megabytes]``.
 
 Reads article ``content`` from a SaudiNewsNet-style zip (one JSON array of
 objects), takes about N MB of text and prints, per analyzer and method, the
@@ -14,9 +14,11 @@ import time
 import zipfile
 from collections.abc import Callable
 
-from . import Analyzer, build_analyzer, load_analysis_settings
+from arshif.analysis import Analyzer, build_analyzer, load_analysis_settings
+from arshif.settings import PROJECT_ROOT
 
-DEFAULT_CORPUS = "/work/shared/corpora/saudinewsnet/2015-07-21.zip"
+#: The shared corpora sit beside the checkout (never copied into it).
+DEFAULT_CORPUS = str(PROJECT_ROOT.parent / "shared" / "corpora" / "saudinewsnet" / "2015-07-21.zip")
 
 
 def load_texts(path: str, megabytes: float) -> list[str]:
@@ -41,12 +43,10 @@ def _time(texts: list[str], fn: Callable[[str], list]) -> tuple[float, int]:
 
 
 def main(argv: list[str]) -> None:
-    from arshif.settings import get_settings
-
-    path = argv[1] if len(argv) > 1 else DEFAULT_CORPUS
+    path = argv[1] if len(argv) > 1 and argv[1] else DEFAULT_CORPUS
     megabytes = float(argv[2]) if len(argv) > 2 else 5.0
     texts = load_texts(path, megabytes)
-    settings = load_analysis_settings(get_settings().mappings_dir / "articles.json")
+    settings = load_analysis_settings()
 
     def fresh(name: str) -> Analyzer:
         return build_analyzer(name, settings)
