@@ -18,6 +18,7 @@ from arshif.crosslingual import default_query_translator
 from arshif.engines import Engine, EngineUnavailable, open_engine
 from arshif.settings import Settings, get_settings
 from web.errors import install_error_handlers
+from web.pages.render import render_error
 from web.service import QueryTranslator, SearchService
 
 log = logging.getLogger("arshif.web")
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.state.settings = settings
     app.state.service = SearchService(settings, engine, query_translator) if engine is not None else None
 
-    install_error_handlers(app)
+    install_error_handlers(app, html_page=render_error)
 
     from web import api, pages
     app.include_router(api.router)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -92,18 +92,20 @@ def cursor_errors(cursor: str | None) -> Iterator[None]:
         raise
 
 
-def error_response(request: Request, status: int, message: str, headers: dict | None = None, **extra):
-    """The error as JSON for API/twin requests, as the HTML error page otherwise."""
-    body = {"error": {"status": status, "message": message, **{k: v for k, v in extra.items() if v is not None}}}
-    if wants_json(request):
+#: Renders the HTML error page: (request, status, message, headers) -> response.
+HtmlErrorPage = Callable[[Request, int, str, "dict | None"], Response]
+
+
+def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage) -> None:
+    """Map every exception a request can raise onto one answer: JSON for API and twin requests,
+    ``html_page`` (the pages' error template) for everyone else."""
+
+    def error_response(request: Request, status: int, message: str, headers: dict | None = None, **extra):
+        if not wants_json(request):
+            return html_page(request, status, message, headers)
+        body = {"error": {"status": status, "message": message,
+                          **{k: v for k, v in extra.items() if v is not None}}}
         return JSONResponse(body, status_code=status, headers=headers)
-    from web.pages.render import render_error
-
-    return render_error(request, status, message, headers=headers)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Map every exception a request can raise onto :func:`error_response`."""
 
     @app.exception_handler(QuerySyntaxError)
     async def _syntax(request: Request, exc: QuerySyntaxError):
