@@ -51,7 +51,7 @@ def main(argv: list[str]) -> None:
     def fresh(name: str) -> Analyzer:
         return build_analyzer(name, settings)
 
-    words = sum(len(fresh("arshif_exact")._findall(t)) for t in texts)
+    words = sum(len(fresh("arshif_exact")._tfindall(t)) for t in texts)
     print(f"{len(texts)} texts, {sum(map(len, texts)) / 1e6:.2f} M chars, {words} tokenizer tokens")
     cases: list[tuple[str, Callable[[Analyzer, Analyzer], Callable[[str], list]]]] = [
         ("arshif_text.analyze", lambda t, e: t.analyze),

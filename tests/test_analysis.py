@@ -232,6 +232,18 @@ def test_per_token_char_filter_matches_whole_text_reference(analysis_settings: d
     assert fast.tokens(TRICKY) == reference.tokens(TRICKY)
 
 
+@pytest.mark.parametrize("text", [TRICKY, "نص\u200dفيه وصلة 👨\u200d👩\u200d👧 family", "بلا وصلة: " + TRICKY])
+def test_texts_with_and_without_a_boundary_moving_character_match_the_reference(analysis_settings: dict,
+                                                                                 text: str) -> None:
+    # The shipped char filter deletes U+200D (ZWJ), which can move an emoji boundary: a text holding one is
+    # analysed whole, any other takes the fast per-token path; both must give the reference's tokens.
+    fast_exact, fast_text = (build_analyzer(n, analysis_settings) for n in ("arshif_exact", "arshif_text"))
+    ref_exact, ref_text = (build_analyzer(n, analysis_settings, whole_text=True)
+                           for n in ("arshif_exact", "arshif_text"))
+    assert fast_exact.analyze_with(fast_text, text) == ref_exact.analyze_with(ref_text, text)
+    assert fast_text.terms(text) == ref_text.terms(text)
+
+
 def test_long_tokens_are_cut_at_255(exact: Analyzer) -> None:
     word = "a" * 600
     toks = exact.tokens(f"x {word} y")

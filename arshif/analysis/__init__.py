@@ -14,7 +14,7 @@ the token's surface form, so it runs once per distinct word and is cached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -108,23 +108,30 @@ class Analyzer:
         self.filters = tuple(filters)
         self.filter_names = tuple(filter_names)
         self.max_token_length = max_token_length
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, Any] = {}  # per-token mode: original surface -> term
+        self._wcache: dict[str, Any] = {}  # whole-text mode: char-filtered surface -> term
         self._cache_size = cache_size
         # Per-token mode (fast, cacheable): char filters that cannot move token boundaries are applied
         # to each token. Otherwise, or with whole_text=True (the reference mode, used by the tests to
         # check the fast path), they run over the whole text first, exactly as in Lucene.
-        self._per_token = not whole_text and all(
-            cf.single_char_keys and _per_token_safe(cf.mapping) for cf in self.char_filters
-        )
+        fast_possible = not whole_text and all(cf.single_char_keys for cf in self.char_filters)
+        unsafe = sorted({k for cf in self.char_filters for k, v in cf.mapping.items() if not _per_token_safe({k: v})})
+        self._per_token = fast_possible and not unsafe
+        # Mappings that could move a boundary (e.g. deleting U+200D ZWJ, which joins emoji) only matter in a
+        # text that contains them: any other text takes the per-token path, with identical tokens.
+        self._guard = regex.compile("[" + "".join(regex.escape(k) for k in unsafe) + "]") \
+            if fast_possible and unsafe else None
         no_start = ""
-        if self._per_token:
+        if fast_possible:
             no_start = "".join(
                 sorted(k for cf in self.char_filters for k, v in cf.mapping.items() if v == "" and _wb_class(k)
                        in ("ALetter", "Hebrew_Letter"))
             )
-        self._pattern = build_token_pattern(no_start)
+        self._pattern = build_token_pattern("")  # over char-filtered text (whole-text mode)
         self._finditer = self._pattern.finditer
-        self._findall = self._pattern.findall
+        self._tpattern = build_token_pattern(no_start)  # over original text (per-token mode)
+        self._tfinditer = self._tpattern.finditer
+        self._tfindall = self._tpattern.findall
 
     def __repr__(self) -> str:
         return f"Analyzer({self.name!r}, filters={list(self.filter_names)!r})"
@@ -143,12 +150,16 @@ class Analyzer:
                 return None
         return term
 
-    def _compute(self, surface: str) -> Any:
+    def _fast(self, text: str) -> bool:
+        """Can ``text`` take the per-token path (same tokens as the whole-text reference)?"""
+        return self._per_token or (self._guard is not None and self._guard.search(text) is None)
+
+    def _compute(self, surface: str, per_token: bool = True) -> Any:
         """surface (per-token mode: original text; whole-text mode: filtered text) -> term | None | marker."""
-        cache = self._cache
+        cache = self._cache if per_token else self._wcache
         if len(cache) >= self._cache_size:
             cache.clear()
-        if self._per_token:
+        if per_token:
             mapped = self.char_filter(surface)
             if not mapped:
                 result: Any = _GONE
@@ -203,12 +214,12 @@ class Analyzer:
         filtered, chain = self._filter_with_offsets(text)
         out = []
         pos = -1
-        get = self._cache.get
+        get = self._wcache.get
         for a, b in self._spans(filtered):
             surface = filtered[a:b]
             t = get(surface, _MISS)
             if t is _MISS:
-                t = self._compute(surface)  # spans are already cut to max_token_length
+                t = self._compute(surface, False)  # spans are already cut to max_token_length
             pos += 1
             if t is not None:
                 out.append((t, self._correct(a, chain), self._correct(b, chain), pos))
@@ -217,14 +228,14 @@ class Analyzer:
     # -- public API --------------------------------------------------------------------------------
     def analyze(self, text: str) -> list[tuple[str, int, int, int]]:
         """Fast path: ``(term, start, end, position)`` tuples, same content as :meth:`tokens`."""
-        if not self._per_token:
+        if not self._fast(text):
             return self._analyze_whole_text(text)
         out: list[tuple[str, int, int, int]] = []
         append = out.append
         get = self._cache.get
         compute = self._compute
         pos = -1
-        for m in self._finditer(text):
+        for m in self._tfinditer(text):
             t = get(m.group(), _MISS)
             if t is _MISS:
                 t = compute(m.group())
@@ -248,13 +259,13 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """Just the terms, in order."""
-        if not self._per_token:
+        if not self._fast(text):
             return [t[0] for t in self._analyze_whole_text(text)]
         out: list[str] = []
         append = out.append
         get = self._cache.get
         compute = self._compute
-        for surface in self._findall(text):
+        for surface in self._tfindall(text):
             t = get(surface, _MISS)
             if t is _MISS:
                 t = compute(surface)
@@ -271,22 +282,24 @@ class Analyzer:
         ``arshif_text``), so their tokens and positions coincide; a term is None where that
         analyzer's filters removed the token (a stopword). Tokens removed by both are left out.
         """
+        return list(self.iter_analyze_with(other, text))
+
+    def iter_analyze_with(self, other: Analyzer, text: str) -> Iterator[tuple[int, int, int, str | None, str | None]]:
+        """:meth:`analyze_with`, one token at a time: a caller that needs only the start of a long text
+        (a highlighter) stops early and pays only for what it read."""
         if not self._same_front(other):
             raise ValueError(f"analyzers [{self.name}] and [{other.name}] do not share char filters and tokenizer")
-        if not self._per_token:
+        if not (self._fast(text) and other._fast(text)):
             mine = {p: (a, b, t) for t, a, b, p in self._analyze_whole_text(text)}
             theirs = {p: (a, b, t) for t, a, b, p in other._analyze_whole_text(text)}
-            out = []
             for p in sorted(mine.keys() | theirs.keys()):
                 a, b, _ = mine.get(p) or theirs[p]
-                out.append((a, b, p, mine.get(p, (0, 0, None))[2], theirs.get(p, (0, 0, None))[2]))
-            return out
-        out: list[tuple[int, int, int, str | None, str | None]] = []
-        append = out.append
+                yield (a, b, p, mine.get(p, (0, 0, None))[2], theirs.get(p, (0, 0, None))[2])
+            return
         get1, get2 = self._cache.get, other._cache.get
         compute1, compute2 = self._compute, other._compute
         pos = -1
-        for m in self._finditer(text):
+        for m in self._tfinditer(text):
             s = m.group()
             t1 = get1(s, _MISS)
             if t1 is _MISS:
@@ -296,7 +309,7 @@ class Analyzer:
                 t2 = compute2(s)
             if t1.__class__ is str or t2.__class__ is str:
                 pos += 1
-                append((m.start(), m.end(), pos, t1, t2))
+                yield (m.start(), m.end(), pos, t1, t2)
             elif t1 is None and t2 is None:
                 pos += 1
             elif t1 is _LONG:
@@ -304,8 +317,7 @@ class Analyzer:
                 for (x1, a, b), (x2, _, _) in zip(self._long_pieces(s), other._long_pieces(s), strict=True):
                     pos += 1
                     if x1 is not None or x2 is not None:
-                        append((st + a, st + b, pos, x1, x2))
-        return out
+                        yield (st + a, st + b, pos, x1, x2)
 
     def _same_front(self, other: Analyzer) -> bool:
         return (
@@ -421,8 +433,16 @@ def _cached_analyzer(name: str, path: str) -> Analyzer:
 def get_analyzer(name: str = "arshif_text") -> Analyzer:
     """The named analyzer from ``<settings.mappings_dir>/articles.json`` (built once, then cached)."""
     from arshif.mappings import definition_path
+    from arshif.settings import get_settings
 
-    return _cached_analyzer(name, str(definition_path()))
+    mappings_dir = get_settings().mappings_dir
+    analyzer = _BY_DIR.get((name, mappings_dir))
+    if analyzer is None:  # resolving the path costs more than analysing a word: do it once per directory
+        analyzer = _BY_DIR[(name, mappings_dir)] = _cached_analyzer(name, str(definition_path()))
+    return analyzer
+
+
+_BY_DIR: dict[tuple[str, object], Analyzer] = {}
 
 
 def normalize_arabic(text: str) -> str:
