@@ -7,6 +7,10 @@ class EngineUnavailable(RuntimeError):
     """The engine cannot be reached, opened or read; the API answers 503 with Retry-After."""
 
 
+class SearchTimeout(EngineUnavailable):
+    """A search ran past its time budget (``ARSHIF_SEARCH_TIMEOUT``) and was stopped: 503 saying so."""
+
+
 class BadRequest(ValueError):
     """A request that cannot be answered as asked (e.g. a cursor from another query): 400."""
 

@@ -51,6 +51,24 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    search_timeout: float = Field(
+        default=5.0, ge=0,
+        description="Time budget of one search, in seconds: past it the search is stopped and the API answers 503 "
+                    "saying so (0: no budget).",
+    )
+    embedded_connections: int = Field(
+        default=4, ge=1, le=64,
+        description="Read connections the embedded engine keeps open (shared by all server threads).",
+    )
+    ingest_workers: int = Field(
+        default=0, ge=0, le=64,
+        description="Worker processes that analyse text for the embedded engine during large writes (0: one per core).",
+    )
+    write_wait: float = Field(
+        default=600.0, ge=0,
+        description="How long a write to the embedded archive waits for another writer (e.g. a second ingest).",
+    )
+
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_batch_queries: int = Field(default=50, ge=1, le=1000)
 

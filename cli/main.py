@@ -336,7 +336,27 @@ def serve(
     application = web_app(settings)
     console.print(f"Arshif on http://{host or settings.host}:{port or settings.port}/  "
                   f"(API docs: /docs; engine: {settings.engine})")
-    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+    config = uvicorn.Config(application, host=host or settings.host, port=port or settings.port,
+                            log_level="info", timeout_graceful_shutdown=3)
+    _stopping_server(config, application).run()
+
+
+def _stopping_server(config, application):
+    """A uvicorn server that stops within 5 s of SIGTERM (uvicorn imported only when serving)."""
+    import uvicorn
+
+    class StoppingServer(uvicorn.Server):
+        """Stops promptly on SIGTERM/SIGINT: running searches are interrupted at once (they answer 503),
+        and connections still open after 3 s are dropped, so the server is gone within 5 s."""
+
+        def handle_exit(self, sig, frame):
+            service = getattr(application.state, "service", None)
+            engine = getattr(service, "engine", None)
+            if engine is not None and hasattr(engine, "interrupt"):
+                engine.interrupt()
+            super().handle_exit(sig, frame)
+
+    return StoppingServer(config)
 
 
 @app.command()

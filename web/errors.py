@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from arshif.errors import BadRequest, EngineUnavailable, InvalidParameter
+from arshif.errors import BadRequest, EngineUnavailable, InvalidParameter, SearchTimeout
 from arshif.search.syntax import QuerySyntaxError
 
 log = logging.getLogger("arshif.web")
@@ -118,6 +118,10 @@ def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage) -> None:
     @app.exception_handler(BadRequest)
     async def _bad(request: Request, exc: BadRequest):
         return error_response(request, 400, str(exc))
+
+    @app.exception_handler(SearchTimeout)
+    async def _too_long(request: Request, exc: SearchTimeout):
+        return error_response(request, 503, str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(EngineUnavailable)
     async def _down(request: Request, exc: EngineUnavailable):

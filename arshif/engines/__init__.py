@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arshif.engines.base import BadRequest, Engine, EngineUnavailable, WriteResult  # noqa: F401
+from arshif.engines.base import BadRequest, Engine, EngineUnavailable, SearchTimeout, WriteResult  # noqa: F401
 from arshif.settings import Settings
 
 
@@ -16,7 +16,7 @@ def open_engine(settings: Settings, *, readonly: bool = False) -> Engine:
     if spec == "embedded" or spec.startswith("embedded:"):
         from arshif.engines.embedded import EmbeddedEngine
 
-        return EmbeddedEngine(settings.embedded_path, readonly=readonly)
+        return EmbeddedEngine(settings.embedded_path, readonly=readonly, settings=settings)
     if spec.startswith(("elasticsearch+", "opensearch+")):
         from arshif.engines.remote import open_remote
 

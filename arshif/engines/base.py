@@ -21,7 +21,7 @@ from arshif.search.contract import FACET_FIELDS, Filters, Hit, SearchRequest, Se
 from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
 from arshif.search.syntax import And, Node, Not, Or, ParsedQuery, QuerySyntaxError, parse_query
 
-from arshif.errors import BadRequest, EngineUnavailable  # noqa: F401 - part of the engine interface
+from arshif.errors import BadRequest, EngineUnavailable, SearchTimeout  # noqa: F401 - part of the engine interface
 from arshif.fields import FIELD_BOOSTS  # noqa: F401 - engines weigh fields by it
 from arshif.search.cursor import decode_cursor, encode_cursor  # noqa: F401 - engines make and read cursors
 

@@ -17,14 +17,17 @@ phrases keep their order.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import os
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import apsw
 
@@ -38,6 +41,7 @@ from arshif.engines.base import (
     Engine,
     EngineUnavailable,
     QueryPlan,
+    SearchTimeout,
     WriteResult,
     analyse_phrase,
     analyse_word,
@@ -50,7 +54,11 @@ from arshif.engines.base import (
 )
 from arshif.fields import FACET_BY_NAME, FACETS, TEXT_FIELD_NAMES
 from arshif.mappings import definition_fingerprint
+from arshif.engines import fts_tokens
+from arshif.engines.fts_highlight import highlight_field, match_locations, snippet_field
+from arshif.engines.sqlite_pool import ReadPool, WaitingBusyHandler, budget, busy_error
 from arshif.model import Article
+from arshif.settings import Settings, get_settings
 from arshif.search.contract import (
     FACET_FIELDS,
     DateBucket,
@@ -60,7 +68,7 @@ from arshif.search.contract import (
     SearchRequest,
     SearchResponse,
 )
-from arshif.search.highlight import END, START, marked_to_html, plain_snippet
+from arshif.search.highlight import marked_to_html, plain_snippet
 from arshif.search.syntax import And, Node, Or, Phrase, Words
 
 log = logging.getLogger("arshif.engines.embedded")
@@ -106,6 +114,28 @@ CREATE VIEW IF NOT EXISTS article_text(rowid, title, body, tr_title, tr_body) AS
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tr_title, tr_body, tokenize='arshif',
                                                   content='article_text', content_rowid='rowid');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
+-- What a search reads for every match (filters, facets, dates, sort keys), in small rows kept apart from the
+-- documents: reading these columns from 'articles' meant one page read per match (its rows hold the whole
+-- JSON document), which was most of the time of a query with many matches. Triggers keep it in step.
+CREATE TABLE IF NOT EXISTS article_meta(
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, first_seq INTEGER NOT NULL, date TEXT,
+    language TEXT NOT NULL, source TEXT NOT NULL, author TEXT NOT NULL, site TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS article_meta_source ON article_meta(source);
+CREATE INDEX IF NOT EXISTS article_meta_author ON article_meta(author);
+CREATE INDEX IF NOT EXISTS article_meta_language ON article_meta(language);
+CREATE INDEX IF NOT EXISTS article_meta_site ON article_meta(site);
+CREATE INDEX IF NOT EXISTS article_meta_date ON article_meta(date, id);
+CREATE TRIGGER IF NOT EXISTS article_meta_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO article_meta VALUES(new.rowid, new.id, new.first_seq, new.date, new.language, new.source,
+                                    new.author, new.site);
+END;
+CREATE TRIGGER IF NOT EXISTS article_meta_update AFTER UPDATE ON articles BEGIN
+    UPDATE article_meta SET id=new.id, first_seq=new.first_seq, date=new.date, language=new.language,
+                            source=new.source, author=new.author, site=new.site WHERE rowid=new.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS article_meta_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM article_meta WHERE rowid=old.rowid;
+END;
 """
 
 #: Single-valued facets are columns of ``articles``; multi-valued ones (tags) live in ``article_tags``.
@@ -113,35 +143,22 @@ FACET_COLUMNS = {f.name: f"a.{f.name}" for f in FACETS if not f.multi}
 
 
 def _fts_tokenizer(connection: apsw.Connection, args: list[str]):
-    """FTS5 tokenizer factory: documents get analysed; queries arrive already analysed."""
-    text_an = get_analyzer("arshif_text")
-    exact_an = get_analyzer("arshif_exact")
+    """FTS5 tokenizer factory: documents get analysed (or were, by a worker); queries arrive analysed."""
 
     def tokenize(utf8: bytes, flags: int, locale: str | None):
-        text = utf8.decode("utf-8", "replace")
         if flags & FTS_QUERY:
             # Query strings are built by this module from analysed terms: keep them as they are.
+            out = []
             offset = 0
-            for part in text.split(" "):
+            for part in utf8.split(b" "):
                 if part:
-                    b = len(part.encode("utf-8"))
-                    yield offset, offset + b, part
-                    offset += b + 1
+                    out.append((offset, offset + len(part), part.decode("utf-8", "replace")))
+                    offset += len(part) + 1
                 else:
                     offset += 1
-            return
-        char_pos = 0
-        byte_pos = 0
-        for start, end, _pos, exact, stem in exact_an.analyze_with(text_an, text):
-            if exact is None:
-                continue
-            byte_pos += len(text[char_pos:start].encode("utf-8"))
-            byte_end = byte_pos + len(text[start:end].encode("utf-8"))
-            char_pos = start
-            if stem is None:
-                yield byte_pos, byte_end, EXACT_PREFIX + exact
-            else:
-                yield byte_pos, byte_end, stem, EXACT_PREFIX + exact
+            return out
+        tokens = fts_tokens.preanalysed(utf8)
+        return tokens if tokens is not None else fts_tokens.document_tokens(utf8.decode("utf-8", "replace"))
 
     return tokenize
 
@@ -193,11 +210,18 @@ class EmbeddedEngine(Engine):
 
     name = "embedded"
 
-    def __init__(self, path: str | Path, *, readonly: bool = False):
+    def __init__(self, path: str | Path, *, readonly: bool = False, settings: Settings | None = None,
+                 on_wait: Callable[[str], None] | None = None):
         self.path = Path(path)
         self.readonly = readonly
-        self._local = threading.local()
+        settings = settings or get_settings()
+        self.search_timeout = settings.search_timeout
+        self.write_wait = settings.write_wait
         self._compiler = FTSCompiler()
+        self._pool = ReadPool(self._open_reader, settings.embedded_connections)
+        self._write_lock = threading.RLock()
+        self._writer: apsw.Connection | None = None
+        self._busy = WaitingBusyHandler(str(self.path), self.write_wait, on_wait)
         if not readonly:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,46 +229,87 @@ class EmbeddedEngine(Engine):
                 raise EngineUnavailable(f"cannot create the archive directory {self.path.parent}: {exc}") from exc
         elif not self.path.exists():
             raise EngineUnavailable(f"no archive at {self.path}: run 'arshif ingest' or 'arshif demo' first")
-        conn = self._conn()
+        if not readonly and not self.path.exists():
+            self._create()
         if not readonly:
-            with conn:
-                conn.execute(SCHEMA)
+            with self._writing() as conn:
+                if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='article_meta'").fetchall():
+                    conn.execute(SCHEMA)  # a new archive, or one made before article_meta: fill it once
+                    conn.execute("INSERT INTO article_meta SELECT rowid, id, first_seq, date, language, source, "
+                                 "author, site FROM articles")
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
                              " ('analysis', ?)", (str(SCHEMA_VERSION), definition_fingerprint()))
-        try:
+        with self._reading(budgeted=False) as conn:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchall():
+                raise EngineUnavailable(f"{self.path} is not an Arshif archive (no tables): run 'arshif ingest' "
+                                        "or 'arshif demo' first")
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchall()
-        except apsw.SQLError:  # the file exists, its first transaction has not committed yet
-            raise EngineUnavailable(f"the archive at {self.path} is still being created: try again shortly") \
-                from None
+            stored = conn.execute("SELECT value FROM meta WHERE key='analysis'").fetchall()
+            has_meta = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name='article_meta'").fetchall())
+        # An archive made before article_meta, opened read-only: read the same columns from 'articles'.
+        self._meta = "article_meta" if has_meta else "articles"
         if version and version[0][0] != str(SCHEMA_VERSION):
             raise EngineUnavailable(f"the archive at {self.path} was made by another version of Arshif (schema "
                                     f"{version[0][0]}, this one reads {SCHEMA_VERSION}): ingest into a new "
                                     "--data-dir and remove the old one")
-        stored = conn.execute("SELECT value FROM meta WHERE key='analysis'").fetchall()
         self.mapping_outdated = bool(stored) and stored[0][0] != definition_fingerprint()
         if self.mapping_outdated:
             log.warning("the archive at %s was indexed with another version of the analyzers in "
                         "mappings/articles.json: run 'arshif reindex' to rebuild it (searches keep working "
                         "meanwhile, with the old analysis)", self.path)
 
+    def _create(self) -> None:
+        """Make a new archive under a temporary name and link it into place complete, schema and all.
+
+        A reader (a search, a second ingest) that finds the file therefore always finds its tables; with two
+        creators at once, the first link wins and the other simply opens it.
+        """
+        tmp = self.path.with_name(f".{self.path.name}.creating-{os.getpid()}-{threading.get_ident()}")
+        conn = apsw.Connection(str(tmp))
+        try:
+            conn.register_fts5_tokenizer(TOKENIZER, _fts_tokenizer)
+            conn.execute("PRAGMA journal_mode=WAL")
+            with conn:
+                conn.execute(SCHEMA)
+                conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
+                             " ('analysis', ?)", (str(SCHEMA_VERSION), definition_fingerprint()))
+        finally:
+            conn.close()  # the last connection checkpoints and removes the -wal file
+        try:
+            os.link(tmp, self.path)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise EngineUnavailable(f"cannot create the archive at {self.path}: {exc}") from exc
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                leftover.unlink(missing_ok=True)
+
     # --- connections ---------------------------------------------------------------------
 
-    def _conn(self) -> apsw.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            flags = apsw.SQLITE_OPEN_READONLY if self.readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
-            try:
-                conn = apsw.Connection(str(self.path), flags=flags)
-                conn.set_busy_timeout(30_000)
-                conn.register_fts5_tokenizer(TOKENIZER, _fts_tokenizer)
-                conn.create_scalar_function("arshif_fold", fold_for_prefix, 1, deterministic=True)
-                if not self.readonly:
-                    conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-                # 16 MiB of page cache per connection: the web app has one connection per worker thread.
-                conn.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;")
-            except apsw.Error as exc:
-                raise EngineUnavailable(f"cannot open the archive at {self.path}: {exc}") from exc
-            self._local.conn = conn
+    def _open_conn(self, readonly: bool) -> apsw.Connection:
+        flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+        conn = None
+        try:
+            conn = apsw.Connection(str(self.path), flags=flags)
+            # Busy handling first: registering FTS5 functions reads the database (an archive being created
+            # by another process may be locked for a moment).
+            if not readonly:
+                conn.set_busy_handler(self._busy)
+            else:
+                # Readers never wait for writers in WAL mode; only a checkpoint's brief lock can delay them.
+                conn.set_busy_timeout(int(max(self.search_timeout, 5) * 1000))
+            conn.register_fts5_tokenizer(TOKENIZER, _fts_tokenizer)
+            conn.register_fts5_function("arshif_locations", match_locations)
+            conn.create_scalar_function("arshif_fold", fold_for_prefix, 1, deterministic=True)
+            if not readonly:
+                conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            # 32 MiB of page cache per connection; the pool keeps a handful of connections whatever the threads.
+            conn.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;")
+        except apsw.Error as exc:
+            if conn is not None:
+                conn.close()
+            raise EngineUnavailable(f"cannot open the archive at {self.path}: {exc}") from exc
         return conn
 
     @property
@@ -255,23 +320,119 @@ class EmbeddedEngine(Engine):
         return EmbeddedEngine(self.path) if self.readonly else self
 
     def release_thread(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Nothing to do: connections are pooled, not kept per thread."""
+
+    def _open_reader(self) -> apsw.Connection:
+        # Readers of a writable engine open read-write (the file may not allow a read-only WAL open before
+        # its first write), but they only ever read.
+        return self._open_conn(self.readonly)
+
+    @contextmanager
+    def _reading(self, budgeted: bool = True):
+        """Borrow a read connection; with ``budgeted`` the search time budget applies to what runs on it."""
+        seconds = self.search_timeout if budgeted else None
+        conn = self._pool.acquire(wait=max(self.search_timeout or 0, 30.0))
+        broken = False
+        try:
+            with budget(conn, seconds):
+                yield conn
+        except apsw.InterruptError as exc:
+            broken = conn.in_transaction
+            raise self._timeout() from exc
+        except BaseException:
+            broken = conn.in_transaction
+            raise
+        finally:
+            if broken:
+                try:
+                    conn.execute("ROLLBACK")
+                    broken = False
+                except apsw.Error:
+                    pass
+            self._pool.release(conn, broken=broken)
+
+    def _timeout(self) -> SearchTimeout:
+        return SearchTimeout(f"the search was stopped after {self.search_timeout:g} s (its time budget, "
+                             "ARSHIF_SEARCH_TIMEOUT): narrow it with fewer words, a filter or a date range")
+
+    @contextmanager
+    def _writing(self):
+        """The writer connection in a ``BEGIN IMMEDIATE`` transaction: commit on success, roll back on error.
+
+        Taking the write lock at BEGIN (not at the first write) is what lets a second writer wait its turn.
+        """
+        if self.readonly:
+            raise EngineUnavailable(f"the archive at {self.path} is open read-only")
+        with self._write_lock:
+            conn = self._writer_conn()
+            self._busy.reset()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except apsw.BusyError as exc:
+                raise busy_error(str(self.path), self.write_wait) from exc
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except apsw.BusyError as exc:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise busy_error(str(self.path), self.write_wait) from exc
+
+    def _writer_conn(self) -> apsw.Connection:
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self._open_conn(False)
+            return self._writer
+
+    def _conn(self) -> apsw.Connection:
+        """A connection for maintenance statements (tests, benches): the writer, or a reader when read-only."""
+        if self.readonly:
+            conn = self._pool.acquire(wait=30.0)
+            self._pool.release(conn)
+            return conn
+        return self._writer_conn()
+
+    @property
+    def open_connections(self) -> int:
+        """SQLite connections this engine holds open (read pool plus writer)."""
+        return self._pool.open_connections + (self._writer is not None)
+
+    def interrupt(self) -> None:
+        """Stop every running search now (used at server shutdown)."""
+        self._pool.interrupt()
 
     def close(self) -> None:
-        self.release_thread()
+        """Close idle connections (and the writer when no write runs); the engine reopens them if used again."""
+        self._pool.close_idle()
+        if self._write_lock.acquire(timeout=0.1):
+            try:
+                if self._writer is not None:
+                    self._writer.close()
+                    self._writer = None
+            finally:
+                self._write_lock.release()
 
     # --- writing -------------------------------------------------------------------------
 
     def upsert(self, articles: Iterable[Article]) -> WriteResult:
         result = WriteResult()
-        conn = self._conn()
-        with conn:  # one transaction per batch: all of it lands or none of it does
+        articles = [a.with_id() for a in articles]
+        pending = self._analyse_ahead(articles)
+        with fts_tokens.registered() as register, \
+                self._writing() as conn:  # one transaction per batch: all of it lands or none of it does
             seq = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
             for article in articles:
-                article.with_id()
+                if pending and article.id in pending[0][0]:
+                    ids, texts, future = pending.pop(0)  # this chunk's tokens, from a worker
+                    tokens = fts_tokens.result(future)
+                    if tokens is not None:
+                        register(texts, tokens)
                 doc = article.model_dump_json(exclude={"translation_status"})
                 chash = article.content_hash()
                 row = conn.execute("SELECT rowid, content_hash, first_seq FROM articles WHERE id=?",
@@ -307,10 +468,36 @@ class EmbeddedEngine(Engine):
             conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(seq),))
         return result
 
+    def _analyse_ahead(self, articles: list[Article]) -> list[tuple[set[str], list[str], object]]:
+        """Send the texts of changed articles to worker processes, in chunks, before taking the write lock.
+
+        Returns ``(ids, texts, future)`` per chunk, in article order; empty for a small write (analysed
+        in-process by the tokenizer) or when nothing changed.
+        """
+        if len(articles) < fts_tokens.POOL_THRESHOLD:
+            return []
+        with self._reading(budgeted=False) as conn:
+            stored: dict[str, str] = {}
+            for i in range(0, len(articles), 500):
+                chunk = [a.id for a in articles[i:i + 500]]
+                stored.update(conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN "
+                                           f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        changed = [a for a in articles if stored.get(a.id) != a.content_hash()]
+        if len(changed) < fts_tokens.POOL_THRESHOLD:
+            return []
+        chunks = []
+        for i in range(0, len(changed), fts_tokens.CHUNK):
+            part = changed[i:i + fts_tokens.CHUNK]
+            texts: list[str] = []
+            for a in part:
+                _key, tr = _indexed_translation(a)
+                texts += [a.title, a.body, tr.title if tr else "", tr.body if tr else ""]
+            chunks.append(({a.id for a in part}, texts, fts_tokens.submit(texts)))
+        return chunks
+
     def delete(self, ids: Iterable[str]) -> int:
-        conn = self._conn()
         n = 0
-        with conn:
+        with self._writing() as conn:
             for article_id in ids:
                 row = conn.execute("SELECT rowid FROM articles WHERE id=?", (article_id,)).fetchall()
                 if not row:
@@ -328,8 +515,7 @@ class EmbeddedEngine(Engine):
         Readers in other processes keep their WAL snapshot of the old index until it commits,
         so no search fails or comes back empty meanwhile.
         """
-        conn = self._conn()
-        with conn:
+        with self._writing() as conn:
             conn.execute("INSERT INTO fts(fts) VALUES('rebuild')")  # re-reads every text through the view
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)", (definition_fingerprint(),))
         done = self.count()
@@ -346,41 +532,46 @@ class EmbeddedEngine(Engine):
 
     def optimize(self) -> None:
         """Merge FTS5 segments (after a large ingest) so queries read fewer b-trees."""
-        conn = self._conn()
-        with conn:
+        with self._writing() as conn:
             conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
 
     # --- reading -------------------------------------------------------------------------
 
     def get(self, article_id: str) -> Article | None:
-        row = self._conn().execute("SELECT doc FROM articles WHERE id=?", (article_id,)).fetchall()
+        with self._reading() as conn:
+            row = conn.execute("SELECT doc FROM articles WHERE id=?", (article_id,)).fetchall()
         return Article.model_validate_json(row[0][0]) if row else None
 
     def get_many(self, ids: list[str]) -> dict[str, Article]:
         out: dict[str, Article] = {}
-        conn = self._conn()
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            rows = conn.execute(f"SELECT id, doc FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
-                                chunk).fetchall()
+            with self._reading() as conn:
+                rows = conn.execute(f"SELECT id, doc FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                                    chunk).fetchall()
             out.update({aid: Article.model_validate_json(doc) for aid, doc in rows})
         return out
 
     def count(self) -> int:
-        return self._conn().execute("SELECT count(*) FROM articles").fetchall()[0][0]
+        with self._reading() as conn:
+            return conn.execute("SELECT count(*) FROM articles").fetchall()[0][0]
 
     def stats(self) -> dict:
-        conn = self._conn()
-        q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
-        first, last = q("SELECT min(date), max(date) FROM articles")[0]
+        with self._reading(budgeted=False) as conn:
+            q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
+            first, last = q("SELECT min(date), max(date) FROM articles")[0]
+            documents = q("SELECT count(*) FROM articles")[0][0]
+            by_language = dict(q("SELECT language, count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"))
+            sources = q("SELECT count(DISTINCT source) FROM articles")[0][0]
+            translations = dict(q("SELECT translation_status, count(*) FROM articles GROUP BY 1"))
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.exists())
         return {
             "engine": self.name,
             "location": str(self.path),
-            "documents": self.count(),
-            "by_language": dict(q("SELECT language, count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC")),
-            "sources": q("SELECT count(DISTINCT source) FROM articles")[0][0],
-            "translations": dict(q("SELECT translation_status, count(*) FROM articles GROUP BY 1")),
+            "documents": documents,
+            "by_language": by_language,
+            "sources": sources,
+            "translations": translations,
             "first_date": first,
             "last_date": last,
             "size_bytes": size,
@@ -389,20 +580,22 @@ class EmbeddedEngine(Engine):
 
     def pending_ids(self, include_untranslated: bool = False) -> list[str]:
         statuses = ("pending", "none") if include_untranslated else ("pending",)
-        rows = self._conn().execute(
-            f"SELECT id FROM articles WHERE translation_status IN ({','.join('?' * len(statuses))}) ORDER BY seq",
-            statuses).fetchall()
+        with self._reading(budgeted=False) as conn:
+            rows = conn.execute(
+                f"SELECT id FROM articles WHERE translation_status IN ({','.join('?' * len(statuses))}) ORDER BY seq",
+                statuses).fetchall()
         return [r[0] for r in rows]
 
     def vocabulary_counts(self, terms: Iterable[str], exact: bool = False) -> dict[str, int]:
         prefix = EXACT_PREFIX if exact else ""
         wanted = list(dict.fromkeys(prefix + t for t in terms if t))
         found: dict[str, int] = {}
-        conn = self._conn()
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            found.update(conn.execute(
-                f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        with self._reading() as conn:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i:i + 500]
+                found.update(conn.execute(
+                    f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(chunk))})",
+                    chunk).fetchall())
         return {t[len(prefix):]: n for t, n in found.items()}
 
     def search(self, request: SearchRequest) -> SearchResponse:
@@ -432,14 +625,15 @@ class EmbeddedEngine(Engine):
         tf = Counter(get_analyzer("arshif_text").terms(like_text(article)))
         if not tf:
             return None
-        conn = self._conn()
         n_docs = max(self.count(), 1)
         df: dict[str, int] = {}
         terms = list(tf)
-        for i in range(0, len(terms), 400):
-            chunk = terms[i:i + 400]
-            df.update(conn.execute(f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(chunk))})",
-                                   chunk).fetchall())
+        with self._reading() as conn:
+            for i in range(0, len(terms), 400):
+                chunk = terms[i:i + 400]
+                df.update(conn.execute(
+                    f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(chunk))})",
+                    chunk).fetchall())
         scored = []
         for term, freq in tf.items():
             d = df.get(term, 0)
@@ -453,17 +647,16 @@ class EmbeddedEngine(Engine):
     # --- the query runner ----------------------------------------------------------------
 
     def _run(self, request: SearchRequest, plan: QueryPlan, match: str | None, started: float) -> SearchResponse:
-        conn = self._conn()
         negative = [m for m in (self._compiler.compile(n) for n in plan.negative) if m]
         weights = ", ".join(str(FIELD_BOOSTS[c]) for c in TEXT_FIELD_NAMES)  # fts5 columns are in this order
         params: list = []
         if match:
             source = f"(SELECT rowid, bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) m " \
-                     f"JOIN articles a ON a.rowid = m.rowid"
+                     f"JOIN {self._meta} a ON a.rowid = m.rowid"
             params.append(match)
             score = "m.score"
         else:
-            source = "articles a"
+            source = f"{self._meta} a"
             score = "NULL"
         where, wparams = self._where(plan.filters, negative, skip=None)
 
@@ -474,28 +667,33 @@ class EmbeddedEngine(Engine):
             if not isinstance(snapshot, int):
                 raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
 
-        conn.execute("BEGIN")  # one read snapshot for count, page, facets and highlights
-        try:
-            if snapshot is None:
-                # Pin the set of articles a cursor walks through: later additions do not shift its pages.
-                snapshot = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
-            conn.execute("DROP TABLE IF EXISTS temp.hits")
-            pin = " AND a.first_seq <= ?" if request.cursor is not None else ""
-            conn.execute(f"CREATE TEMP TABLE hits AS SELECT a.rowid AS rowid, a.id AS id, a.date AS date, "
-                         f"{score} AS score FROM {source} WHERE {where}{pin}",
-                         (*params, *wparams, *([snapshot] if pin else [])))
-            total = conn.execute("SELECT count(*) FROM temp.hits").fetchall()[0][0]
-            hits, next_cursor = self._page(conn, request, cursor, snapshot, total)
-            facets = {f.field: self._facet(conn, f.field, f.size, f.prefix, source, params, plan, negative)
-                      for f in request.facets}
-            histogram, interval = ([], None)
-            if request.date_histogram:
-                histogram, interval = self._histogram(conn, request.date_histogram)
-            if hits:
-                self._fill_highlights(conn, hits, match if request.highlight else None)
-        finally:
-            conn.execute("DROP TABLE IF EXISTS temp.hits")
-            conn.execute("COMMIT")
+        with self._reading() as conn:
+            conn.execute("BEGIN")  # one read snapshot for count, page, facets and highlights
+            try:
+                if snapshot is None:
+                    # Pin the set of articles a cursor walks through: later additions do not shift its pages.
+                    snapshot = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+                conn.execute("DROP TABLE IF EXISTS temp.hits")
+                pin = " AND a.first_seq <= ?" if request.cursor is not None else ""
+                # The facet columns ride along, so facets are counted from this table instead of matching again.
+                facet_cols = "".join(f", {col} AS {name}" for name, col in FACET_COLUMNS.items())
+                conn.execute(f"CREATE TEMP TABLE hits AS SELECT a.rowid AS rowid, a.id AS id, a.date AS date, "
+                             f"{score} AS score{facet_cols} FROM {source} WHERE {where}{pin}",
+                             (*params, *wparams, *([snapshot] if pin else [])))
+                total = conn.execute("SELECT count(*) FROM temp.hits").fetchall()[0][0]
+                hits, docs, next_cursor = self._page(conn, request, cursor, snapshot, total)
+                facets = {f.field: self._facet(conn, f.field, f.size, f.prefix, source, params, plan, negative,
+                                               from_hits=cursor is None)
+                          for f in request.facets}
+                histogram, interval = ([], None)
+                if request.date_histogram:
+                    histogram, interval = self._histogram(conn, request.date_histogram)
+                if hits:
+                    self._fill_highlights(conn, hits, docs, match if request.highlight else None)
+            except BaseException:
+                _end_read(conn, quiet=True)  # never hide the error that stopped the search
+                raise
+            _end_read(conn)
         return SearchResponse(total=total, hits=hits, facets=facets, date_histogram=histogram,
                               interval=interval, took_ms=_ms(started), next_cursor=next_cursor)
 
@@ -566,6 +764,7 @@ class EmbeddedEngine(Engine):
         rows = conn.execute(sql, params).fetchall()
         docs = self._docs(conn, [r[0] for r in rows])
         hits: list[Hit] = []
+        by_rowid: dict[int, Article] = {}
         for rowid, aid, score, d in rows:
             article = docs[rowid]
             if request.sort == "relevance":
@@ -573,10 +772,11 @@ class EmbeddedEngine(Engine):
             else:
                 key = [d or ("" if request.sort == "newest" else "9999-99-99"), aid]
             hits.append(hit_from_article(article, None if score is None else -score, key, request.with_articles))
+            by_rowid[rowid] = article
         next_cursor = None
         if request.size and len(rows) == request.size:
             next_cursor = encode_cursor({"sort": request.sort, "after": hits[-1].sort, "snap": snapshot})
-        return hits, next_cursor
+        return hits, by_rowid, next_cursor
 
     def _docs(self, conn, rowids: list[int]) -> dict[int, Article]:
         if not rowids:
@@ -586,9 +786,24 @@ class EmbeddedEngine(Engine):
         return {r: Article.model_validate_json(doc) for r, doc in rows}
 
     def _facet(self, conn, fname: str, size: int, prefix: str, source: str, params: list,
-               plan: QueryPlan, negative: list[str]) -> list[FacetValue]:
+               plan: QueryPlan, negative: list[str], from_hits: bool) -> list[FacetValue]:
         # Disjunctive facets: a facet's counts ignore its own filter, so picking one
         # source still shows how many hits every other source would add.
+        folded = fold_for_prefix(prefix)
+        like = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        if from_hits and not plan.filters.values(fname):
+            # No filter of its own: the facet counts exactly the hits, already gathered in temp.hits.
+            multi = FACET_BY_NAME[fname].multi
+            col = "t.tag" if multi else f"h.{fname}"
+            match = f"AND arshif_fold({col}) LIKE ? ESCAPE '\\'" if prefix else "AND ? = '%'"
+            if multi:
+                sql = (f"SELECT t.tag, count(*) FROM temp.hits h JOIN article_tags t ON t.rowid = h.rowid "
+                       f"WHERE 1 {match} GROUP BY t.tag ORDER BY 2 DESC, 1 LIMIT ?")
+            else:
+                sql = (f"SELECT {col}, count(*) FROM temp.hits h WHERE {col} != '' {match} "
+                       f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
+            rows = conn.execute(sql, (like, size)).fetchall()
+            return [FacetValue(value=v, count=c) for v, c in rows]
         where, wparams = self._where(plan.filters, negative, skip=fname)
         multi = FACET_BY_NAME[fname].multi
         col = "t.tag" if multi else FACET_COLUMNS[fname]
@@ -600,8 +815,6 @@ class EmbeddedEngine(Engine):
         else:
             sql = (f"SELECT {col}, count(*) FROM {source} WHERE {where} AND {col} != '' "
                    f"{match} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
-        folded = fold_for_prefix(prefix)
-        like = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = conn.execute(sql, (*params, *wparams, like, size)).fetchall()
         return [FacetValue(value=v, count=c) for v, c in rows]
 
@@ -620,26 +833,41 @@ class EmbeddedEngine(Engine):
                             f"GROUP BY k ORDER BY k").fetchall()
         return [DateBucket(start=date.fromisoformat(k), count=c) for k, c in rows], interval
 
-    def _fill_highlights(self, conn, hits: list[Hit], match: str | None) -> None:
-        by_id = {h.id: h for h in hits}
+    def _fill_highlights(self, conn, hits: list[Hit], docs: dict[int, Article], match: str | None) -> None:
+        """Highlights of the page's hits only, from the match positions FTS5 keeps (see fts_highlight)."""
+        rowid_of = {a.id: r for r, a in docs.items()}
         if not match:
             for h in hits:
                 h.title_highlight = marked_to_html(h.title)
-            rows = conn.execute(
-                f"SELECT a.id, json_extract(a.doc, '$.body') FROM articles a "
-                f"WHERE a.id IN ({','.join('?' * len(hits))})", [h.id for h in hits]).fetchall()
-            for aid, body in rows:
-                by_id[aid].snippet = plain_snippet(body)
-                by_id[aid].snippet_language = by_id[aid].language
+                h.snippet = plain_snippet(docs[rowid_of[h.id]].body)
+                h.snippet_language = h.language
             return
-        rows = conn.execute(
-            "SELECT a.id, highlight(fts, 0, ?, ?), snippet(fts, 1, ?, ?, '…', 40),"
-            " highlight(fts, 2, ?, ?), snippet(fts, 3, ?, ?, '…', 40), fts.body"
-            f" FROM fts JOIN articles a ON a.rowid = fts.rowid WHERE fts MATCH ? AND a.id IN"
-            f" ({','.join('?' * len(hits))})",
-            (START, END) * 4 + (match, *by_id)).fetchall()
-        for aid, title, body, tr_title, tr_body, raw_body in rows:
-            apply_highlights(by_id[aid], title, body, tr_title, tr_body, raw_body)
+        rows = conn.execute(f"SELECT rowid, arshif_locations(fts) FROM fts WHERE fts MATCH ? AND rowid IN "
+                            f"({','.join('?' * len(docs))})", (match, *docs)).fetchall()
+        found = {r: json.loads(locs) for r, locs in rows}
+        for h in hits:
+            rowid = rowid_of[h.id]
+            article = docs[rowid]
+            locs = found.get(rowid) or [[], [], [], []]
+            _key, tr = _indexed_translation(article)
+            tr_title, tr_body = (tr.title, tr.body) if tr else ("", "")
+            apply_highlights(h, highlight_field(article.title, locs[0]), snippet_field(article.body, locs[1]),
+                             highlight_field(tr_title, locs[2]) if locs[2] else None,
+                             snippet_field(tr_body, locs[3]), article.body)
+            if h.matched_in == "none" and (locs[0] or locs[1]):
+                h.matched_in = "original"  # matched only beyond the part a snippet is cut from
+            elif h.matched_in == "none" and (locs[2] or locs[3]):
+                h.matched_in = "translation"
+
+
+def _end_read(conn: apsw.Connection, quiet: bool = False) -> None:
+    """Drop the search's scratch table and end its read transaction (an interrupt may have ended it)."""
+    try:
+        if conn.in_transaction:
+            conn.execute("DROP TABLE IF EXISTS temp.hits; COMMIT")
+    except apsw.Error:
+        if not quiet:
+            raise
 
 
 def fold_for_prefix(value: str | None) -> str:

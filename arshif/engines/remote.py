@@ -22,6 +22,7 @@ from arshif.engines.base import (
     BadRequest,
     Engine,
     EngineUnavailable,
+    SearchTimeout,
     WriteResult,
     apply_highlights,
     article_date,
@@ -345,10 +346,19 @@ class RemoteEngine(Engine):
         return self._response(request, resp, snapshot, interval, started)
 
     def _search(self, body: dict) -> dict:
+        budget = self.settings.search_timeout
+        if budget:
+            # The node stops collecting once the budget is spent and says so (timed_out): answer 503 then,
+            # as the embedded engine does, rather than a page that silently lacks matches.
+            body = {**body, "timeout": f"{max(1, int(budget * 1000))}ms"}
         try:
-            return _body(self.client.search(index=self.alias, body=body))
+            resp = _body(self.client.search(index=self.alias, body=body))
         except self.flavour.transport_errors as exc:
             raise EngineUnavailable(f"{self.kind} at {self.url} did not answer: {exc}") from exc
+        if resp.get("timed_out"):
+            raise SearchTimeout(f"the search was stopped after {budget:g} s (its time budget, "
+                                "ARSHIF_SEARCH_TIMEOUT): narrow it with fewer words, a filter or a date range")
+        return resp
 
     def _response(self, request: SearchRequest, resp: dict, snapshot, interval, started) -> SearchResponse:
         hits = [self._hit(h, request.with_articles) for h in resp["hits"]["hits"]]
