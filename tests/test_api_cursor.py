@@ -62,8 +62,11 @@ class Writer(threading.Thread):
         eng = EmbeddedEngine(self.settings.embedded_path)  # a second engine on the same file
         try:
             while not self.stop.is_set():
-                eng.upsert([make_article(f"new-{self.written + i:05d}", rng) for i in range(5)])
+                batch = [make_article(f"new-{self.written + i:05d}", rng) for i in range(5)]
+                # Counted before the write: 'written' is then never less than what readers may see (the
+                # walk's check is an upper bound; counting after the commit raced with the first page).
                 self.written += 5
+                eng.upsert(batch)
                 self.first_batch.set()
                 self.stop.wait(0.002)
         except Exception as exc:  # noqa: BLE001 - reported by the test

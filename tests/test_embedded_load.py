@@ -1,0 +1,272 @@
+"""The embedded engine under concurrent use: bounded connections, writers that wait their turn, reads that
+never wait for writers, a time budget on every search, bounded highlighting, and a server that stops on SIGTERM.
+
+These hold behaviour (what a user or an operator would see), never timings: the speed figures come from
+``bench/bench_engines.py`` and ``bench/bench_api.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import apsw
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from arshif.engines import SearchTimeout
+from arshif.engines.embedded import EmbeddedEngine
+from arshif.model import Article
+from arshif.search import FacetRequest, SearchRequest
+from arshif.settings import PROJECT_ROOT, Settings
+from indexer.pipeline import ingest
+from tests.conftest import DEMO, SEED, saudi_sample_file
+from web.app import create_app
+
+
+def _open_handles(db: Path) -> int:
+    """File descriptors of this process open on the archive file (Linux /proc)."""
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == str(db):
+                n += 1
+        except OSError:
+            continue
+    return n
+
+
+@pytest.fixture(scope="module")
+def sample_archive(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("load")
+    db = root / "data" / "index" / "arshif.db"
+    eng = EmbeddedEngine(db)
+    ingest([DEMO, SEED, saudi_sample_file(root, per_zip=20)], eng)
+    eng.close()
+    return db
+
+
+def _hold_write_lock(db: Path, seconds: float, started: threading.Event, until=None) -> threading.Thread:
+    """Another writer (as an ingest batch would be): holds the archive's write lock for ``seconds``, or until
+    ``until()`` is true (checked for up to 120 s)."""
+
+    def hold():
+        conn = apsw.Connection(str(db))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE meta SET value = value WHERE key = 'seq'")
+        started.set()
+        if until is None:
+            time.sleep(seconds)
+        else:
+            deadline = time.monotonic() + 120
+            while not until() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        conn.execute("COMMIT")
+        conn.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert started.wait(10)
+    return thread
+
+
+def test_connections_stay_bounded_and_are_closed_under_repeated_concurrent_load(sample_archive):
+    settings = Settings(embedded_connections=3)
+    engine = EmbeddedEngine(sample_archive, readonly=True, settings=settings)
+    request = SearchRequest(q="السعودية", facets=[FacetRequest(field="source")], date_histogram="auto")
+    handles, errors = [], []
+
+    def work():
+        try:
+            for _ in range(3):
+                assert engine.search(request).total > 0
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+
+    for _ in range(4):  # new threads every round, as a server's worker threads come and go
+        threads = [threading.Thread(target=work) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert engine.open_connections <= 3
+        handles.append(_open_handles(sample_archive))
+    assert not errors
+    assert len(set(handles)) == 1 and handles[0] <= 3, handles  # constant, at most one per pooled connection
+    engine.close()
+    assert engine.open_connections == 0 and _open_handles(sample_archive) == 0
+
+
+def test_a_write_waits_for_another_writer_and_says_so(tmp_path, caplog):
+    db = tmp_path / "index.db"
+    engine = EmbeddedEngine(db)
+    engine.upsert([Article(title="first", body="one", source="t", url="https://example.org/1")])
+    holder = _hold_write_lock(db, 1.5, threading.Event())
+    with caplog.at_level("WARNING", logger="arshif.engines.embedded"):
+        result = engine.upsert([Article(title="second", body="two", source="t", url="https://example.org/2")])
+    holder.join()
+    assert len(result.created) == 1 and engine.count() == 2
+    assert any("waiting for it" in r.getMessage() for r in caplog.records)
+
+
+def test_two_ingests_into_one_archive_both_finish(tmp_path):
+    sample = saudi_sample_file(tmp_path, per_zip=25)
+    other = tmp_path / "demo-and-seed"
+    other.mkdir()
+    data = tmp_path / "data"
+    db = data / "index" / "arshif.db"
+    EmbeddedEngine(db).close()  # the archive exists; both runs write into it
+    errs = [tmp_path / "err-sample.txt", tmp_path / "err-demo.txt"]
+
+    def a_run_says_it_waits() -> bool:
+        return any(e.exists() and "waiting for it" in e.read_text(encoding="utf-8") for e in errs)
+
+    # A third writer holds the lock until one of the runs says it is waiting for it, so the runs must queue.
+    holder = _hold_write_lock(db, 0, threading.Event(), until=a_run_says_it_waits)
+    runs = [subprocess.Popen([sys.executable, "-m", "cli.main", "ingest", str(path), "--data-dir", str(data),
+                              "--quiet", "--json"], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                             stderr=err.open("w", encoding="utf-8"))
+            for path, err in zip((sample, DEMO), errs)]
+    for r in runs:
+        r.wait(timeout=600)
+    holder.join()
+    assert a_run_says_it_waits()
+    for run, err in zip(runs, errs):
+        text = err.read_text(encoding="utf-8")
+        assert run.returncode in (0, 3), text
+        assert "Traceback" not in text and "BusyError" not in text, text
+    expected = sum(1 for _ in sample.open(encoding="utf-8")) + sum(1 for _ in DEMO.open(encoding="utf-8"))
+    engine = EmbeddedEngine(db, readonly=True)
+    assert expected - 10 <= engine.count() <= expected  # a few sample records have neither title nor body
+    assert engine.search(SearchRequest(q="الباغوز OR Zanzibar OR السعودية")).total > 0
+
+
+def test_api_writes_during_a_write_wait_and_succeed_and_reads_are_not_blocked(sample_archive, tmp_path):
+    data = tmp_path / "data"
+    db = data / "index" / "arshif.db"
+    db.parent.mkdir(parents=True)
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(sample_archive) + suffix)
+        if src.exists():
+            Path(str(db) + suffix).write_bytes(src.read_bytes())
+    settings = Settings(data_dir=data, api_key="k", translator="none")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        before = client.get("/api/search", params={"q": "السعودية"}).json()["total"]
+        started = threading.Event()
+        holder = _hold_write_lock(db, 2.0, started)
+        # A read while the lock is held: answered from the last committed state, without waiting for the writer.
+        t0 = time.monotonic()
+        read = client.get("/api/search", params={"q": "السعودية"})
+        read_secs = time.monotonic() - t0
+        write = client.post("/api/articles", headers={"X-API-Key": "k"},
+                            json={"title": "Zanzibar cloves", "body": "A record clove harvest in Zanzibar.",
+                                  "source": "api-test", "url": "https://example.org/cloves"})
+        holder.join()
+        assert read.status_code == 200 and read.json()["total"] == before
+        assert read_secs < 1.5  # the writer held its lock for 2 s: the read did not wait for it
+        assert write.status_code == 200, write.text
+        assert write.json()["created"]
+        assert client.get("/api/search", params={"q": "zanzibar"}).json()["total"] == 1
+
+
+def test_a_search_past_its_time_budget_is_stopped_and_the_api_says_so(sample_archive):
+    words = " OR ".join(["السعودية", "الرياض", "المملكة", "وزارة", "الملك", "عام", "يوم", "مدينة", "جدة", "مكة"])
+    slow = Settings(search_timeout=0.0005)
+    engine = EmbeddedEngine(sample_archive, readonly=True, settings=slow)
+    request = SearchRequest(q=words, size=50, facets=[FacetRequest(field="source"), FacetRequest(field="author")],
+                            date_histogram="day")
+    with pytest.raises(SearchTimeout, match="time budget"):
+        for _ in range(20):  # the clock is read every few thousand SQLite steps: one of these runs past it
+            engine.search(request)
+    # The connection it ran on is usable again, and with the default budget the same search answers.
+    assert EmbeddedEngine(sample_archive, readonly=True).search(request).total > 0
+
+    settings = Settings(data_dir=sample_archive.parent.parent, engine=f"embedded:{sample_archive}",
+                        search_timeout=0.0005, translator="none")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        statuses = set()
+        for _ in range(20):
+            r = client.get("/api/search", params={"q": words, "size": 50, "histogram": "day"})
+            statuses.add(r.status_code)
+            if r.status_code == 503:
+                assert "time budget" in r.json()["error"]["message"]
+                assert "Traceback" not in r.text
+                break
+        assert 503 in statuses, statuses
+
+
+def test_a_very_long_article_gets_a_short_highlighted_snippet(tmp_path):
+    engine = EmbeddedEngine(tmp_path / "index.db")
+    filler = "كلمة عادية في نص طويل جدا عن الاقتصاد والطقس. " * 22_000  # ~1 MB of Arabic
+    body = "مقدمة. " + filler + " وفي الختام تحدث عن زنجبار وجزرها. " + filler
+    engine.upsert([Article(title="تقرير طويل", body=body, source="t", url="https://example.org/long"),
+                   Article(title="زنجبار", body="خبر قصير عن زنجبار.", source="t", url="https://example.org/s")])
+    hits = engine.search(SearchRequest(q="زنجبار", highlight=True)).hits
+    assert {h.title for h in hits} == {"تقرير طويل", "زنجبار"}
+    long_hit = next(h for h in hits if h.title == "تقرير طويل")
+    assert long_hit.matched_in == "original"
+    assert len(long_hit.snippet) < 1000  # a window of the body, never the megabyte
+    short_hit = next(h for h in hits if h.title == "زنجبار")
+    assert "<mark>زنجبار</mark>" in short_hit.title_highlight and "<mark>زنجبار</mark>" in short_hit.snippet
+
+
+def test_a_phrase_is_marked_only_where_it_occurs_as_a_phrase(tmp_path):
+    engine = EmbeddedEngine(tmp_path / "index.db")
+    engine.upsert([Article(title="t", body="وزارة الصحة أعلنت. ثم قالت وزارة أخرى إن الصحة بخير.", source="t",
+                           url="https://example.org/p")])
+    (hit,) = engine.search(SearchRequest(q='"وزارة الصحة"', highlight=True)).hits
+    assert hit.snippet.count("<mark>") == 1 and "<mark>وزارة الصحة</mark>" in hit.snippet
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_stops_within_five_seconds_of_sigterm_while_answering(sample_archive):
+    port = _free_port()
+    env = {**os.environ, "ARSHIF_ENGINE": f"embedded:{sample_archive}"}
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], cwd=PROJECT_ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        stop = threading.Event()
+
+        def load():
+            with httpx.Client(base_url=base, timeout=10) as c:
+                while not stop.is_set():
+                    try:
+                        c.get("/api/search", params={"q": "السعودية OR الرياض"})
+                    except httpx.HTTPError:
+                        return
+
+        clients = [threading.Thread(target=load) for _ in range(4)]
+        for t in clients:
+            t.start()
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+        took = time.monotonic() - t0
+        stop.set()
+        for t in clients:
+            t.join()
+        assert took <= 5.0, f"serve took {took:.1f} s to stop"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
