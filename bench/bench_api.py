@@ -1,0 +1,183 @@
+"""The API under load: `arshif serve` over the embedded engine and over OpenSearch, step by step, side by side.
+
+Each target is a real `arshif serve` process (default settings, one per target);
+a load generator in this process runs N client threads (keep-alive connections)
+that ask ``/api/search`` with its default request (facets, date histogram,
+highlights) for distinct queries cycled from ``bench/queries.py`` and the
+XQuAD questions (``bench/nl_queries.py``), for ``--duration`` seconds per step.
+Targets alternate step by step so both see the same machine load. There is no
+result cache in the server: every request is searched.
+
+Printed per step: requests/s, p50/p95/p99 latency, errors, the server's RSS
+after the step and its open file handles on the archive (embedded), and the
+CPU the load generator itself used (it shares the machine with the server:
+a busy generator understates the server). With ``--lean`` a step with facets,
+histogram and highlights switched off is added.
+
+    .venv/bin/python -m bench.bench_api --embedded DATA_DIR [--opensearch URL --index ALIAS]
+        [--concurrency 1,8,32] [--duration 20] [--runs 1] [--lean]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from arshif.settings import PROJECT_ROOT
+from bench.bench_core import percentile
+from bench.nl_queries import nl_questions
+from bench.queries import QUERIES
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `arshif serve` process on a free port."""
+
+    def __init__(self, label: str, env: dict[str, str], checkout: Path = PROJECT_ROOT):
+        self.label = label
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, **env, "PYTHONPATH": str(checkout)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(self.port)],
+                                     cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{self.base}/api/health", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise SystemExit(f"{label}: server did not come up")
+
+    def rss_mb(self) -> float:
+        with open(f"/proc/{self.proc.pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def handles(self, name: str = "arshif.db") -> int:
+        """Open file descriptors of the server on the archive file (and its -wal/-shm)."""
+        n = 0
+        for fd in os.listdir(f"/proc/{self.proc.pid}/fd"):
+            try:
+                if os.path.basename(os.readlink(f"/proc/{self.proc.pid}/fd/{fd}")).startswith(name):
+                    n += 1
+            except OSError:
+                continue
+        return n
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def load_step(base: str, queries: list[str], concurrency: int, duration: float, lean: bool) -> dict:
+    """Run ``concurrency`` client threads for ``duration`` s; latencies in ms, errors, generator CPU."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + duration
+    counter = [0]
+    extra = {"facets": "", "histogram": "none", "highlight": "false"} if lean else {}
+
+    def client():
+        with httpx.Client(base_url=base, timeout=60) as c:
+            while time.monotonic() < stop:
+                with lock:
+                    q = queries[counter[0] % len(queries)]
+                    counter[0] += 1
+                t0 = time.perf_counter()
+                try:
+                    ok = c.get("/api/search", params={"q": q, **extra}).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                ms = (time.perf_counter() - t0) * 1000
+                with lock:
+                    if ok:
+                        latencies.append(ms)
+                    else:
+                        errors[0] += 1
+
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return {"rps": len(latencies) / wall, "lat": latencies, "errors": errors[0],
+            "gen_cpu": (time.process_time() - cpu0) / wall * 100}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--embedded", type=Path, help="data directory (or .db file) of an embedded archive")
+    ap.add_argument("--opensearch", help="OpenSearch URL, e.g. http://127.0.0.1:9201")
+    ap.add_argument("--index", default="arshif", help="alias of the OpenSearch index to serve")
+    ap.add_argument("--concurrency", default="1,8,32")
+    ap.add_argument("--duration", type=float, default=20.0)
+    ap.add_argument("--runs", type=int, default=1, help="repeat every step this many times (RSS drift)")
+    ap.add_argument("--lean", action="store_true", help="add steps without facets, histogram, highlights")
+    ap.add_argument("--compare-checkout", type=Path, default=None,
+                    help="also serve the embedded archive from another checkout of Arshif (before/after figures)")
+    args = ap.parse_args()
+    targets: list[tuple[str, dict[str, str], Path]] = []
+    if args.embedded:
+        db = args.embedded if args.embedded.suffix == ".db" else args.embedded / "index" / "arshif.db"
+        targets.append(("embedded", {"ARSHIF_ENGINE": f"embedded:{db}"}, PROJECT_ROOT))
+        if args.compare_checkout:
+            targets.append(("emb-other", {"ARSHIF_ENGINE": f"embedded:{db}"}, args.compare_checkout))
+    if args.opensearch:
+        targets.append(("opensearch", {"ARSHIF_ENGINE": f"opensearch+{args.opensearch}",
+                                       "ARSHIF_INDEX_NAME": args.index}, PROJECT_ROOT))
+    if not targets:
+        raise SystemExit("give --embedded and/or --opensearch")
+    queries = QUERIES + nl_questions(60)[:: 2]  # distinct queries, Arabic and English, some OR-ed questions
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; {len(queries)} "
+          f"distinct queries; load generator in this process ({args.duration:.0f} s per step)", flush=True)
+    servers = [Server(label, env, checkout) for label, env, checkout in targets]
+    try:
+        for s in servers:  # warm the caches
+            load_step(s.base, queries, 2, 3, False)
+        print(f"{'target':<12}{'conc':>5}{'run':>4}{'mode':>6}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}"
+              f"{'err':>5}{'RSS MB':>8}{'handles':>8}{'gen CPU%':>9}", flush=True)
+        modes = [False, True] if args.lean else [False]
+        for conc in [int(c) for c in args.concurrency.split(",")]:
+            for lean in modes:
+                for run in range(1, args.runs + 1):
+                    for s in servers:
+                        r = load_step(s.base, queries, conc, args.duration, lean)
+                        lat = r["lat"] or [float("nan")]
+                        handles = s.handles() if s.label.startswith("emb") else 0
+                        print(f"{s.label:<12}{conc:>5}{run:>4}{('lean' if lean else 'full'):>6}{r['rps']:>8.1f}"
+                              f"{percentile(lat, 50):>8.0f}{percentile(lat, 95):>8.0f}{percentile(lat, 99):>8.0f}"
+                              f"{r['errors']:>5}{s.rss_mb():>8.0f}{handles:>8}{r['gen_cpu']:>9.0f}", flush=True)
+        print(f"(latencies in ms; 'full' = the default request: facets source/author/language/tag, date histogram, "
+              f"highlights; 'lean' = none of them; load average {os.getloadavg()[0]:.1f} at the end)")
+    finally:
+        for s in servers:
+            s.stop()
+
+
+if __name__ == "__main__":
+    main()
