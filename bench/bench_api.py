@@ -51,7 +51,8 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, **env, "PYTHONPATH": str(checkout)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(self.port)],
+        module = "cli.main" if (checkout / "cli" / "main.py").exists() else "arshif.cli"  # older checkouts
+        self.proc = subprocess.Popen([sys.executable, "-m", module, "serve", "--port", str(self.port)],
                                      cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
         while time.time() < deadline:
