@@ -83,6 +83,19 @@ class Settings(BaseSettings):
     def translation_cache_path(self) -> Path:
         return self.data_dir / "translation-cache.db"
 
+    @property
+    def saved_searches_path(self) -> Path:
+        """Saved searches and where each reader last looked: beside the index, never inside it."""
+        return self.data_dir / "saved-searches.db"
+
+    @property
+    def archive_key(self) -> str:
+        """Names the archive an ingest mark belongs to (marks of one archive mean nothing on another)."""
+        spec = self.engine.strip()
+        if spec == "embedded" or spec.startswith("embedded:"):
+            return f"embedded:{self.embedded_path.resolve()}"
+        return f"{spec.rstrip('/')}/{self.index_name}"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

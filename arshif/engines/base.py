@@ -98,6 +98,15 @@ class Engine(ABC):
     def count(self) -> int: ...
 
     @abstractmethod
+    def ingest_mark(self) -> int:
+        """The archive's ingest mark now: every article first stored later gets a higher one.
+
+        Pass it back as ``Filters.seen_after`` to find what arrived since (saved searches' "new since you
+        last looked"). Updating an article keeps its mark and ``reindex`` keeps every mark, so neither
+        makes old articles look new. Marks are comparable only within one archive (engine and index).
+        """
+
+    @abstractmethod
     def stats(self) -> dict: ...
 
     @abstractmethod

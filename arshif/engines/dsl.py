@@ -71,6 +71,8 @@ def filter_clauses(filters: Filters, skip: str | None = None) -> tuple[list[dict
         rng["lte"] = filters.date_to.isoformat()
     if rng:
         must.append({"range": {"date": rng}})
+    if filters.seen_after is not None:
+        must.append({"range": {"first_seq": {"gt": filters.seen_after}}})
     return must, must_not
 
 
@@ -87,6 +89,7 @@ SORTS = {
     "relevance": [{"_score": "desc"}, {"id": "asc"}],
     "newest": [{"date": {"order": "desc", "missing": "_last"}}, {"id": "desc"}],
     "oldest": [{"date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+    "added": [{"first_seq": "desc"}, {"id": "desc"}],
 }
 
 

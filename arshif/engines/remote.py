@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator
 
 from arshif.engines.base import (
@@ -195,15 +195,18 @@ class RemoteEngine(Engine):
         copied = 0
         target = _Target(self, new)
         batch: list[Article] = []
-        for article in self.iter_articles(old):
+        kept: dict[str, tuple[str, int]] = {}  # id -> (content hash, first_seq): arrival marks survive reindex
+        for article, first_seq in self._iter_stored(old):
             batch.append(article)
+            kept[article.id] = (content_hash(article), first_seq or time.time_ns())
             if len(batch) >= CHUNK:
-                copied += len(target.write(batch))
+                copied += len(target.write(batch, hashes=kept))
                 batch.clear()
+                kept = {}
                 if progress:
                     progress(copied)
         if batch:
-            copied += len(target.write(batch))
+            copied += len(target.write(batch, hashes=kept))
         self.client.indices.refresh(index=new)
         actions = [{"add": {"index": new, "alias": self.alias}}]
         if old:
@@ -217,17 +220,23 @@ class RemoteEngine(Engine):
 
     def iter_articles(self, index: str | None = None) -> Iterator[Article]:
         """Every stored article, in id order, a page at a time (search_after; constant memory)."""
+        for article, _ in self._iter_stored(index):
+            yield article
+
+    def _iter_stored(self, index: str | None = None) -> Iterator[tuple[Article, int | None]]:
+        """(article, first_seq) of every stored document, in id order."""
         index = index or self.alias
         after = None
         while True:
-            body = {"size": CHUNK, "sort": [{"id": "asc"}], "_source": ["article"], "query": {"match_all": {}}}
+            body = {"size": CHUNK, "sort": [{"id": "asc"}], "_source": ["article", "first_seq"],
+                    "query": {"match_all": {}}}
             if after is not None:
                 body["search_after"] = after
             hits = _body(self.client.search(index=index, body=body))["hits"]["hits"]
             if not hits:
                 return
             for h in hits:
-                yield Article.model_validate(h["_source"]["article"])
+                yield Article.model_validate(h["_source"]["article"]), h["_source"].get("first_seq")
             after = hits[-1]["sort"]
 
     # --- writing -------------------------------------------------------------------------
@@ -291,6 +300,17 @@ class RemoteEngine(Engine):
 
     def count(self) -> int:
         return _body(self.client.count(index=self.alias))["count"]
+
+    def ingest_mark(self) -> int:
+        """The highest arrival mark (``first_seq``, nanoseconds at first write) among stored articles.
+
+        Read from the index rather than the clock: an article written before this call but not yet
+        visible to search keeps a mark above the newest visible one, so it still counts as new once it
+        shows. Read as a sort value, which is exact (a ``max`` aggregation is a double and rounds
+        nanoseconds)."""
+        hits = self._search({"size": 1, "_source": False, "sort": [{"first_seq": "desc"}],
+                             "query": {"match_all": {}}})["hits"]["hits"]
+        return int(hits[0]["sort"][0]) if hits else 0
 
     def stats(self) -> dict:
         aggs = _body(self.client.search(index=self.alias, body={"size": 0, "aggs": {
@@ -381,6 +401,9 @@ class RemoteEngine(Engine):
         pick = lambda f: (hl.get(f) or hl.get(f + ".exact") or [None])[0]  # noqa: E731
         title, body, tr_title, tr_body = (pick(f) for f in dsl.HIGHLIGHT_FIELDS)
         hit = hit_from_article(article, h.get("_score"), h.get("sort", []), with_article)
+        first_seq = h["_source"].get("first_seq")
+        if first_seq:
+            hit.indexed_at = datetime.fromtimestamp(first_seq / 1e9, timezone.utc)
         apply_highlights(hit, title, body, tr_title, tr_body, article.body)
         return hit
 

@@ -16,7 +16,8 @@ from arshif.fields import FACET_FIELDS  # noqa: F401 - re-exported: the contract
 from arshif.model import Article
 
 FacetField = Literal["source", "author", "language", "tag", "site"]
-Sort = Literal["relevance", "newest", "oldest"]
+#: ``added``: the articles the archive stored most recently first (what a feed of a saved search lists).
+Sort = Literal["relevance", "newest", "oldest", "added"]
 Mode = Literal["ar", "en", "both", "cross"]
 Interval = Literal["auto", "day", "week", "month", "year"]
 
@@ -42,6 +43,11 @@ class Filters(BaseModel):
     exclude: dict[str, list[str]] = Field(default_factory=dict, description="field → values to leave out")
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    seen_after: int | None = Field(
+        default=None, ge=0,
+        description="Only articles the archive first stored after this ingest mark (from Engine.ingest_mark()). "
+                    "'New since you last looked' is told by when an article arrived, never by its own date: an "
+                    "old article ingested today is new, an updated one is not.")
 
     def values(self, field: str) -> list[str]:
         return list(getattr(self, field))
@@ -112,6 +118,7 @@ class Hit(BaseModel):
     translation_status: str = "none"
     translation_kind: str = Field(default="", description="machine, human or provided: how the translation "
                                                            "was made ('' when there is none).")
+    indexed_at: dt.datetime | None = Field(default=None, description="When the archive first stored the article (UTC).")
     snippet: str = Field(default="", description="HTML-safe: text is escaped, matches wrapped in <mark>.")
     title_highlight: str = Field(default="", description="HTML-safe title with matches in <mark>.")
     matched_in: Literal["original", "translation", "none"] = "none"
