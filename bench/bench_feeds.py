@@ -47,7 +47,8 @@ def main() -> None:
     from arshif.saved_searches import SavedSearchStore
     from web.feed import render_feed
     from web.saved import SavedSearches
-    from web.service import SearchParams, SearchService
+    from arshif.search.params import SearchParams
+    from web.service import SearchService
 
     engine = open_engine(settings, readonly=True)
     service = SearchService(settings, engine, default_query_translator(settings, engine))

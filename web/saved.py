@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from arshif.saved_searches import SavedSearch, SavedSearchStore
 from arshif.search.contract import Hit, SearchRequest, SearchResponse
-from web.service import SearchParams, SearchService
+from arshif.search.params import SearchParams
+from web.service import SearchService
 
 #: Search-page parameters that only say how results are shown, not what is searched: not saved.
 PRESENTATION = frozenset({"size", "page", "cursor", "highlight", "facets", "facet_size", "histogram"})
@@ -80,7 +81,7 @@ class SavedSearches:
 
     def request(self, params: dict, *, size: int, seen_after: int | None = None) -> SearchRequest:
         """The saved search as a request for its most recently added matches."""
-        request = self.service.request_for(SearchParams(**params))
+        request = self.service.request_for(SearchParams(**params), size=size, capped=False)
         filters = request.filters.model_copy(update={"seen_after": seen_after})
         return request.model_copy(update={"sort": "added", "size": size, "offset": 0, "cursor": None,
                                           "facets": [], "date_histogram": None, "highlight": False,

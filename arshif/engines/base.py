@@ -150,7 +150,7 @@ class Engine(ABC):
 
 #: The contract methods whose failures :func:`failures_as_unavailable` translates.
 CONTRACT_METHODS = ("upsert", "delete", "get", "get_many", "search", "more_like_this", "count", "stats", "reindex",
-                    "pending_ids", "vocabulary_counts", "optimize")
+                    "pending_ids", "vocabulary_counts", "optimize", "ingest_mark")
 
 
 def failures_as_unavailable(describe: Callable[[Any, BaseException], str | None]):

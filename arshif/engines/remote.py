@@ -198,7 +198,7 @@ class RemoteEngine(Engine):
         kept: dict[str, tuple[str, int]] = {}  # id -> (content hash, first_seq): arrival marks survive reindex
         for article, first_seq in self._iter_stored(old):
             batch.append(article)
-            kept[article.id] = (content_hash(article), first_seq or time.time_ns())
+            kept[article.id] = (article.content_hash(), first_seq or time.time_ns())
             if len(batch) >= CHUNK:
                 copied += len(target.write(batch, hashes=kept))
                 batch.clear()
