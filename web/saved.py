@@ -13,12 +13,16 @@ re-ingesting or reindexing never makes anything new again.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import Request
 
 from arshif.saved_searches import SavedSearch, SavedSearchStore
 from arshif.search.contract import Hit, SearchRequest, SearchResponse
 from arshif.search.params import SearchParams
-from web.service import SearchService
+from web.service import SearchService, service_from
 
 #: Search-page parameters that only say how results are shown, not what is searched: not saved.
 PRESENTATION = frozenset({"size", "page", "cursor", "highlight", "facets", "facet_size", "histogram"})
@@ -30,6 +34,26 @@ def saved_params(given: dict) -> dict:
     """What is kept of a search's parameters: validated, without presentation, without defaults."""
     params = SearchParams(**{k: v for k, v in given.items() if k not in PRESENTATION})
     return params.model_dump(mode="json", exclude=set(PRESENTATION), exclude_defaults=True)
+
+
+def search_query_string(params: dict) -> str:
+    """The saved parameters as the search page's query string (lists repeat: ``source=a&source=b``)."""
+    return urlencode([(k, v) for k, values in params.items()
+                      for v in (values if isinstance(values, list) else [values])])
+
+
+_lock = threading.Lock()
+
+
+def saved_from(request: Request) -> "SavedSearches":
+    """FastAPI dependency: the app's saved searches (opened on first use, then kept on the app)."""
+    service = service_from(request)
+    saved = getattr(request.app.state, "saved_searches", None)
+    if saved is None or saved.service is not service:
+        with _lock:
+            saved = SavedSearches.for_service(service)
+            request.app.state.saved_searches = saved
+    return saved
 
 
 @dataclass

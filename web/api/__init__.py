@@ -5,7 +5,7 @@ Lines). The search parameters are those of the HTML pages
 (:class:`arshif.search.params.SearchParams`), so a page URL and its API twin
 answer the same search. Errors are always ``{"error": {"status", "message", ...}}``
 (:mod:`web.errors`). One module per resource: search, articles, export, writes,
-health.
+saved searches, health.
 
 Limits (see ``docs/api.md``): ``size`` ≤ ``ARSHIF_MAX_PAGE_SIZE`` (100),
 ``page × size`` ≤ 10,000 (use ``cursor`` beyond), a batch ≤
@@ -15,8 +15,8 @@ four exports streaming at once per server process.
 
 from fastapi import APIRouter
 
-from web.api import articles, export, health, search, writes
+from web.api import articles, export, health, saved, search, writes
 
 router = APIRouter(prefix="/api", tags=["api"])
-for _module in (search, articles, export, writes, health):
+for _module in (search, articles, export, writes, saved, health):
     router.include_router(_module.router)

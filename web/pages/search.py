@@ -63,6 +63,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     chips = active_chips(params, state, ui)
     return {
         "kind": "search",
+        "saving": bool(service.settings.api_key),  # the "save this search" form needs the API key
         "params": params,
         "state": state,
         "q": params.q,
