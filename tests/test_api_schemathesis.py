@@ -69,7 +69,9 @@ def operations() -> list:
     return cases
 
 
-WRITES = {("POST", "/api/articles"), ("DELETE", "/api/articles/{article_id}")}
+WRITES = {("POST", "/api/articles"), ("DELETE", "/api/articles/{article_id}"),
+          ("POST", "/api/saved-searches"), ("PATCH", "/api/saved-searches/{search_id}"),
+          ("DELETE", "/api/saved-searches/{search_id}"), ("POST", "/api/saved-searches/{search_id}/seen")}
 CHECKS = [not_a_server_error, response_schema_conformance]
 BOUNDED = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
                    database=None, phases=[Phase.explicit, Phase.generate])
