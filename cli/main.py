@@ -1,4 +1,4 @@
-"""The ``arshif`` command: ingest, search, serve, demo, stats.
+"""The ``arshif`` command: ingest, search, serve, demo, stats, saved searches.
 
 Every subcommand reads the same settings (``ARSHIF_*`` environment variables,
 see ``arshif/settings.py``); options given here override them for one run.
@@ -373,6 +373,15 @@ def demo(
     print_summary(summary)
     if serve_after:
         serve(host=host, port=port, data_dir=data_dir, engine=engine)
+
+
+def _add_subcommands() -> None:
+    from cli.saved import app as saved_app
+
+    app.add_typer(saved_app, name="saved")
+
+
+_add_subcommands()
 
 
 def main() -> None:
