@@ -29,8 +29,15 @@ def has_mark(text: str | None) -> bool:
 
 
 def plain_snippet(text: str, length: int = 220) -> str:
-    """An escaped opening of ``text`` for hits with no highlighted match."""
-    text = " ".join(text.split())
+    """An escaped opening of ``text`` for hits with no highlighted match.
+
+    Only the opening is read (a few times ``length``): bodies run to tens of kilobytes, and a feed or a
+    page of 50 hits makes 50 of these."""
+    window = length * 4
+    longer = len(text) > window
+    text = " ".join(text[:window].split())
+    if longer and len(text) <= length:
+        return html.escape(text, quote=True) + " …"
     if len(text) > length:
         cut = text.rfind(" ", 0, length)
         text = text[: cut if cut > length // 2 else length] + " …"
