@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,7 +95,11 @@ class Settings(BaseSettings):
         spec = self.engine.strip()
         if spec == "embedded" or spec.startswith("embedded:"):
             return f"embedded:{self.embedded_path.resolve()}"
-        return f"{spec.rstrip('/')}/{self.index_name}"
+        kind, _, url = spec.partition("+")
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        where = f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path.rstrip('/')}"
+        return f"{kind}+{where}/{self.index_name}"  # never the URL's user:password
 
 
 @lru_cache(maxsize=1)
