@@ -76,6 +76,9 @@ class SavedSearchOut(BaseModel):
 class SavedListOut(BaseModel):
     searches: list[SavedSearchOut]
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"searches": SavedSearchOut.model_config[
+        "json_schema_extra"]["examples"]}]})
+
 
 class NewMatchesOut(BaseModel):
     id: int
@@ -84,10 +87,18 @@ class NewMatchesOut(BaseModel):
     new: int | None = Field(description="How many matches arrived since the reader last looked.")
     hits: list[Hit] = Field(description="The newest of them, most recently stored first.")
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 3, "name": "Riyadh metro", "reader": "api", "new": 1,
+        "hits": [{"id": "c0eb6250cf06e5d3", "title": "افتتاح خط جديد لقطار الرياض", "language": "ar",
+                  "translated_title": "Riyadh metro opens a new line", "translation_language": "en",
+                  "source": "wire", "indexed_at": "2026-11-30T15:10:00Z", "sort": [412, "c0eb6250cf06e5d3"]}]}]})
+
 
 class DeletedOut(BaseModel):
     id: int
     deleted: bool
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 3, "deleted": True}]})
 
 
 def _out(request: Request, status: Status) -> SavedSearchOut:
@@ -112,7 +123,9 @@ def _name_errors(exc: Exception):
 
 
 @router.get("/saved-searches", response_model=SavedListOut, summary="List saved searches with their new counts",
-            responses={**E422, **E503})
+            responses={**E422, **E503},
+            description="Every saved search, by name, with how many articles it matches now and how many of "
+                        "them arrived since `reader` last marked it seen, its feed and its search page.")
 def list_saved(request: Request, saved: Saved, reader: Reader = "api") -> SavedListOut:
     return SavedListOut(searches=[_out(request, st) for st in saved.overview(reader)])
 
@@ -134,14 +147,18 @@ def create_saved(request: Request, saved: Saved, body: SavedSearchIn, response: 
 
 
 @router.get("/saved-searches/{search_id}", response_model=SavedSearchOut, summary="One saved search",
-            responses={**E404_SAVED, **E422, **E503})
+            responses={**E404_SAVED, **E422, **E503},
+            description="The saved search with its counts for `reader` (matches now, new since it last looked); "
+                        "unknown id → 404.")
 def get_saved(request: Request, saved: Saved, search_id: SearchId, reader: Reader = "api") -> SavedSearchOut:
     return _out(request, saved.status(_get(saved, search_id), reader))
 
 
 @router.patch("/saved-searches/{search_id}", response_model=SavedSearchOut,
               summary="Rename a saved search (needs X-API-Key)",
-              responses={**E404_SAVED, **E409, **E422, **E503, **_W})
+              responses={**E404_SAVED, **E409, **E422, **E503, **_W},
+              description="Gives it another name (unique whatever the case: 409 when taken). Its search, feed "
+                          "URL and every reader's 'last looked' stay as they were.")
 def rename_saved(request: Request, saved: Saved, search_id: SearchId, body: RenameIn,
                  x_api_key: ApiKey = None) -> SavedSearchOut:
     _require_key(request, x_api_key)
@@ -155,7 +172,9 @@ def rename_saved(request: Request, saved: Saved, search_id: SearchId, body: Rena
 
 
 @router.delete("/saved-searches/{search_id}", response_model=DeletedOut,
-               summary="Delete a saved search (needs X-API-Key)", responses={**E404_SAVED, **E422, **_W})
+               summary="Delete a saved search (needs X-API-Key)", responses={**E404_SAVED, **E422, **_W},
+               description="Removes it with its readers' marks; its id (and feed URL) is never given to another "
+                           "search. Unknown id → 404.")
 def delete_saved(request: Request, saved: Saved, search_id: SearchId, x_api_key: ApiKey = None) -> DeletedOut:
     _require_key(request, x_api_key)
     if not saved.store.delete(search_id):
@@ -176,7 +195,9 @@ def new_matches(saved: Saved, search_id: SearchId, reader: Reader = "api",
 
 @router.post("/saved-searches/{search_id}/seen", response_model=SavedSearchOut,
              summary="Mark everything it matches as seen by the reader (needs X-API-Key)",
-             responses={**E404_SAVED, **E422, **E503, **_W})
+             responses={**E404_SAVED, **E422, **E503, **_W},
+             description="Moves `reader`'s mark to what the archive holds now: its `new` count starts again "
+                         "from zero. Other readers (the web page, cron jobs) keep theirs.")
 def mark_seen(request: Request, saved: Saved, search_id: SearchId, reader: Reader = "api",
               x_api_key: ApiKey = None) -> SavedSearchOut:
     _require_key(request, x_api_key)
