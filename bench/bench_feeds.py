@@ -9,7 +9,8 @@ the queries interleaved in one process:
 * ``peer``: the same query as a plain 50-hit search by relevance (no facets), the cost a feed is compared to;
 * ``new count``: the list page's figures for one saved search (its matches, and those new since last look).
 
-Prints p50/p95/max per kind and the feed/peer ratio of medians. Target: feed p95 ≤ 50 ms.
+Prints p50/p95/max per kind (wall time, and CPU time of the working thread: on a loaded, shared machine
+wall time mostly measures waiting for a core) and the feed/peer ratio of medians. Target: feed p95 ≤ 50 ms.
 
     .venv/bin/python -m bench.bench_feeds [--data-dir DIR] [--reuse] [--rounds N] [--http]
 """
@@ -87,12 +88,15 @@ def main() -> None:
     print(f"entries per feed: median {statistics.median(entries):.0f}, min {min(entries)}, "
           f"feeds with {ENTRIES}: {sum(1 for n in entries if n == ENTRIES)}/{len(entries)}")
 
-    times: dict[str, list[float]] = {"feed": [], "peer": [], "new count": []}
-    if client is not None:
-        times["feed over HTTP"] = []
+    kinds = ["feed", "peer", "new count"] + (["feed over HTTP"] if client is not None else [])
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    # CPU time of the thread doing the work, beside wall time: on a shared, loaded machine wall time
+    # mostly measures waiting for a core; CPU time is what the work itself costs.
+    cpu: dict[str, list[float]] = {k: [] for k in kinds if k != "feed over HTTP"}
     for _ in range(args.rounds):
         for search in searches:
-            for kind in times:
+            for kind in kinds:
+                c0 = time.thread_time()
                 t0 = time.perf_counter()
                 if kind == "feed":
                     feed(search)
@@ -104,11 +108,16 @@ def main() -> None:
                     r = client.get(f"/saved/{search.id}/feed.atom")
                     assert r.status_code == 200, r.status_code
                 times[kind].append((time.perf_counter() - t0) * 1000)
+                if kind in cpu:
+                    cpu[kind].append((time.thread_time() - c0) * 1000)
     for kind, values in times.items():
-        print(summary(kind, values))
+        print(summary(kind + " (wall)", values))
+    for kind, values in cpu.items():
+        print(summary(kind + " (CPU)", values))
     print(f"feed / peer (medians): {statistics.median(times['feed']) / statistics.median(times['peer']):.2f}")
-    p95 = percentile(times["feed"], 95)
-    print(f"target feed p95 ≤ {TARGET_P95_MS:.0f} ms: {'met' if p95 <= TARGET_P95_MS else 'NOT met'}; "
+    p95, cpu95 = percentile(times["feed"], 95), percentile(cpu["feed"], 95)
+    print(f"target feed p95 ≤ {TARGET_P95_MS:.0f} ms: wall {'met' if p95 <= TARGET_P95_MS else 'NOT met'} "
+          f"({p95:.1f} ms), CPU {'met' if cpu95 <= TARGET_P95_MS else 'NOT met'} ({cpu95:.1f} ms); "
           f"load after: {os.getloadavg()[0]:.2f}")
 
 
