@@ -17,7 +17,11 @@ from typing import Optional
 
 import typer
 
-from cli.main import DataDirOpt, EngineOpt, _open, _settings, console
+# Defined here rather than imported from cli.main, which imports this module to register it: importing
+# back would be circular when the CLI runs as ``python -m cli.main``.
+DataDirOpt = typer.Option(None, "--data-dir", help="Where the archive lives [env ARSHIF_DATA_DIR, default ./data].")
+EngineOpt = typer.Option(None, "--engine", help="embedded | embedded:PATH | elasticsearch+URL | opensearch+URL "
+                                                "[env ARSHIF_ENGINE].")
 
 app = typer.Typer(help="Saved searches: list, add, rename, delete, and what is new since the last run.",
                   no_args_is_help=True, rich_markup_mode=None)
@@ -26,6 +30,7 @@ app = typer.Typer(help="Saved searches: list, add, rename, delete, and what is n
 def _saved(data_dir: Optional[Path], engine: Optional[str]):
     from arshif.saved_searches import SavedSearchStore
     from cli.compose import query_translator
+    from cli.main import _open, _settings
     from web.saved import SavedSearches
     from web.service import SearchService
 
@@ -36,6 +41,8 @@ def _saved(data_dir: Optional[Path], engine: Optional[str]):
 
 
 def _fail(message: str, code: int = 2):
+    from cli.main import console
+
     console.print(f"error: {message}", markup=False, highlight=False)
     raise typer.Exit(code)
 
@@ -92,6 +99,7 @@ def rename(search_id: int = typer.Argument(..., help="Its id (arshif saved list)
            data_dir: Optional[Path] = DataDirOpt, engine: Optional[str] = EngineOpt):
     """Give a saved search another name."""
     from arshif.saved_searches import InvalidName, NameTaken, SavedSearchStore
+    from cli.main import _settings
 
     store = SavedSearchStore(_settings(data_dir, engine).saved_searches_path)
     try:
@@ -108,6 +116,7 @@ def delete(search_id: int = typer.Argument(..., help="Its id (arshif saved list)
            data_dir: Optional[Path] = DataDirOpt, engine: Optional[str] = EngineOpt):
     """Delete a saved search."""
     from arshif.saved_searches import SavedSearchStore
+    from cli.main import _settings
 
     if not SavedSearchStore(_settings(data_dir, engine).saved_searches_path).delete(search_id):
         _fail(f"no saved search with id {search_id}", 1)
