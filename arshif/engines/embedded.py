@@ -25,7 +25,7 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -93,7 +93,8 @@ CREATE TABLE IF NOT EXISTS articles(
     tr_language TEXT NOT NULL DEFAULT '',  -- key in doc.translations of the indexed (done) translation
     translation_status TEXT NOT NULL DEFAULT 'none',
     content_hash TEXT NOT NULL,
-    doc TEXT NOT NULL
+    doc TEXT NOT NULL,
+    indexed_at TEXT  -- when the article was first stored (UTC, ISO 8601); kept by updates and reindex
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_author ON articles(author);
@@ -239,6 +240,7 @@ class EmbeddedEngine(Engine):
                                  "author, site FROM articles")
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
                              " ('analysis', ?)", (str(SCHEMA_VERSION), definition_fingerprint()))
+                _add_missing_columns(conn)
         with self._reading(budgeted=False) as conn:
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchall():
                 raise EngineUnavailable(f"{self.path} is not an Arshif archive (no tables): run 'arshif ingest' "
@@ -246,6 +248,9 @@ class EmbeddedEngine(Engine):
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchall()
             stored = conn.execute("SELECT value FROM meta WHERE key='analysis'").fetchall()
             has_meta = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name='article_meta'").fetchall())
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)").fetchall()}
+        # An archive from before the column, opened read-only (so not migrated): no arrival times to give.
+        self._indexed_at = "indexed_at" if "indexed_at" in columns else "NULL"
         # An archive made before article_meta, opened read-only: read the same columns from 'articles'.
         self._meta = "article_meta" if has_meta else "articles"
         if version and version[0][0] != str(SCHEMA_VERSION):
@@ -427,6 +432,7 @@ class EmbeddedEngine(Engine):
         with fts_tokens.registered() as register, \
                 self._writing() as conn:  # one transaction per batch: all of it lands or none of it does
             seq = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
             for article in articles:
                 if pending and article.id in pending[0][0]:
                     ids, texts, future = pending.pop(0)  # this chunk's tokens, from a worker
@@ -457,8 +463,8 @@ class EmbeddedEngine(Engine):
                 else:
                     conn.execute(
                         "INSERT INTO articles(id, first_seq, seq, language, source, author, site, date, tr_language,"
-                        " translation_status, content_hash, doc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (article.id, seq, *values[1:]))
+                        " translation_status, content_hash, doc, indexed_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (article.id, seq, *values[1:], now))
                     rowid = conn.last_insert_rowid()
                     result.created.append(article.id)
                 conn.execute("INSERT INTO fts(rowid, title, body, tr_title, tr_body) VALUES(?,?,?,?,?)",
@@ -556,6 +562,12 @@ class EmbeddedEngine(Engine):
         with self._reading() as conn:
             return conn.execute("SELECT count(*) FROM articles").fetchall()[0][0]
 
+    def ingest_mark(self) -> int:
+        """The write sequence (the same number cursors pin their snapshot to): assigned inside the
+        single writer's transaction, so an article with a higher ``first_seq`` arrived after it was read."""
+        with self._reading() as conn:
+            return int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+
     def stats(self) -> dict:
         with self._reading(budgeted=False) as conn:
             q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
@@ -650,7 +662,13 @@ class EmbeddedEngine(Engine):
         negative = [m for m in (self._compiler.compile(n) for n in plan.negative) if m]
         weights = ", ".join(str(FIELD_BOOSTS[c]) for c in TEXT_FIELD_NAMES)  # fts5 columns are in this order
         params: list = []
-        if match:
+        if match and request.sort != "relevance":
+            # Ordered by date or arrival: no score to compute for every match (as on the other engines,
+            # hits sorted by a field carry none).
+            source = f"(SELECT rowid FROM fts WHERE fts MATCH ?) m JOIN {self._meta} a ON a.rowid = m.rowid"
+            params.append(match)
+            score = "NULL"
+        elif match:
             source = f"(SELECT rowid, bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) m " \
                      f"JOIN {self._meta} a ON a.rowid = m.rowid"
             params.append(match)
@@ -678,7 +696,7 @@ class EmbeddedEngine(Engine):
                 # The facet columns ride along, so facets are counted from this table instead of matching again.
                 facet_cols = "".join(f", {col} AS {name}" for name, col in FACET_COLUMNS.items())
                 conn.execute(f"CREATE TEMP TABLE hits AS SELECT a.rowid AS rowid, a.id AS id, a.date AS date, "
-                             f"{score} AS score{facet_cols} FROM {source} WHERE {where}{pin}",
+                             f"a.first_seq AS first_seq, {score} AS score{facet_cols} FROM {source} WHERE {where}{pin}",
                              (*params, *wparams, *([snapshot] if pin else [])))
                 total = conn.execute("SELECT count(*) FROM temp.hits").fetchall()[0][0]
                 hits, docs, next_cursor = self._page(conn, request, cursor, snapshot, total)
@@ -729,6 +747,9 @@ class EmbeddedEngine(Engine):
         if filters.date_to:
             clauses.append("a.date <= ?")
             params.append(filters.date_to.isoformat())
+        if filters.seen_after is not None:
+            clauses.append("a.first_seq > ?")
+            params.append(filters.seen_after)
         for neg in negative:
             clauses.append("a.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
             params.append(neg)
@@ -739,6 +760,10 @@ class EmbeddedEngine(Engine):
             order = "score IS NULL, score, id"
             key_cols = ("coalesce(score, 0)", "id")
             cmp = ">"
+        elif request.sort == "added":
+            order = "first_seq DESC, id DESC"
+            key_cols = ("first_seq", "id")
+            cmp = "<"
         elif request.sort == "newest":
             order = "coalesce(date, '') DESC, id DESC"
             key_cols = ("coalesce(date, '')", "id")
@@ -747,7 +772,7 @@ class EmbeddedEngine(Engine):
             order = "coalesce(date, '9999-99-99') ASC, id ASC"  # undated articles last, as on the other engines
             key_cols = ("coalesce(date, '9999-99-99')", "id")
             cmp = ">"
-        sql = "SELECT rowid, id, score, date FROM temp.hits"
+        sql = "SELECT rowid, id, score, date, first_seq FROM temp.hits"
         params: list = []
         if cursor is not None:
             last = cursor.get("after")
@@ -762,28 +787,33 @@ class EmbeddedEngine(Engine):
             sql += " OFFSET ?"
             params.append(request.offset)
         rows = conn.execute(sql, params).fetchall()
-        docs = self._docs(conn, [r[0] for r in rows])
+        docs, arrived = self._docs(conn, [r[0] for r in rows])
         hits: list[Hit] = []
         by_rowid: dict[int, Article] = {}
-        for rowid, aid, score, d in rows:
+        for rowid, aid, score, d, first_seq in rows:
             article = docs[rowid]
             if request.sort == "relevance":
                 key = [score if score is not None else 0, aid]
+            elif request.sort == "added":
+                key = [first_seq, aid]
             else:
                 key = [d or ("" if request.sort == "newest" else "9999-99-99"), aid]
-            hits.append(hit_from_article(article, None if score is None else -score, key, request.with_articles))
+            hit = hit_from_article(article, None if score is None else -score, key, request.with_articles)
+            hit.indexed_at = datetime.fromisoformat(arrived[rowid]) if arrived.get(rowid) else None
+            hits.append(hit)
             by_rowid[rowid] = article
         next_cursor = None
         if request.size and len(rows) == request.size:
             next_cursor = encode_cursor({"sort": request.sort, "after": hits[-1].sort, "snap": snapshot})
         return hits, by_rowid, next_cursor
 
-    def _docs(self, conn, rowids: list[int]) -> dict[int, Article]:
+    def _docs(self, conn, rowids: list[int]) -> tuple[dict[int, Article], dict[int, str | None]]:
+        """The page's articles, and when each was first stored."""
         if not rowids:
-            return {}
-        rows = conn.execute(f"SELECT rowid, doc FROM articles WHERE rowid IN ({','.join('?' * len(rowids))})",
-                            rowids).fetchall()
-        return {r: Article.model_validate_json(doc) for r, doc in rows}
+            return {}, {}
+        rows = conn.execute(f"SELECT rowid, doc, {self._indexed_at} FROM articles WHERE rowid IN "
+                            f"({','.join('?' * len(rowids))})", rowids).fetchall()
+        return {r: Article.model_validate_json(doc) for r, doc, _ in rows}, {r: at for r, _, at in rows}
 
     def _facet(self, conn, fname: str, size: int, prefix: str, source: str, params: list,
                plan: QueryPlan, negative: list[str], from_hits: bool) -> list[FacetValue]:
@@ -858,6 +888,14 @@ class EmbeddedEngine(Engine):
                 h.matched_in = "original"  # matched only beyond the part a snippet is cut from
             elif h.matched_in == "none" and (locs[2] or locs[3]):
                 h.matched_in = "translation"
+
+
+def _add_missing_columns(conn) -> None:
+    """Columns added since schema 2 was first written: added in place (cheap in SQLite), so existing
+    archives keep working without a re-ingest. Their old rows have no value (NULL)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(articles)").fetchall()}
+    if "indexed_at" not in have:
+        conn.execute("ALTER TABLE articles ADD COLUMN indexed_at TEXT")
 
 
 def _end_read(conn: apsw.Connection, quiet: bool = False) -> None:
