@@ -44,17 +44,22 @@ logging.getLogger("arshif.ingest").setLevel(logging.ERROR)
 CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"
 
 
-def prepared_originals(out: Path) -> int:
-    """Read, clean and language-tag every article of the three corpora once, into a JSONL file."""
+def prepared_originals(out: Path, limit: int | None = None) -> int:
+    """Read, clean and language-tag every article of the three corpora once (``limit``: the first N of each,
+    for a quick check of the bench itself), into a JSONL file."""
     sources = [(sorted((CORPORA / "saudinewsnet").glob("*.zip")), None),
                ([CORPORA / "ant" / "ant.jsonl.gz"], None),
                ([CORPORA / "bbc" / "bbc-news.jsonl"], {"source": "BBC"})]
     n = 0
     with out.open("w", encoding="utf-8") as fh:
         for paths, defaults in sources:
+            taken = 0
             for rec in read_paths(paths, defaults=defaults):
                 if isinstance(rec, ReadProblem):
                     continue
+                if limit and taken >= limit:
+                    break
+                taken += 1
                 try:
                     art = prepare(rec)
                 except Exception:  # noqa: BLE001 - skipped as the ingest would skip it
@@ -105,13 +110,15 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--baseline", type=Path, default=None, help="the 31k SaudiNewsNet archive (.db) to compare with")
     ap.add_argument("--nl", type=int, default=100)
+    ap.add_argument("--limit-originals", type=int, default=None,
+                    help="only the first N articles of each corpus (a quick check of the bench, not a figure)")
     args = ap.parse_args()
     work = args.data_dir or Path(tempfile.mkdtemp(prefix="arshif-bench-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     originals = work / "originals.jsonl"
     t0 = time.perf_counter()
-    n_orig = prepared_originals(originals)
+    n_orig = prepared_originals(originals, args.limit_originals)
     print(f"read and prepared {n_orig} real articles (SaudiNewsNet + ANT + BBC) in {time.perf_counter() - t0:.0f} s; "
           f"REPLICATED x{args.target / n_orig:.1f} (new ids, dates shifted) to reach {args.target}", flush=True)
 
