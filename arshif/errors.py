@@ -4,7 +4,16 @@ from __future__ import annotations
 
 
 class EngineUnavailable(RuntimeError):
-    """The engine cannot be reached, opened or read; the API answers 503 with Retry-After."""
+    """The engine cannot be reached, opened or read; the API answers 503 with Retry-After.
+
+    The message is for the operator (logs, CLI) and may name internal URLs or paths; the web app shows
+    anonymous clients only a generic sentence. ``retry_after`` is how many seconds a client should wait
+    (a circuit breaker's remaining cool-down), when the engine knows it.
+    """
+
+    def __init__(self, message: str = "the search engine is unavailable", *, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SearchTimeout(EngineUnavailable):

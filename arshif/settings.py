@@ -33,7 +33,22 @@ class Settings(BaseSettings):
             "'embedded:/path/to/index.db', 'elasticsearch+http://host:9200' or 'opensearch+http://host:9200'."
         ),
     )
+    engine_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a search or read on a remote engine may take before the node "
+                                        "counts as down (the circuit breaker opens).")
+    engine_health_timeout: float = Field(default=2.0, gt=0, description="Seconds for a health check or ping.")
+    engine_write_timeout: float = Field(default=120.0, gt=0, description="Seconds for one bulk write or index "
+                                                                           "creation.")
+    engine_retry_after: float = Field(
+        default=5.0, gt=0, description="Seconds a remote engine that failed is left alone (503 + Retry-After at "
+                                       "once) before one request probes it again.")
     index_name: str = Field(default="arshif", description="Index (alias) name on Elasticsearch/OpenSearch.")
+    index_shards: int | None = Field(
+        default=None, ge=1, le=64, description="Primary shards of a new remote index (default: mappings/articles.json's, "
+                                               "1). A cluster spreads them over its nodes.")
+    index_replicas: int | None = Field(
+        default=None, ge=0, le=8, description="Replicas of each shard of a new remote index (default: the definition's, "
+                                              "0). With 1, a cluster survives the loss of any one node.")
     mappings_dir: Path = Field(default=PROJECT_ROOT / "mappings", description="Index definitions (JSON).")
 
     translator: str = Field(

@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     if engine is None:
         try:
             engine = open_engine(settings, readonly=settings.engine.startswith("embedded")
-                                 and settings.embedded_path.exists())
+                                 and settings.embedded_path.exists(), lazy=True)
         except EngineUnavailable as exc:
             log.error("engine unavailable at start-up: %s", exc)
             engine = None

@@ -125,8 +125,11 @@ def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage) -> None:
 
     @app.exception_handler(EngineUnavailable)
     async def _down(request: Request, exc: EngineUnavailable):
-        return error_response(request, 503, f"the search engine is unavailable: {exc}",
-                              headers={"Retry-After": RETRY_AFTER})
+        # The detail (a node's URL, a file path) is for the operator's log, not for anonymous clients.
+        log.warning("503 on %s: %s", request.url.path, exc)
+        retry = str(getattr(exc, "retry_after", None) or RETRY_AFTER)
+        return error_response(request, 503, f"the search engine is unavailable; try again in {retry} s",
+                              headers={"Retry-After": retry})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

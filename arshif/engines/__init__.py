@@ -6,8 +6,11 @@ from arshif.engines.base import BadRequest, Engine, EngineUnavailable, SearchTim
 from arshif.settings import Settings
 
 
-def open_engine(settings: Settings, *, readonly: bool = False) -> Engine:
+def open_engine(settings: Settings, *, readonly: bool = False, lazy: bool = False) -> Engine:
     """Open the engine ``settings.engine`` names.
+
+    ``lazy``: a remote engine that cannot be reached yet is returned anyway and connects on the first
+    request that finds it up (the web app uses this, so it and the node may start in either order).
 
     ``embedded`` / ``embedded:PATH`` — the in-process SQLite FTS5 engine;
     ``elasticsearch+http://…`` / ``opensearch+http://…`` — a remote node or cluster.
@@ -20,7 +23,7 @@ def open_engine(settings: Settings, *, readonly: bool = False) -> Engine:
     if spec.startswith(("elasticsearch+", "opensearch+")):
         from arshif.engines.remote import open_remote
 
-        return open_remote(settings)
+        return open_remote(settings, lazy=lazy)
     raise EngineUnavailable(
         f"unknown engine '{spec}': use 'embedded', 'embedded:/path/index.db', "
         "'elasticsearch+http://host:9200' or 'opensearch+http://host:9200'")

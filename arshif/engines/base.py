@@ -138,6 +138,11 @@ class Engine(ABC):
         """
         return None
 
+    def health(self) -> dict:
+        """What ``/api/health`` reports: ``documents`` and, for a cluster, its ``cluster`` state
+        (status green/yellow/red, nodes, unassigned shards). Must answer fast or raise EngineUnavailable."""
+        return {"documents": self.count(), "cluster": None}
+
     def close(self) -> None:
         """Release connections."""
 

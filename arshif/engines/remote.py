@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -36,6 +37,7 @@ from arshif.engines.base import (
 )
 from arshif.engines import dsl
 from arshif.mappings import fingerprint, index_definition
+from arshif.engines.breaker import CircuitBreaker
 from arshif.model import Article
 from arshif.search.contract import DateBucket, FacetValue, Filters, Hit, SearchRequest, SearchResponse
 from arshif.settings import Settings
@@ -62,26 +64,48 @@ def degraded_definition(definition: dict) -> dict:
 
 @dataclass
 class Flavour:
-    """What differs between the two client libraries."""
+    """What differs between the two client libraries: one client per kind of operation (each with its
+    own timeout), the errors that mean "the node did not answer", and the not-found error."""
 
     name: str
-    client: Any
+    clients: dict[str, Any]
     transport_errors: tuple
+    api_errors: tuple
     not_found: type
 
+    @property
+    def client(self):
+        return self.clients["read"]
 
-def _make_client(kind: str, url: str, timeout: float) -> Flavour:
+
+def split_hosts(url: str) -> list[str]:
+    """``http://a:9200,http://b:9200`` → both: the client spreads requests over the nodes of a cluster and
+    retries a request on another node when one does not answer."""
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
+def _make_client(kind: str, url: str, timeouts: dict[str, float]) -> Flavour:
+    hosts = split_hosts(url)
+    # Retrying the same single node after a timeout only doubles the wait; with several nodes a retry goes
+    # to another one, which is what a cluster is for.
+    retries = max(1, len(hosts) - 1)
+    on_timeout = len(hosts) > 1
     if kind == "elasticsearch":
         import elasticsearch
 
-        client = elasticsearch.Elasticsearch(url, request_timeout=timeout, max_retries=2, retry_on_timeout=True)
-        return Flavour("elasticsearch", client,
-                       (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout), elasticsearch.NotFoundError)
+        base = elasticsearch.Elasticsearch(hosts, request_timeout=timeouts["read"], max_retries=retries,
+                                           retry_on_timeout=on_timeout)
+        clients = {k: base.options(request_timeout=t) for k, t in timeouts.items()}
+        return Flavour("elasticsearch", clients,
+                       (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout),
+                       (elasticsearch.ApiError,), elasticsearch.NotFoundError)
     import opensearchpy
 
-    client = opensearchpy.OpenSearch([url], timeout=timeout, max_retries=2, retry_on_timeout=True)
-    return Flavour("opensearch", client,
-                   (opensearchpy.ConnectionError, opensearchpy.ConnectionTimeout), opensearchpy.NotFoundError)
+    clients = {k: opensearchpy.OpenSearch(hosts, timeout=t, max_retries=retries, retry_on_timeout=on_timeout)
+               for k, t in timeouts.items()}
+    return Flavour("opensearch", clients,
+                   (opensearchpy.ConnectionError, opensearchpy.ConnectionTimeout),
+                   (opensearchpy.TransportError,), opensearchpy.NotFoundError)
 
 
 def _body(resp) -> dict:
@@ -89,9 +113,45 @@ def _body(resp) -> dict:
     return resp.body if hasattr(resp, "body") else resp
 
 
-def open_remote(settings: Settings) -> "RemoteEngine":
+def _status(exc) -> Any:
+    return getattr(exc, "status_code", None) or getattr(exc, "status", None) or \
+        getattr(getattr(exc, "meta", None), "status", None)
+
+
+def open_remote(settings: Settings, *, lazy: bool = False) -> "RemoteEngine":
     kind, _, url = settings.engine.partition("+")
-    return RemoteEngine(kind, url, settings)
+    return RemoteEngine(kind, url, settings, lazy=lazy)
+
+
+class _Guard:
+    """``with engine._op("read") as client:`` — admits the call through the circuit breaker (connecting
+    first when needed), hands out the client with that operation's timeout, and turns a node that did not
+    answer into :class:`EngineUnavailable` (and an open breaker)."""
+
+    def __init__(self, engine: "RemoteEngine", kind: str):
+        self.engine = engine
+        self.kind = kind
+
+    def __enter__(self):
+        self.engine._admit()
+        return self.engine.flavour.clients[self.kind]
+
+    def __exit__(self, exc_type, exc, tb):
+        engine = self.engine
+        if exc is None or isinstance(exc, engine.flavour.not_found):
+            engine.breaker.success()
+            return False
+        if isinstance(exc, engine.flavour.transport_errors):
+            engine._down(f"{self.kind} request failed: {type(exc).__name__}: {exc}")
+            raise EngineUnavailable(f"{engine.kind} at {engine.url} did not answer: {exc}",
+                                    retry_after=engine.breaker.retry_after()) from exc
+        if isinstance(exc, engine.flavour.api_errors) and _status(exc) in (502, 503, 504):
+            # The node answered, so the breaker stays closed, but the cluster cannot serve (no master,
+            # no live copy of a shard): the client should come back later, not see a 500.
+            engine.breaker.success()
+            log.warning("%s at %s cannot serve: %s", engine.kind, engine.url, exc)
+            raise EngineUnavailable(f"{engine.kind} at {engine.url} cannot serve: {exc}", retry_after=5) from exc
+        return False
 
 
 def _connection_failure(engine, exc: BaseException) -> str | None:
@@ -103,8 +163,13 @@ def _connection_failure(engine, exc: BaseException) -> str | None:
 
 @failures_as_unavailable(_connection_failure)
 class RemoteEngine(Engine):
-    def __init__(self, kind: str, url: str, settings: Settings, *, timeout: float = 30.0,
-                 arabic_components: tuple[str, ...] = ARABIC_COMPONENTS):
+    def __init__(self, kind: str, url: str, settings: Settings, *, timeout: float | None = None,
+                 arabic_components: tuple[str, ...] = ARABIC_COMPONENTS, lazy: bool = False):
+        """Connect to ``url`` (one node, or several separated by commas).
+
+        With ``lazy`` (the web app) an unreachable node is not an error: the engine connects on the first
+        request that finds it up, so the app and the node may start in either order. Without it (the CLI)
+        an unreachable node raises :class:`EngineUnavailable` at once."""
         if kind not in ("elasticsearch", "opensearch"):
             raise EngineUnavailable(f"unknown engine kind '{kind}'")
         self.kind = kind
@@ -112,38 +177,119 @@ class RemoteEngine(Engine):
         self.settings = settings
         self.alias = settings.index_name
         self.name = kind
-        self.flavour = _make_client(kind, url, timeout)
+        self.timeouts = {"health": settings.engine_health_timeout, "read": timeout or settings.engine_timeout,
+                         "write": settings.engine_write_timeout}
+        self.flavour = _make_client(kind, url, self.timeouts)
         self.client = self.flavour.client
-        try:
-            info = _body(self.client.info())
-        except Exception as exc:  # noqa: BLE001 - any failure to connect means "unavailable"
-            raise EngineUnavailable(f"cannot reach {kind} at {url}: {exc}") from exc
         self.arabic_components = arabic_components
-        self.version = info.get("version", {}).get("number", "?")
-        self.distribution = info.get("version", {}).get("distribution", kind)
-        self.capabilities = self._check_capabilities()
+        self.breaker = CircuitBreaker(settings.engine_retry_after)
+        self._connected = False
+        self._connect_lock = threading.Lock()
+        self.version, self.distribution = "?", kind
+        self.capabilities: dict = {"arabic": False}
         self.definition = index_definition(settings)
+        self.definition_id = fingerprint(self.definition)
+        self.index: str | None = None
+        self.mapping_outdated = False
+        try:
+            self._admit()
+        except EngineUnavailable as exc:
+            if not lazy:
+                raise
+            log.warning("%s at %s is not reachable yet (%s): will connect when it answers", kind, url, exc)
+
+    # --- connection, capabilities, lifecycle -------------------------------------------
+
+    def _down(self, reason: str) -> None:
+        if not self.breaker.is_open:
+            log.error("%s at %s is unavailable: %s; answering 503 for %.0f s before trying again",
+                      self.kind, self.url, reason, self.breaker.cooldown)
+        self.breaker.failure(reason)
+
+    def _admit(self) -> None:
+        """Let one operation through: fail fast while the breaker is open; as the probe, ping the node with
+        the short health timeout (and connect if never connected) before the real call."""
+        probe = self.breaker.admit()
+        if self._connected and not probe:
+            return
+        try:
+            with self._connect_lock:
+                if not self._connected:
+                    self._connect()
+                elif probe:
+                    self.flavour.clients["health"].info()
+        except self.flavour.transport_errors as exc:
+            self._down(f"{type(exc).__name__}: {exc}")
+            raise EngineUnavailable(f"cannot reach {self.kind} at {self.url}: {exc}",
+                                    retry_after=self.breaker.retry_after()) from exc
+        except EngineUnavailable as exc:
+            self._down(str(exc))
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. a 5xx while the cluster forms: still unavailable
+            self._down(f"{type(exc).__name__}: {exc}")
+            raise EngineUnavailable(f"{self.kind} at {self.url} is not ready: {exc}",
+                                    retry_after=self.breaker.retry_after()) from exc
+        if probe:
+            log.info("%s at %s answers again", self.kind, self.url)
+        self.breaker.success()
+
+    def _connect(self) -> None:
+        """Read the node's version and capabilities and make sure the index and alias exist."""
+        info = _body(self.flavour.clients["health"].info())
+        self.version = info.get("version", {}).get("number", "?")
+        self.distribution = info.get("version", {}).get("distribution", self.kind)
+        self.capabilities = self._check_capabilities()
+        definition = index_definition(self.settings)
         if not self.capabilities["arabic"]:
             log.warning("%s %s at %s has no Arabic analysis (module analysis-common missing): Arabic words are "
                         "matched as written — no stemming, no alef/hamza/yaa normalisation, so 'بالباغوز' will "
-                        "not find 'الباغوز'. Install analysis-common to get them.", kind, self.version, url)
-            self.definition = degraded_definition(self.definition)
-        self.definition_id = fingerprint(self.definition)
+                        "not find 'الباغوز'. Install analysis-common to get them.", self.kind, self.version,
+                        self.url)
+            definition = degraded_definition(definition)
+        self.definition = definition
+        self.definition_id = fingerprint(definition)
         self._ensure_index()
+        self._connected = True
 
-    # --- connection, capabilities, lifecycle -------------------------------------------
+    def _op(self, kind: str = "read") -> _Guard:
+        return _Guard(self, kind)
+
+    def _with_retries(self, call, kind: str = "read"):
+        """``call(client)`` for the write path (ingest, reindex): a batch job waits for a node that is
+        restarting or a cluster that is electing a new manager instead of failing at the first 503."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self._op(kind) as client:
+                    return call(client)
+            except EngineUnavailable as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                log.warning("%s: retrying in %d s", exc, min(30, 2 ** attempt))
+                time.sleep(min(30, 2 ** attempt))
 
     def _check_capabilities(self) -> dict:
         """Ask the node whether it can run our Arabic analysis chain (a one-off ``_analyze``)."""
         try:
-            resp = _body(self.client.indices.analyze(body={
+            resp = _body(self.flavour.clients["read"].indices.analyze(body={
                 "tokenizer": "standard", "filter": ["lowercase", *self.arabic_components], "text": "والمدرسة ٢٠١٩"}))
             tokens = [t["token"] for t in resp.get("tokens", [])]
             return {"arabic": tokens == ["مدرس", "2019"], "tokens": tokens}
-        except self.flavour.transport_errors as exc:
-            raise EngineUnavailable(f"cannot reach {self.kind} at {self.url}: {exc}") from exc
+        except self.flavour.transport_errors:
+            raise
         except Exception as exc:  # noqa: BLE001 - the node answered: the components are missing
             return {"arabic": False, "error": str(exc)[:200]}
+
+    def health(self) -> dict:
+        """Cluster state (green/yellow/red, nodes, unassigned shards) and the document count, each with the
+        short health timeout, so a load balancer's check never waits on a frozen node."""
+        with self._op("health") as client:
+            h = _body(client.cluster.health())
+            documents = _body(client.count(index=self.alias))["count"]
+        return {"documents": documents, "cluster": {
+            "status": h.get("status"), "nodes": h.get("number_of_nodes"),
+            "data_nodes": h.get("number_of_data_nodes"), "active_shards": h.get("active_shards"),
+            "unassigned_shards": h.get("unassigned_shards"),
+            "initializing_shards": h.get("initializing_shards")}}
 
     def describe(self) -> str:
         arabic = "with Arabic analysis" if self.capabilities["arabic"] else "WITHOUT Arabic analysis"
@@ -156,7 +302,11 @@ class RemoteEngine(Engine):
     def _create_index(self, name: str) -> None:
         definition = copy.deepcopy(self.definition)
         definition["mappings"]["_meta"]["arshif_definition"] = self.definition_id
-        self.client.indices.create(index=name, body=definition)
+        if self.settings.index_shards is not None:
+            definition["settings"]["number_of_shards"] = self.settings.index_shards
+        if self.settings.index_replicas is not None:
+            definition["settings"]["number_of_replicas"] = self.settings.index_replicas
+        self.flavour.clients["write"].indices.create(index=name, body=definition)
 
     def current_index(self) -> str | None:
         try:
@@ -232,7 +382,8 @@ class RemoteEngine(Engine):
                     "query": {"match_all": {}}}
             if after is not None:
                 body["search_after"] = after
-            hits = _body(self.client.search(index=index, body=body))["hits"]["hits"]
+            with self._op() as client:
+                hits = _body(client.search(index=index, body=body))["hits"]["hits"]
             if not hits:
                 return
             for h in hits:
@@ -248,20 +399,23 @@ class RemoteEngine(Engine):
         n = 0
         for article_id in ids:
             try:
-                self.client.delete(index=self.alias, id=article_id, refresh=True)
+                with self._op("write") as client:
+                    client.delete(index=self.alias, id=article_id, refresh=True)
                 n += 1
             except self.flavour.not_found:
                 pass
         return n
 
     def refresh(self) -> None:
-        self.client.indices.refresh(index=self.alias)
+        with self._op("write") as client:
+            client.indices.refresh(index=self.alias)
 
     # --- reading -------------------------------------------------------------------------
 
     def get(self, article_id: str) -> Article | None:
         try:
-            doc = _body(self.client.get(index=self.alias, id=article_id, _source=["article"]))
+            with self._op() as client:
+                doc = _body(client.get(index=self.alias, id=article_id, _source=["article"]))
         except self.flavour.not_found:
             return None
         return Article.model_validate(doc["_source"]["article"])
@@ -269,7 +423,8 @@ class RemoteEngine(Engine):
     def get_many(self, ids: list[str]) -> dict[str, Article]:
         if not ids:
             return {}
-        resp = _body(self.client.mget(index=self.alias, body={"ids": ids}, _source=["article"]))
+        with self._op() as client:
+            resp = _body(client.mget(index=self.alias, body={"ids": ids}, _source=["article"]))
         return {d["_id"]: Article.model_validate(d["_source"]["article"]) for d in resp["docs"] if d.get("found")}
 
     def vocabulary_counts(self, terms, exact: bool = False) -> dict[str, int]:
@@ -299,7 +454,8 @@ class RemoteEngine(Engine):
             after = hits[-1]["sort"]
 
     def count(self) -> int:
-        return _body(self.client.count(index=self.alias))["count"]
+        with self._op() as client:
+            return _body(client.count(index=self.alias))["count"]
 
     def ingest_mark(self) -> int:
         """The highest arrival mark (``first_seq``, nanoseconds at first write) among stored articles.
@@ -313,12 +469,13 @@ class RemoteEngine(Engine):
         return int(hits[0]["sort"][0]) if hits else 0
 
     def stats(self) -> dict:
-        aggs = _body(self.client.search(index=self.alias, body={"size": 0, "aggs": {
-            "lang": {"terms": {"field": "language"}}, "tr": {"terms": {"field": "translation_status"}},
-            "sources": {"cardinality": {"field": "source"}},
-            "first": {"min": {"field": "date", "format": "yyyy-MM-dd"}},
-            "last": {"max": {"field": "date", "format": "yyyy-MM-dd"}}}}))["aggregations"]
-        store = _body(self.client.indices.stats(index=self.alias, metric="store"))
+        with self._op() as client:
+            aggs = _body(client.search(index=self.alias, body={"size": 0, "aggs": {
+                "lang": {"terms": {"field": "language"}}, "tr": {"terms": {"field": "translation_status"}},
+                "sources": {"cardinality": {"field": "source"}},
+                "first": {"min": {"field": "date", "format": "yyyy-MM-dd"}},
+                "last": {"max": {"field": "date", "format": "yyyy-MM-dd"}}}}))["aggregations"]
+            store = _body(client.indices.stats(index=self.alias, metric="store"))
         size = sum(v["total"]["store"]["size_in_bytes"] for v in store["indices"].values())
         return {
             "engine": self.kind, "version": self.version, "location": f"{self.url}/{self.alias} -> {self.index}",
@@ -363,6 +520,8 @@ class RemoteEngine(Engine):
             hbody.pop("sort", None)
             hist = self._search(hbody)
             resp.setdefault("aggregations", {})["histogram"] = hist["aggregations"]["histogram"]
+            if _partial(hist):
+                resp["_arshif_partial"] = True
         return self._response(request, resp, snapshot, interval, started)
 
     def _search(self, body: dict) -> dict:
@@ -371,10 +530,8 @@ class RemoteEngine(Engine):
             # The node stops collecting once the budget is spent and says so (timed_out): answer 503 then,
             # as the embedded engine does, rather than a page that silently lacks matches.
             body = {**body, "timeout": f"{max(1, int(budget * 1000))}ms"}
-        try:
-            resp = _body(self.client.search(index=self.alias, body=body))
-        except self.flavour.transport_errors as exc:
-            raise EngineUnavailable(f"{self.kind} at {self.url} did not answer: {exc}") from exc
+        with self._op() as client:
+            resp = _body(client.search(index=self.alias, body=body))
         if resp.get("timed_out"):
             raise SearchTimeout(f"the search was stopped after {budget:g} s (its time budget, "
                                 "ARSHIF_SEARCH_TIMEOUT): narrow it with fewer words, a filter or a date range")
@@ -391,9 +548,12 @@ class RemoteEngine(Engine):
         if request.size and len(hits) == request.size:
             next_cursor = encode_cursor({"sort": request.sort, "after": resp["hits"]["hits"][-1]["sort"],
                                          "snap": snapshot})
+        partial = _partial(resp) or bool(resp.get("_arshif_partial"))
+        if partial:
+            log.warning("partial search results: %s", resp.get("_shards"))
         return SearchResponse(total=resp["hits"]["total"]["value"], hits=hits, facets=facets,
                               date_histogram=histogram, interval=interval if request.date_histogram else None,
-                              took_ms=_ms(started), next_cursor=next_cursor)
+                              took_ms=_ms(started), next_cursor=next_cursor, partial=partial)
 
     def _hit(self, h: dict, with_article: bool = False) -> Hit:
         article = Article.model_validate(h["_source"]["article"])
@@ -420,7 +580,11 @@ class RemoteEngine(Engine):
         return f"{self.kind} index '{self.alias}'"
 
     def close(self) -> None:
-        self.client.close()
+        for client in {id(c): c for c in self.flavour.clients.values()}.values():
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - ES option clients share one transport: closed once is enough
+                pass
 
 
 class _Target:
@@ -433,8 +597,8 @@ class _Target:
     def _existing(self, ids: list[str]) -> dict[str, dict]:
         if not ids:
             return {}
-        resp = _body(self.engine.client.mget(index=self.index, body={"ids": ids},
-                                             _source=["content_hash", "first_seq"]))
+        resp = _body(self.engine._with_retries(lambda c: c.mget(index=self.index, body={"ids": ids},
+                                                                _source=["content_hash", "first_seq"])))
         return {d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")}
 
     def upsert(self, articles: list[Article]) -> WriteResult:
@@ -476,30 +640,46 @@ class _Target:
                        "_source": document(a, chash, first_seq)}
 
         confirmed: list[str] = []
-        attempts = 0
-        while True:
+        attempt = 0
+        while articles:
+            transient: dict[str, str] = {}
             try:
-                for ok, item in helpers.streaming_bulk(self.engine.client, actions(), chunk_size=CHUNK,
-                                                       max_retries=6, initial_backoff=1, max_backoff=30,
-                                                       raise_on_error=False, raise_on_exception=True):
-                    info = item.get("index", {})
-                    if ok:
-                        confirmed.append(info.get("_id"))
-                    else:
-                        result.failed[info.get("_id", "?")] = _reason(info.get("error"))
+                with self.engine._op("write") as client:
+                    for ok, item in helpers.streaming_bulk(client, actions(), chunk_size=CHUNK,
+                                                           max_retries=6, initial_backoff=1, max_backoff=30,
+                                                           raise_on_error=False, raise_on_exception=True):
+                        info = item.get("index", {})
+                        if ok:
+                            confirmed.append(info.get("_id"))
+                        elif _transient(info):
+                            # e.g. a node died and its primaries are being promoted elsewhere: try again
+                            transient[info.get("_id", "?")] = _reason(info.get("error"))
+                        else:
+                            result.failed[info.get("_id", "?")] = _reason(info.get("error"))
+            except EngineUnavailable as exc:
+                transient = {a.id: f"engine unreachable: {exc}" for a in articles if a.id not in set(confirmed)}
+            if not transient:
                 break
-            except self.engine.flavour.transport_errors as exc:
-                attempts += 1
-                if attempts > 5:
-                    for a in articles:
-                        if a.id not in confirmed:
-                            result.failed[a.id] = f"engine unreachable: {exc}"
-                    break
-                time.sleep(min(30, 2 ** attempts))
-                done = set(confirmed)
-                articles = [a for a in articles if a.id not in done]
-        self.engine.client.indices.refresh(index=self.index)
+            attempt += 1
+            if attempt > WRITE_ATTEMPTS:
+                result.failed.update(transient)
+                break
+            log.warning("%d article(s) not written yet (%s); retrying in %d s", len(transient),
+                        next(iter(transient.values()))[:120], min(30, 2 ** attempt))
+            time.sleep(min(30, 2 ** attempt))
+            articles = [a for a in articles if a.id in transient]
+        self.engine._with_retries(lambda c: c.indices.refresh(index=self.index), "write")
         return confirmed
+
+
+#: Tries of a bulk write whose node vanished or whose shards were moving (waits 2, 4, 8, 16, 30, 30 s).
+WRITE_ATTEMPTS = 6
+
+
+def _transient(info: dict) -> bool:
+    """A per-document failure worth retrying: the cluster was busy or a shard had no live primary."""
+    status = info.get("status") or 0
+    return status == 429 or status >= 500
 
 
 def _reason(error) -> str:
@@ -526,6 +706,13 @@ def document(article: Article, chash: str, first_seq: int) -> dict:
         "tr_body": tr.body if done else "", "translation_status": article.translation_status,
         "content_hash": chash, "article": json.loads(article.model_dump_json(exclude={"translation_status"})),
     }
+
+
+def _partial(resp: dict) -> bool:
+    """Whether some shards did not answer (their node is down and no copy was live) or the search timed out."""
+    shards = resp.get("_shards") or {}
+    return bool(resp.get("timed_out")) or bool(shards.get("failed")) or \
+        shards.get("successful", 0) + shards.get("skipped", 0) < shards.get("total", 0)
 
 
 def _ms(started: float) -> float:

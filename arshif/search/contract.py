@@ -136,3 +136,7 @@ class SearchResponse(BaseModel):
     interval: str | None = None
     took_ms: float = 0.0
     next_cursor: str | None = None
+    partial: bool = Field(
+        default=False,
+        description="True when part of the index did not answer (a cluster node is down and some shards have "
+                    "no live copy): the hits, total and facets may be incomplete. Repeat the search later.")

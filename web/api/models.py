@@ -133,6 +133,11 @@ class HealthOut(BaseModel):
     engine: str
     location: str = Field(description="Embedded database file, or the index name on a remote engine.")
     documents: int
+    cluster: dict[str, Any] | None = Field(
+        default=None, description="For Elasticsearch/OpenSearch: this archive's `status` on the cluster (green; "
+                                  "yellow: a replica is missing, nothing lost; red: some shards have no live "
+                                  "copy, results are partial), `nodes`, `unassigned_shards`. Null on the "
+                                  "embedded engine.")
     version: str
     write_api: bool = Field(description="Whether the write endpoints are enabled (ARSHIF_API_KEY set).")
 

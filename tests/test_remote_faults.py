@@ -1,0 +1,112 @@
+"""A remote node that freezes, dies or starts after the app: fast 503s with Retry-After, then recovery.
+
+These run against the real OpenSearch node ``./run test`` starts (its pid is in the engines' run directory):
+SIGSTOP freezes it the way a long GC pause or a hung machine does (connections are accepted, nothing
+answers), and stopping/starting it is a real restart. Anonymous clients never see the node's address.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from arshif.settings import PROJECT_ROOT, Settings
+from tests.test_engine_contract import REMOTES
+
+ENGINES_SH = PROJECT_ROOT / ".ci" / "engines.sh"
+RUN_DIR = Path(os.environ.get("ARSHIF_ENGINE_RUN", "/tmp/arshif-engines"))
+URL = os.environ.get(REMOTES["opensearch"])
+
+pytestmark = pytest.mark.skipif(not URL and os.environ.get("ARSHIF_REQUIRE_ENGINES") != "1",
+                                reason="needs the OpenSearch node ./run test starts")
+
+
+def _app(tmp_path, url: str, **overrides):
+    from web.app import create_app
+
+    settings = Settings(data_dir=tmp_path / "data", engine=f"opensearch+{url}",
+                        index_name=f"arshif-faults-{uuid.uuid4().hex[:8]}", translator="none",
+                        engine_retry_after=2, **overrides)
+    return TestClient(create_app(settings), raise_server_exceptions=False)
+
+
+def _pid() -> int:
+    return int((RUN_DIR / "os" / "node.pid").read_text().strip())
+
+
+def _timed(client, path, **kw):
+    t0 = time.perf_counter()
+    r = client.get(path, **kw)
+    return r, time.perf_counter() - t0
+
+
+def _assert_public_503(r):
+    assert r.status_code == 503, (r.status_code, r.text[:300])
+    assert int(r.headers["Retry-After"]) >= 1
+    body = r.text
+    assert "127.0.0.1" not in body and "http://" not in body and "9200" not in body, body[:300]
+    assert r.json()["error"]["message"]
+
+
+def _wait_ok(client, path, within: float) -> float:
+    t0 = time.time()
+    while time.time() - t0 < within:
+        r = client.get(path)
+        if r.status_code == 200:
+            return time.time() - t0
+        time.sleep(0.5)
+    raise AssertionError(f"{path} did not recover in {within} s: {r.status_code} {r.text[:200]}")
+
+
+def test_frozen_node_costs_a_fast_503_and_recovery_is_automatic(tmp_path):
+    """SIGSTOP: /api/health answers 503 within its 2 s timeout, then every request gets 503 at once
+    (the breaker is open) with Retry-After; after SIGCONT the app serves again by itself."""
+    with _app(tmp_path, URL) as client:
+        assert client.get("/api/health").status_code == 200
+        assert client.get("/api/search", params={"q": "x"}).status_code == 200
+        pid = _pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            r, took = _timed(client, "/api/health")
+            _assert_public_503(r)
+            assert took < 3.5, f"health took {took:.1f} s on a frozen node"
+            slowest = 0.0
+            for path in ("/api/search?q=oil", "/api/articles/abc", "/api/stats", "/api/health", "/search?q=oil",
+                         "/"):
+                r, took = _timed(client, path, headers={"accept": "application/json"})
+                _assert_public_503(r)
+                slowest = max(slowest, took)
+            assert slowest < 0.5, f"a request took {slowest:.2f} s with the breaker open"
+            page = client.get("/search", params={"q": "oil"})
+            assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+            assert "127.0.0.1" not in page.text
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        _wait_ok(client, "/api/search?q=oil", within=20)
+        assert client.get("/api/health").status_code == 200
+
+
+def test_app_started_while_the_node_is_down_connects_when_it_comes_back(tmp_path):
+    """Stop the node, start the app, start the node: no restart of the app is needed."""
+    env = dict(os.environ, ARSHIF_ENGINE_KEEP_DATA="1")
+    subprocess.run(["bash", str(ENGINES_SH), "stop", "os"], check=True, env=env, capture_output=True, timeout=120)
+    try:
+        with _app(tmp_path, URL) as client:
+            for path in ("/api/health", "/api/search?q=oil", "/api/health"):
+                r, took = _timed(client, path)
+                _assert_public_503(r)
+                assert took < 3, (path, took)
+            subprocess.run(["bash", str(ENGINES_SH), "start", "os"], check=True, env=env, capture_output=True,
+                           timeout=300)
+            _wait_ok(client, "/api/health", within=20)
+            assert client.get("/api/search", params={"q": "oil"}).json()["total"] == 0  # a new, empty index
+            assert client.get("/api/health").json()["documents"] == 0
+    finally:
+        subprocess.run(["bash", str(ENGINES_SH), "start", "os"], env=env, capture_output=True, timeout=300)
