@@ -4,7 +4,8 @@
 #
 #   bash .ci/engines.sh install      # fetch + assemble into the cache (idempotent)
 #   bash .ci/engines.sh start [os|es] # start node(s), wait for yellow/green, print versions
-#   bash .ci/engines.sh stop  [os|es]
+#   bash .ci/engines.sh start cluster # three OpenSearch nodes forming one cluster (also: start c1|c2|c3)
+#   bash .ci/engines.sh stop  [os|es|cluster|c1|c2|c3]
 #   bash .ci/engines.sh status
 #   bash .ci/engines.sh env          # print ARSHIF_OPENSEARCH_URL=... / ARSHIF_ELASTICSEARCH_URL=...
 #   bash .ci/engines.sh smoke        # index/query smoke test against both running nodes
@@ -13,6 +14,9 @@
 #   ARSHIF_ENGINE_CACHE   download/assembly cache   (default ~/.cache/arshif-engines)
 #   ARSHIF_ENGINE_RUN     config/data/logs/pids     (default /tmp/arshif-engines)
 #   ARSHIF_OS_PORT / ARSHIF_ES_PORT                 (default 9201 / 9202)
+#   ARSHIF_CLUSTER_PORT   http port of cluster node c1; c2, c3 take the next two (default 9211)
+#   ARSHIF_CLUSTER_HEAP   heap of each cluster node (default 768m: three fit a 2-core, 24 GB machine; 512m thrashed in GC under ingest + searches)
+#   ARSHIF_CLUSTER_TIMEOUT start timeout of cluster nodes in seconds (default 300)
 #   ARSHIF_OS_VERSION     3.x needs Java 21+; default 3.6.0 if such a JDK exists, else 2.19.6
 #   ARSHIF_ES_VERSION     default 8.19.21 (newest integ-test-zip on Maven Central)
 #   ARSHIF_OS_JAVA_HOME / ARSHIF_ES_JAVA_HOME       JDKs to use (auto-detected)
@@ -30,6 +34,9 @@ CACHE="${ARSHIF_ENGINE_CACHE:-${HOME:-/root}/.cache/arshif-engines}"
 RUN="${ARSHIF_ENGINE_RUN:-/tmp/arshif-engines}"
 OS_PORT="${ARSHIF_OS_PORT:-9201}"
 ES_PORT="${ARSHIF_ES_PORT:-9202}"
+CLUSTER_PORT="${ARSHIF_CLUSTER_PORT:-9211}"
+CLUSTER_HEAP="${ARSHIF_CLUSTER_HEAP:-768m}"
+CLUSTER_NODES="c1 c2 c3"
 ES_VERSION="${ARSHIF_ES_VERSION:-8.19.21}"
 HEAP="${ARSHIF_ENGINE_HEAP:-1g}"
 TIMEOUT="${ARSHIF_ENGINE_TIMEOUT:-120}"
@@ -230,9 +237,18 @@ cmd_install() {
 
 node_dir() { printf '%s/%s' "$RUN" "$1"; }
 pidfile() { printf '%s/%s/node.pid' "$RUN" "$1"; }
-port_of() { if [ "$1" = os ]; then echo "$OS_PORT"; else echo "$ES_PORT"; fi; }
-label_of() { if [ "$1" = os ]; then echo OpenSearch; else echo Elasticsearch; fi; }
-cluster_of() { echo "arshif-ci-$1"; }
+# Transport ports are http + 100 (9201 -> 9301; cluster 9211-9213 -> 9311-9313).
+port_of() {
+  case "$1" in
+    os) echo "$OS_PORT";; es) echo "$ES_PORT";;
+    c[1-9]) echo $((CLUSTER_PORT + ${1#c} - 1));;
+  esac
+}
+label_of() {
+  case "$1" in os) echo OpenSearch;; es) echo Elasticsearch;; *) echo "OpenSearch cluster node $1";; esac
+}
+cluster_of() { case "$1" in c[1-9]) echo arshif-ci-cluster;; *) echo "arshif-ci-$1";; esac; }
+is_os() { [ "$1" = os ] || [ "${1#c}" != "$1" ]; }
 
 node_pid() { # prints pid if the recorded process is alive
   local pf; pf="$(pidfile "$1")"
@@ -299,7 +315,7 @@ prepare_node() { # os|es -> writes config, data, logs under $RUN/<node>
   local n="$1" d home src port tport conf
   d="$(node_dir "$n")"; port="$(port_of "$n")"; tport=$((port + 100))
   mkdir -p "$RUN"; chmod 755 "$RUN"
-  if [ "$n" = os ]; then src="$CACHE/homes/$OS_HOME_NAME"; else src="$CACHE/homes/$ES_HOME_NAME"; fi
+  if is_os "$n"; then src="$CACHE/homes/$OS_HOME_NAME"; else src="$CACHE/homes/$ES_HOME_NAME"; fi
   [ -f "$src/.arshif-assembled" ] || die "$(label_of "$n") is not installed: run '$0 install'"
   home="$RUN/homes/$(basename "$src")"
   stage_home "$src" "$home"
@@ -316,14 +332,27 @@ prepare_node() { # os|es -> writes config, data, logs under $RUN/<node>
   mkdir -p "$d/data" "$d/logs" "$d/tmp"
   cp -r "$home/config" "$d/conf"
   conf="$d/conf"
-  if [ "$n" = os ]; then
+  if is_os "$n"; then
+    local xms=512m xmx="$HEAP"
+    if [ "$n" != os ]; then xms="$CLUSTER_HEAP"; xmx="$CLUSTER_HEAP"; fi
     # jvm.options uses paths relative to the working dir (agent/, logs/, data): make them absolute.
-    sed -i -e "s#^-Xms.*#-Xms512m\n$JIT_OPT#" -e "s#^-Xmx.*#-Xmx$HEAP#" \
+    sed -i -e "s#^-Xms.*#-Xms$xms\n$JIT_OPT#" -e "s#^-Xmx.*#-Xmx$xmx#" \
       -e "s#=logs/#=$d/logs/#g" -e "s#file=logs/#file=$d/logs/#g" \
       -e "s#HeapDumpPath=data#HeapDumpPath=$d/data#" \
       -e "s#-javaagent:agent/#-javaagent:$home/agent/#" "$conf/jvm.options"
-    sed -e "s#@CLUSTER@#$(cluster_of os)#; s#@DATA@#$d/data#; s#@LOGS@#$d/logs#; s#@PORT@#$port#; s#@TPORT@#$tport#" \
-      "$HELPERS/opensearch.yml" > "$conf/opensearch.yml"
+    if [ "$n" = os ]; then
+      sed -e "s#@CLUSTER@#$(cluster_of os)#; s#@DATA@#$d/data#; s#@LOGS@#$d/logs#; s#@PORT@#$port#; s#@TPORT@#$tport#" \
+        "$HELPERS/opensearch.yml" > "$conf/opensearch.yml"
+    else
+      local seeds="" managers="" c
+      for c in $CLUSTER_NODES; do
+        seeds="$seeds${seeds:+, }\"127.0.0.1:$(( $(port_of "$c") + 100 ))\""
+        managers="$managers${managers:+, }\"$c\""
+      done
+      sed -e "s#@CLUSTER@#$(cluster_of "$n")#; s#@NODE@#$n#; s#@DATA@#$d/data#; s#@LOGS@#$d/logs#" \
+          -e "s#@PORT@#$port#; s#@TPORT@#$tport#; s#@SEEDS@#$seeds#; s#@MANAGERS@#$managers#" \
+        "$HELPERS/opensearch-cluster.yml" > "$conf/opensearch.yml"
+    fi
   else
     mkdir -p "$conf/jvm.options.d"
     printf -- '-Xms512m\n-Xmx%s\n%s\n' "$HEAP" "$JIT_OPT" > "$conf/jvm.options.d/arshif-heap.options"
@@ -342,7 +371,7 @@ launch_node() { # os|es : runs the distribution's launcher in daemon mode, in th
     cd "$home"
     unset JAVA_HOME JAVA_OPTS ES_JAVA_OPTS OPENSEARCH_JAVA_OPTS CLI_JAVA_OPTS
     rc=0
-    if [ "$n" = os ]; then
+    if is_os "$n"; then
       "${RUNAS[@]}" env HOME="$d/tmp" OPENSEARCH_JAVA_HOME="$OS_JAVA" \
         OPENSEARCH_PATH_CONF="$d/conf" OPENSEARCH_TMPDIR="$d/tmp" \
         bin/opensearch -d -p "$d/node.pid" >"$d/launch.log" 2>&1 </dev/null || rc=$?
@@ -384,7 +413,9 @@ which_nodes() {
     all|"") echo "os es";;
     os|opensearch) echo os;;
     es|elasticsearch) echo es;;
-    *) die "unknown node '$1' (use os, es or nothing for both)";;
+    cluster) echo "$CLUSTER_NODES";;
+    c[1-3]) echo "$1";;
+    *) die "unknown node '$1' (use os, es, cluster, c1, c2, c3 or nothing for os and es)";;
   esac
 }
 
@@ -392,6 +423,7 @@ cmd_start() {
   local nodes n t0 started=() failed=() pending=() now pid
   local -A seen=()
   nodes="$(which_nodes "${1:-}")"
+  case " $nodes " in *" c"[1-9]" "*) TIMEOUT="${ARSHIF_CLUSTER_TIMEOUT:-300}";; esac  # three JVMs on two cores
   cmd_install
   setup_runas
   t0=$(date +%s)  # the start-up timeout and the printed times count from here (after install)
@@ -460,7 +492,8 @@ cmd_stop() {
 
 cmd_status() {
   local n pid port rc=0 h
-  for n in os es; do
+  for n in os es $CLUSTER_NODES; do
+    if [ "${n#c}" != "$n" ] && ! node_pid "$n" >/dev/null; then continue; fi  # cluster: only when running
     port="$(port_of "$n")"
     if pid="$(node_pid "$n")"; then
       h="$(http_get "$port" '/_cluster/health' | json_field status)"
@@ -472,9 +505,16 @@ cmd_status() {
   return $rc
 }
 
+cluster_urls() {
+  local c out=""
+  for c in $CLUSTER_NODES; do out="$out${out:+,}http://127.0.0.1:$(port_of "$c")"; done
+  printf '%s' "$out"
+}
+
 cmd_env() {
   echo "export ARSHIF_OPENSEARCH_URL=http://127.0.0.1:$OS_PORT"
   echo "export ARSHIF_ELASTICSEARCH_URL=http://127.0.0.1:$ES_PORT"
+  echo "export ARSHIF_CLUSTER_URL=$(cluster_urls)"
 }
 
 case "${1:-}" in
@@ -485,5 +525,5 @@ case "${1:-}" in
   status) cmd_status ;;
   env) cmd_env ;;
   smoke) shift; python3 "$HELPERS/smoke.py" "$@" ;;
-  *) echo "usage: $0 {install|start [os|es]|stop [os|es]|restart [os|es]|status|env|smoke [URL...]}" >&2; exit 2 ;;
+  *) echo "usage: $0 {install|start [os|es|cluster|c1..c3]|stop [...]|restart [...]|status|env|smoke [URL...]}" >&2; exit 2 ;;
 esac

@@ -12,7 +12,12 @@ import unicodedata
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, computed_field, field_validator
+
+#: Longest title and body an article may have (characters). News articles are far shorter; the limits keep
+#: one odd record from filling memory, pages and exports.
+MAX_TITLE_CHARS = 2_000
+MAX_BODY_CHARS = 1_000_000
 
 Language = Literal["ar", "en", "other"]
 TranslationStatus = Literal["done", "pending", "failed"]
@@ -48,8 +53,8 @@ class Article(BaseModel):
     id: str = Field(default="", pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$",
                     description="Stable id; empty means 'derive it from the URL or the content'. Letters, digits "
                                 "and _ . : - only, so it can stand in a URL path as it is.")
-    title: str = ""
-    body: str = ""
+    title: str = Field(default="", max_length=MAX_TITLE_CHARS)
+    body: str = Field(default="", max_length=MAX_BODY_CHARS)
     source: str = ""
     author: str = ""
     site: str = ""
@@ -61,6 +66,15 @@ class Article(BaseModel):
     related_titles: list[str] = Field(default_factory=list)
     translations: dict[str, Translation] = Field(default_factory=dict)
     provenance: Provenance = Field(default_factory=Provenance)
+
+    @field_validator("id")
+    @classmethod
+    def _not_a_json_twin(cls, v: str) -> str:
+        """``/articles/x.json`` is the JSON twin of ``/articles/x``, so an id ending in ``.json`` could never
+        have an HTML page of its own: refuse it where it enters instead of storing an unreachable article."""
+        if v.lower().endswith(".json"):
+            raise ValueError("an id must not end in '.json' (that suffix names an article's JSON twin)")
+        return v
 
     def with_id(self) -> "Article":
         """Return the article with its stable id filled in (idempotent)."""

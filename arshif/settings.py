@@ -87,6 +87,15 @@ class Settings(BaseSettings):
 
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_batch_queries: int = Field(default=50, ge=1, le=1000)
+    max_batch_cost: int = Field(
+        default=2000, ge=1, description="Work one batch may ask for: each query costs (its words, phrases and "
+                                        "filters, at least 1) × (1 + size/10); more → 413 before any search.")
+    max_request_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body (search batches); more → 413 before it "
+                                                "is read.")
+    max_write_bytes: int = Field(
+        default=16 * 1_048_576, ge=1024, description="Largest body of the write API (POST /api/articles, behind "
+                                                     "the API key); more → 413 before it is read.")
 
     @property
     def embedded_path(self) -> Path:

@@ -384,9 +384,39 @@ def _add_subcommands() -> None:
 _add_subcommands()
 
 
+EXIT_DISK_FULL = 4
+
+
+def _disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is the disk or quota running out."""
+    import errno
+
+    import apsw
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, apsw.FullError) or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC,
+                                                                                          errno.EDQUOT)):
+            return True
+        if "disk is full" in str(exc) or "No space left" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app()
+    try:
+        app()
+    except Exception as exc:
+        if not _disk_full(exc):
+            raise
+        # An 80-line traceback hides the one thing to do. SQLite rolled back the unfinished batch, so the
+        # archive holds every article written before, and running the command again resumes.
+        print("arshif: the disk is full: free some space and run the same command again (articles written "
+              "so far are kept)", file=sys.stderr)
+        sys.exit(EXIT_DISK_FULL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 
 import pytest
@@ -203,3 +204,291 @@ def test_cursor_from_another_sort_is_refused(api):
 def test_error_position_points_at_the_problem(api):
     err = api.get("/api/search", params={"q": 'oil "gas'}).json()["error"]
     assert err["position"] == 4 and "(at character 5)" in err["message"]
+
+
+# --- issue 10: hostile input, limits checked before work, and what a real server sends ---------------------
+
+import http.client  # noqa: E402
+import re  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import httpx  # noqa: E402
+
+from arshif.engines.embedded import EmbeddedEngine  # noqa: E402
+from arshif.settings import PROJECT_ROOT, Settings  # noqa: E402
+from indexer.pipeline import ingest  # noqa: E402
+from tests.conftest import DEMO, SEED, saudi_sample_file  # noqa: E402
+
+KEY = "hostile-test-key"
+
+
+@pytest.fixture(scope="module")
+def writable_settings(tmp_path_factory) -> Settings:
+    """A small archive of our own that the write API may change (the session archive is shared)."""
+    root = tmp_path_factory.mktemp("hostile-writes")
+    settings = Settings(data_dir=root / "data", translator="none", api_key=KEY)
+    eng = EmbeddedEngine(settings.embedded_path)
+    ingest([DEMO, SEED], eng)
+    eng.close()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def writer(writable_settings) -> TestClient:
+    with TestClient(create_app(writable_settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+class _Server:
+    """A real uvicorn server on a free loopback port, in a thread (keep-alive and raw sockets need one)."""
+
+    def __init__(self, app):
+        import uvicorn
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                    timeout_keep_alive=30))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.time() + 20
+        while not self.server.started and time.time() < deadline:
+            time.sleep(0.05)
+        assert self.server.started
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    def raw(self, head: str, body: bytes = b"", wait: float = 5.0) -> tuple[int, bytes, float]:
+        """Send raw request bytes; returns (status, response bytes, seconds until the status line)."""
+        t0 = time.perf_counter()
+        with socket.create_connection(("127.0.0.1", self.port), timeout=wait) as s:
+            s.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            took = time.perf_counter() - t0
+            s.settimeout(1)
+            try:
+                while chunk := s.recv(65536):
+                    data += chunk
+            except (socket.timeout, ConnectionResetError):
+                pass
+        status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
+        return status, data, took
+
+
+def _post_raw(client: TestClient, path: str, text: str, **headers):
+    """POST JSON text as written (escapes such as \\ud800 reach the server's JSON parser untouched)."""
+    return client.post(path, content=text.encode(), headers={"content-type": "application/json", **headers})
+
+
+@pytest.mark.parametrize("path,text,field", [
+    ("/api/search/batch", '{"queries":[{"q":"\\ud800"}]}', "queries.0.q"),
+    ("/api/search/batch", '{"queries":[{"q":"a","source":["\\udfff"]}]}', "queries.0.source.0"),
+    ("/api/articles", '{"title":"\\ud800x","body":"y"}', "title"),
+    ("/api/articles", '[{"title":"t","body":"b","tags":["ok","\\udc00"]}]', "0.tags.1"),
+], ids=["batch-q", "batch-source", "article-title", "article-tag"])
+def test_lone_surrogates_are_refused_naming_the_field(writer, path, text, field):
+    r = _post_raw(writer, path, text, **{"x-api-key": KEY})
+    assert r.status_code in (400, 422), (r.status_code, r.text[:300])
+    assert field in r.json()["error"]["message"], r.json()
+    assert "Traceback" not in r.text
+
+
+def test_a_valid_surrogate_pair_is_an_ordinary_character(writer):
+    r = _post_raw(writer, "/api/search/batch", '{"queries":[{"q":"\\ud83d\\udd25 oil"}]}')
+    assert r.status_code == 200 and r.json()["results"][0]["q"] == "🔥 oil"
+
+
+def _broken_app(settings: Settings):
+    """The app over a real archive whose engine fails in ways no handler names (fault injection)."""
+
+    class Broken(EmbeddedEngine):
+        def health(self):
+            raise RuntimeError("boom")
+
+        def stats(self):
+            from arshif.errors import EngineUnavailable
+
+            raise EngineUnavailable("the archive cannot be read (injected)")
+
+    return create_app(settings, engine=Broken(settings.embedded_path, readonly=True))
+
+
+def test_keep_alive_connection_survives_a_500_and_a_503(archive_settings):
+    with _Server(_broken_app(archive_settings)) as srv:
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        statuses = []
+        sockets = set()
+        for path in ("/api/health", "/api/stats", "/api/search?q=oil", "/api/health", "/api/search?q=oil"):
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read()
+            statuses.append(resp.status)
+            sockets.add(id(conn.sock))
+            assert b"Traceback" not in body and resp.getheader("connection", "") != "close", path
+        conn.close()
+    assert statuses == [500, 503, 200, 500, 200]
+    assert len(sockets) == 1, "the server dropped the keep-alive connection after an error"
+
+
+def test_repeated_filter_values_are_capped_before_any_work(api, archive_settings):
+    from arshif.search.contract import MAX_FILTER_VALUES as cap
+    too_many = [("tag", f"t{i}") for i in range(cap + 1)]
+    for path in ("/search", "/api/search", "/search.json", "/api/export"):
+        t0 = time.perf_counter()
+        r = api.get(path, params=too_many)
+        assert r.status_code == 422, (path, r.status_code)
+        assert "tag" in r.text and str(cap) in r.text and len(r.content) < 50_000, path
+        assert time.perf_counter() - t0 < 2
+    at_cap = api.get("/search", params=[("tag", f"t{i}") for i in range(cap)] + [("source", "s")])
+    assert at_cap.status_code == 200 and len(at_cap.content) < 1_000_000
+
+
+def test_an_article_dated_9999_12_31_breaks_no_page(writer):
+    r = writer.post("/api/articles", json={"title": "far future zqxfuture", "body": "y", "published": "9999-12-31",
+                                           "source": "future"}, headers={"x-api-key": KEY})
+    assert r.status_code == 200, r.text
+    aid = r.json()["ids"][0]
+    for path in ("/", "/search?q=zqxfuture", "/search?q=zqxfuture&histogram=day", "/search?sort=newest",
+                 "/search?source=future&histogram=year", f"/articles/{aid}", f"/articles/{aid}.json",
+                 "/api/search?q=zqxfuture&histogram=day", "/api/search?sort=newest&histogram=week",
+                 "/api/export?q=zqxfuture", "/api/stats", "/facets/source"):
+        resp = writer.get(path)
+        assert resp.status_code == 200, (path, resp.status_code, resp.text[:300])
+
+
+def test_write_key_is_checked_before_the_body_is_parsed(api, writer):
+    # write API disabled: any body, even malformed, gets 403
+    assert _post_raw(api, "/api/articles", "{not json").status_code == 403
+    assert _post_raw(api, "/api/articles", "[" * 100_000).status_code == 403
+    # enabled: no key → 401, wrong key → 403, whatever the body
+    assert _post_raw(writer, "/api/articles", "{not json").status_code == 401
+    assert _post_raw(writer, "/api/articles", "{not json", **{"x-api-key": "wrong"}).status_code == 403
+    assert _post_raw(writer, "/api/articles", "{not json", **{"x-api-key": KEY}).status_code == 422
+
+
+def test_oversized_bodies_are_refused_before_they_are_read(archive_settings, writable_settings):
+    huge = 2_000_000_000
+    with _Server(create_app(archive_settings)) as srv:  # write API disabled
+        status, data, took = srv.raw(f"POST /api/articles HTTP/1.1\nHost: x\nContent-Type: application/json\n"
+                                     f"Content-Length: {huge}\n")
+        assert status == 403 and took < 2, (status, took, data[:200])
+        status, data, took = srv.raw(f"POST /api/search/batch HTTP/1.1\nHost: x\nContent-Type: application/json\n"
+                                     f"Content-Length: {huge}\n")
+        assert status == 413 and took < 2, (status, took, data[:200])
+        assert b'"status":413' in data.replace(b" ", b"")
+    small = writable_settings.model_copy(update={"max_write_bytes": 100_000})
+    with _Server(create_app(small)) as srv:
+        status, data, took = srv.raw(f"POST /api/articles HTTP/1.1\nHost: x\nContent-Type: application/json\n"
+                                     f"X-API-Key: {KEY}\nContent-Length: {huge}\n")
+        assert status == 413 and took < 2, (status, took, data[:200])
+        # a chunked body (no Content-Length) is counted as it arrives and cut off at the limit
+        limit = small.max_write_bytes
+        chunk = b"[" + b"{}," * (limit // 3 + 10)
+        status, data, took = srv.raw(f"POST /api/articles HTTP/1.1\nHost: x\nContent-Type: application/json\n"
+                                     f"X-API-Key: {KEY}\nTransfer-Encoding: chunked\n",
+                                     f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n0\r\n\r\n", wait=20)
+        assert status == 413, (status, data[:200])
+
+
+def test_batch_cost_is_limited_before_any_search_runs(api, archive_settings):
+    wide = " OR ".join(f"w{i}" for i in range(60))
+    t0 = time.perf_counter()
+    r = api.post("/api/search/batch", json={"queries": [{"q": wide}] * 50, "size": 100})
+    assert r.status_code == 413 and "cost" in r.json()["error"]["message"], r.text[:300]
+    assert time.perf_counter() - t0 < 2
+    ok = api.post("/api/search/batch", json={"queries": [{"q": f"oil {i}"} for i in range(50)], "size": 10})
+    assert ok.status_code == 200 and len(ok.json()["results"]) == 50
+
+
+def _links(html: str) -> list[str]:
+    return re.findall(r'(?:href|src|action)="([^"]*)"', html)
+
+
+def test_error_page_links_stay_on_site(api):
+    r = api.get(httpx.URL("http://testserver//evil.example/x"))
+    assert r.status_code == 404 and "text/html" in r.headers["content-type"]
+    links = _links(r.text)
+    assert links
+    bad = [u for u in links if u.startswith("//") or u.startswith("/\\") or "://" in u.split("?")[0]]
+    assert bad == [], bad
+    r = api.get(httpx.URL("http://testserver/\\evil.example/x"))
+    assert [u for u in _links(r.text) if u.startswith(("//", "/\\"))] == []
+
+
+def test_head_answers_like_get_without_a_body(api):
+    for path in ("/", "/api/health", "/search?q=oil", "/api/search?q=oil"):
+        get = api.get(path)
+        head = api.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_histogram_none_works_on_the_page_like_on_the_api(api):
+    for path in ("/search", "/search.json", "/api/search"):
+        assert api.get(path, params={"q": "oil", "histogram": "none"}).status_code == 200, path
+    assert api.get("/search.json", params={"q": "oil", "histogram": "none"}).json().get("date_histogram") in ([], None)
+
+
+def test_csv_export_neutralises_spreadsheet_formulas(writer):
+    evil = {"title": '=HYPERLINK("http://evil.example","click") zqxformula', "body": "b", "author": "@SUM(A1)",
+            "source": "+cmd", "tags": ["-2+3"]}
+    assert writer.post("/api/articles", json=evil, headers={"x-api-key": KEY}).status_code == 200
+    import csv as _csv
+
+    text = writer.get("/api/export", params={"q": "zqxformula", "fields": "title,author,source,tags"}).text
+    rows = list(_csv.reader(io.StringIO(text)))
+    assert rows[1] == ["'" + evil["title"], "'@SUM(A1)", "'+cmd", "'-2+3"], rows
+    line = writer.get("/api/export", params={"q": "zqxformula", "format": "jsonl", "fields": "title"}).text
+    assert json.loads(line.splitlines()[0])["title"] == evil["title"]  # JSON is data, not a spreadsheet
+
+
+def test_an_id_ending_in_json_is_refused_consistently(writer):
+    r = writer.post("/api/articles", json={"id": "x.json", "title": "t", "body": "b"}, headers={"x-api-key": KEY})
+    assert r.status_code == 422 and "id" in r.json()["error"]["message"], r.text[:300]
+    ok = writer.post("/api/articles", json={"id": "x.jsonl", "title": "t", "body": "b"}, headers={"x-api-key": KEY})
+    assert ok.status_code == 200
+    assert writer.get("/articles/x.jsonl").status_code == 200
+    assert writer.get("/articles/x.jsonl.json").json()["id"] == "x.jsonl"
+
+
+def test_every_response_says_nosniff(api):
+    paths = ["/", "/search?q=oil", "/search.json?q=oil", "/api/health", "/api/search?q=oil", "/api/search?size=-1",
+             "/docs", "/openapi.json", "/static/style.css", "/nothing-here", "/api/nothing", "/api/export?q=zzzz"]
+    missing = [p for p in paths if api.get(p).headers.get("x-content-type-options") != "nosniff"]
+    assert missing == []
+    assert api.head("/").headers.get("x-content-type-options") == "nosniff"
+
+
+def test_full_disk_prints_one_line_not_a_traceback(tmp_path):
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tiny tmpfs here (needs root)")
+    try:
+        sample = saudi_sample_file(tmp_path, per_zip=20)
+        done = subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(sample), "--data-dir",
+                               str(mnt / "data"), "--quiet"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              timeout=300)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+    assert done.returncode != 0
+    err = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in done.stderr and len(err) <= 2, done.stderr[-2000:]
+    assert "disk" in done.stderr.lower() or "space" in done.stderr.lower(), done.stderr

@@ -19,6 +19,7 @@ from arshif.engines import Engine, EngineUnavailable, open_engine
 from arshif.settings import Settings, get_settings
 from web.errors import install_error_handlers
 from web.pages.render import render_error
+from web.middleware import GuardMiddleware
 from web.service import QueryTranslator, SearchService
 
 log = logging.getLogger("arshif.web")
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.state.service = SearchService(settings, engine, query_translator) if engine is not None else None
 
     install_error_handlers(app, html_page=render_error)
+    app.add_middleware(GuardMiddleware)  # limits and the write key before any body is read; see its docstring
 
     from web import api, pages
     app.include_router(api.router)

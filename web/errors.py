@@ -107,6 +107,8 @@ def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage) -> None:
                           **{k: v for k, v in extra.items() if v is not None}}}
         return JSONResponse(body, status_code=status, headers=headers)
 
+    app.state.error_response = error_response  # GuardMiddleware answers in the same shapes
+
     @app.exception_handler(QuerySyntaxError)
     async def _syntax(request: Request, exc: QuerySyntaxError):
         return error_response(request, 400, f"query syntax: {exc}", position=exc.position)
@@ -148,5 +150,10 @@ def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        log.exception("unexpected error on %s", request.url.path)
-        return error_response(request, 500, "internal error (logged); please report what you did")
+        return unexpected_error_response(request, exc)  # normally GuardMiddleware answers first
+
+
+def unexpected_error_response(request: Request, exc: BaseException):
+    """The answer to an exception no handler took: logged in full, a short 500 for the client."""
+    log.error("unexpected error on %s", request.url.path, exc_info=exc)
+    return request.app.state.error_response(request, 500, "internal error (logged); please report what you did")

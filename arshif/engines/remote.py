@@ -283,7 +283,7 @@ class RemoteEngine(Engine):
         """Cluster state (green/yellow/red, nodes, unassigned shards) and the document count, each with the
         short health timeout, so a load balancer's check never waits on a frozen node."""
         with self._op("health") as client:
-            h = _body(client.cluster.health())
+            h = _body(client.cluster.health(index=self.alias))  # this archive's shards, not other indices
             documents = _body(client.count(index=self.alias))["count"]
         return {"documents": documents, "cluster": {
             "status": h.get("status"), "nodes": h.get("number_of_nodes"),

@@ -7,7 +7,7 @@ the contract test-suite (``tests/test_engine_contract.py``) holds each engine to
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -30,6 +30,13 @@ MAX_HITS = 1000
 MAX_QUERY_LENGTH = 2000
 #: Most values one facet can list.
 MAX_FACET_VALUES = 1000
+#: Values one filter field may list (``tag=a&tag=b…``). Every value becomes a clause of the engine query and
+#: a chip and link on the page (which repeats all the others), so the page grows with the square of this.
+MAX_FILTER_VALUES = 50
+
+#: A filter field of a request's parameters (the engine's own Filters are not capped: a query's
+#: ``field:value`` terms are merged into them).
+FilterValues = Annotated[list[str], Field(default_factory=list, max_length=MAX_FILTER_VALUES)]
 
 
 class Filters(BaseModel):

@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from arshif.errors import BadRequest, InvalidParameter
 from arshif.fields import FACET_BY_NAME, FACET_FIELDS, facet_named, normalise_value
-from arshif.search.contract import (MAX_HITS, MAX_OFFSET, MAX_QUERY_LENGTH, FacetRequest, Filters, Interval,
-                                    Mode, SearchRequest, Sort)
+from arshif.search.contract import (MAX_HITS, MAX_OFFSET, MAX_QUERY_LENGTH, FacetRequest, Filters, FilterValues,
+                                    Interval, Mode, SearchRequest, Sort)
 from arshif.search.cursor import decode_cursor
 
 #: Facets counted when a search does not say which.
@@ -31,11 +31,11 @@ class SearchParams(BaseModel):
     mode: Mode = Field(
         default="both", description="ar/en: only articles in that language; both: all; "
                                     "cross: all, and the query is also run translated into the other language.")
-    source: list[str] = Field(default_factory=list)
-    author: list[str] = Field(default_factory=list)
-    lang: list[str] = Field(default_factory=list)
-    tag: list[str] = Field(default_factory=list)
-    site: list[str] = Field(default_factory=list)
+    source: FilterValues
+    author: FilterValues
+    lang: FilterValues
+    tag: FilterValues
+    site: FilterValues
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sort: Sort = "relevance"

@@ -73,14 +73,24 @@ def _row(hit: Hit, article: Article | None, fields: list[str]) -> dict[str, Any]
     return row
 
 
+#: A spreadsheet runs a cell that starts with one of these as a formula (``=HYPERLINK(…)``, ``@SUM(…)``).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(v: Any) -> str:
+    """One CSV cell. Text that a spreadsheet would run as a formula gets a leading apostrophe (the OWASP
+    advice for CSV injection): the cell then shows the text as it is instead of calling out."""
     if v is None:
         return ""
     if isinstance(v, list):
-        return "|".join(str(x) for x in v)
-    if isinstance(v, (dt.date, dt.datetime)):
+        text = "|".join(str(x) for x in v)
+    elif isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()
-    return str(v)
+    elif isinstance(v, (int, float)):
+        return str(v)
+    else:
+        text = str(v)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _json_value(v: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from arshif.search.contract import MAX_HITS
+from arshif.search.contract import MAX_FILTER_VALUES, MAX_HITS
 from arshif.search.params import SearchParams
 
 SYNTAX_HELP = (
@@ -25,13 +25,13 @@ SYNTAX_HELP = (
 class ApiSearchParams(SearchParams):
     """SearchParams with API documentation; `size` is checked against the server's max_page_size."""
 
-    source: list[str] = Field(default_factory=list, description="Only these sources (repeat for several; OR-ed).",
+    source: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES, description="Only these sources (repeat for several; OR-ed).",
                               examples=[["okaz"]])
-    author: list[str] = Field(default_factory=list, description="Only these authors (repeatable).")
-    lang: list[str] = Field(default_factory=list, description="Only these languages: `ar`, `en`, `other`.",
+    author: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES, description="Only these authors (repeatable).")
+    lang: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES, description="Only these languages: `ar`, `en`, `other`.",
                             examples=[["ar"]])
-    tag: list[str] = Field(default_factory=list, description="Only articles with one of these tags (repeatable).")
-    site: list[str] = Field(default_factory=list, description="Only these sites (repeatable).")
+    tag: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES, description="Only articles with one of these tags (repeatable).")
+    site: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES, description="Only these sites (repeatable).")
     date_from: dt.date | None = Field(default=None, description="Earliest date, inclusive (YYYY-MM-DD).",
                                       examples=["2015-07-21"])
     date_to: dt.date | None = Field(default=None, description="Latest date, inclusive (YYYY-MM-DD).",

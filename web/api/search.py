@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import ValidationError
@@ -57,15 +57,35 @@ BATCH_EXAMPLES = {
 }
 
 
+def batch_cost(queries: list[dict[str, Any]], default_size: int) -> int:
+    """What a batch asks the engine to do, counted before running it: each query costs its words, phrases
+    and filter values (at least 1) × (1 + size/10), doubled in cross-lingual mode. One 64-word OR query at
+    size 100 costs 704 and took ~2 s on the full archive; the limit (``max_batch_cost``) keeps a batch to
+    seconds instead of the 112 s that 50 of them took."""
+    total = 0
+    for raw in queries:
+        q = raw.get("q") if isinstance(raw.get("q"), str) else ""
+        terms = sum(1 for w in q.replace("(", " ").replace(")", " ").split() if w != "OR")
+        for f in ("source", "author", "lang", "tag", "site"):
+            v = raw.get(f)
+            terms += len(v) if isinstance(v, list) else int(bool(v))
+        size = raw.get("size", default_size)
+        size = size if isinstance(size, int) and 0 <= size <= 1000 else default_size
+        total += max(1, terms) * (1 + size // 10) * (2 if raw.get("mode") == "cross" else 1)
+    return total
+
+
 @router.post(
     "/search/batch", response_model=BatchResult, summary="Run many searches in one request",
-    responses={**READ_ERRORS, 413: error_doc("More queries than max_batch_queries.",
-                                        "at most 50 queries per batch (got 51)", 413)},
+    responses={**READ_ERRORS, 413: error_doc("More queries than max_batch_queries, or a batch cost over "
+                                             "max_batch_cost.", "at most 50 queries per batch (got 51)", 413)},
     description=(
         "Each query takes any search parameter (`q`, `mode`, filters, `sort`, `cursor`, …). The answer lists, per "
         "query and in order, its `total` and top hits; facets and histogram only when the query asks for them. "
         "A query that cannot run (bad syntax, bad cursor, unknown facet) gets an `error` of its own while the others "
-        "still run. At most `max_batch_queries` queries (50 by default; more → 413); `size` ≤ `max_page_size`.\n\n"
+        "still run. At most `max_batch_queries` queries (50 by default; more → 413); `size` ≤ `max_page_size`. "
+        "A batch's cost — per query its words, phrases and filter values × (1 + size/10), doubled for "
+        "`mode=cross` — may be at most `max_batch_cost` (2,000 by default; more → 413 before any search runs).\n\n"
         + SYNTAX_HELP
     ),
 )
@@ -79,6 +99,11 @@ def search_batch(
         raise api_error(413, f"at most {limit} queries per batch (got {len(body.queries)}): split the batch")
     if body.size > service.settings.max_page_size:
         raise InvalidParameter("size", f"at most {service.settings.max_page_size} hits per query (got {body.size})")
+    cost = batch_cost(body.queries, body.size)
+    if cost > service.settings.max_batch_cost:
+        raise api_error(413, f"batch cost {cost:,} is over the limit of {service.settings.max_batch_cost:,}: "
+                             "a query costs its words, phrases and filters × (1 + size/10); use fewer or "
+                             "narrower queries, a smaller size, or several batches")
     results: list[BatchItem] = []
     for i, raw in enumerate(body.queries):
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from arshif.model import Article
 from web.api.articles import ArticleId
 from web.api.models import DeleteOut, WriteOut
 from web.errors import E404, E422, E503, E_WRITE, api_error
+from web.middleware import write_key_problem
 from web.service import SearchService, Service
 
 router = APIRouter()
@@ -24,13 +24,12 @@ _write_lock = threading.Lock()
 
 
 def _require_key(request: Request, x_api_key: str | None) -> None:
-    expected = request.app.state.settings.api_key
-    if not expected:
-        raise api_error(403, "write API is disabled: set ARSHIF_API_KEY")
-    if not x_api_key:
-        raise api_error(401, "missing X-API-Key header", headers={"WWW-Authenticate": "X-API-Key"})
-    if not secrets.compare_digest(x_api_key.encode(), expected.encode()):
-        raise api_error(403, "wrong API key")
+    """Also checked by :class:`web.middleware.GuardMiddleware` before the body is read; kept here so a
+    write route never depends on how the app was assembled."""
+    problem = write_key_problem(request.app.state.settings, x_api_key)
+    if problem:
+        status, message, headers = problem
+        raise api_error(status, message, headers=headers)
 
 
 def writable_engine(request: Request, service: SearchService) -> Engine:

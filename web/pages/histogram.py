@@ -14,13 +14,23 @@ HIST_W, HIST_H = 300, 72
 
 
 def _next_start(d: dt.date, interval: str) -> dt.date:
-    if interval == "day":
-        return d + dt.timedelta(days=1)
-    if interval == "week":
-        return d + dt.timedelta(days=7)
-    if interval == "month":
-        return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-    return dt.date(d.year + 1, 1, 1)
+    """The start of the period after ``d``'s; ``date.max`` past the calendar's end (an article dated
+    9999-12-31 once made every page listing it fail)."""
+    try:
+        if interval == "day":
+            return d + dt.timedelta(days=1)
+        if interval == "week":
+            return d + dt.timedelta(days=7)
+        if interval == "month":
+            return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        return dt.date(d.year + 1, 1, 1)
+    except (OverflowError, ValueError):
+        return dt.date.max
+
+
+def _period_end(start: dt.date, interval: str) -> dt.date:
+    following = _next_start(start, interval)
+    return following if following == dt.date.max else following - dt.timedelta(days=1)
 
 
 def histogram_view(resp: SearchResponse, params: SearchParams, state: dict, ui: str) -> dict | None:
@@ -34,6 +44,8 @@ def histogram_view(resp: SearchResponse, params: SearchParams, state: dict, ui: 
     d = buckets[0].start
     while d <= buckets[-1].start and len(starts) <= 400:
         starts.append(d)
+        if d == dt.date.max:
+            break
         d = _next_start(d, interval)
     if len(starts) > 400:  # too many gaps to draw: show the buckets there are
         starts = [b.start for b in buckets]
@@ -44,7 +56,7 @@ def histogram_view(resp: SearchResponse, params: SearchParams, state: dict, ui: 
     bars = []
     for i, start in enumerate(starts):
         count = counts.get(start, 0)
-        end = _next_start(start, interval) - dt.timedelta(days=1)
+        end = _period_end(start, interval)
         height = 0 if count == 0 else max(3.0, (HIST_H - 4) * count / top)
         label = i18n.fmt_bucket(start, interval, ui)
         bars.append({

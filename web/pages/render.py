@@ -92,7 +92,8 @@ class Render:
         ui = self.ui
         other = "en" if ui == "ar" else "ar"
         qp = [(k, v) for k, v in self.request.query_params.multi_items() if k != "ui"]
-        path = self.request.url.path
+        # '//evil.example/x' (or '/\\evil…') would be a link to another site: keep every link on this one.
+        path = "/" + self.request.url.path.lstrip("/\\")
         if path.endswith(".json"):
             path = path[:-5]
         switch = path + "?" + urlencode(qp + [("ui", other)])
