@@ -464,7 +464,7 @@ def test_an_id_ending_in_json_is_refused_consistently(writer):
     ok = writer.post("/api/articles", json={"id": "x.jsonl", "title": "t", "body": "b"}, headers={"x-api-key": KEY})
     assert ok.status_code == 200
     assert writer.get("/articles/x.jsonl").status_code == 200
-    assert writer.get("/articles/x.jsonl.json").json()["id"] == "x.jsonl"
+    assert writer.get("/articles/x.jsonl.json").json()["article"]["id"] == "x.jsonl"
 
 
 def test_every_response_says_nosniff(api):
