@@ -133,7 +133,18 @@ CASES = [
     ("batch-nested-junk", "POST", "/api/search/batch", {"queries": [{"q": {"$ne": 1}}]}, 200),  # error per query
     # --- writes without a key, and routing ---
     ("write-disabled", "POST", "/api/articles", {"title": "x"}, 403),
-    ("write-garbage", "POST", "/api/articles", "\x00\x01garbage", ANY),
+    ("write-garbage", "POST", "/api/articles", "\x00\x01garbage", 403),
+    ("write-malformed-json", "POST", "/api/articles", "{not json", 403),
+    # --- issue 10: limits and hostile text ---
+    ("histogram-none", "GET", "/api/search", {"histogram": "none"}, 200),
+    ("tags-51", "GET", "/api/search", [("tag", f"t{i}") for i in range(51)], 422),
+    ("sources-2000", "GET", "/api/search", [("source", f"s{i}") for i in range(2000)], 422),
+    ("tags-50", "GET", "/api/search", [("tag", f"t{i}") for i in range(50)], 200),
+    ("batch-cost", "POST", "/api/search/batch", {"queries": [{"q": " OR ".join(f"w{i}" for i in range(60)),
+                                                              "size": 100}] * 5}, 413),
+    ("batch-many-tiny", "POST", "/api/search/batch", "{\"queries\":[" + "{}," * 400_000 + "{}]}", 413),
+    ("batch-lone-surrogate", "POST", "/api/search/batch", '{"queries":[{"q":"\\ud800"}]}', 422),
+    ("far-future-histogram", "GET", "/api/search", {"date_from": "9999-01-01", "histogram": "day"}, 200),
     ("delete-disabled", "DELETE", "/api/articles/x", None, 403),
     ("unknown-path", "GET", "/api/nothing-here", None, 404),
     ("wrong-method", "PUT", "/api/search", None, 405),

@@ -72,6 +72,12 @@ def arabic(engine) -> bool:
     return getattr(engine, "capabilities", {"arabic": True})["arabic"]
 
 
+def test_a_whole_index_answers_complete_results(loaded):
+    """``partial`` is the engine saying some shards did not answer; a healthy index never sets it."""
+    resp = search(loaded, "الرياض", facets=[FacetRequest(field="source")], date_histogram="auto")
+    assert resp.total > 0 and resp.partial is False
+
+
 def test_count_and_ingest_is_idempotent(loaded):
     n = loaded.count()
     assert n > 200

@@ -67,6 +67,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "next": {"en": "Next", "ar": "التالي"},
     "page_n": {"en": "Page {n}", "ar": "الصفحة {n}"},
     "no_results": {"en": "No articles match", "ar": "لا توجد مقالات مطابقة"},
+    "partial_results": {"en": "Part of the archive did not answer: these results may be incomplete. Try again "
+                              "shortly.",
+                        "ar": "لم يستجب جزء من الأرشيف: قد تكون هذه النتائج ناقصة. أعد المحاولة بعد قليل."},
     "no_results_try": {"en": "Try:", "ar": "جرّب:"},
     "remove_filter": {"en": "removing the filter {f}", "ar": "إزالة عامل التصفية {f}"},
     "remove_all_filters": {"en": "removing all filters", "ar": "إزالة كل عوامل التصفية"},

@@ -95,6 +95,8 @@ class BatchItem(BaseModel):
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
     date_histogram: list[DateBucket] = Field(default_factory=list)
     next_cursor: str | None = None
+    partial: bool = Field(default=False, description="True when part of the index did not answer (see "
+                                                     "`partial` of a search).")
     error: ErrorDetail | None = Field(default=None, description="Why this query failed (the others still ran).")
 
 

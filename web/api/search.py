@@ -121,7 +121,8 @@ def search_batch(
         try:
             resp = run(service, service.request_for(query, size=size))
             results.append(BatchItem(index=i, q=query.q, total=resp.total, hits=resp.hits, facets=resp.facets,
-                                     date_histogram=resp.date_histogram, next_cursor=resp.next_cursor))
+                                     date_histogram=resp.date_histogram, next_cursor=resp.next_cursor,
+                                     partial=resp.partial))
         except QuerySyntaxError as exc:
             results.append(BatchItem(index=i, q=query.q, error=ErrorDetail(
                 status=400, message=f"query syntax: {exc}", position=exc.position)))

@@ -71,6 +71,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
         "sort": params.sort,
         "total": resp.total,
         "took_ms": resp.took_ms,
+        "partial": resp.partial,
         "page": params.page,
         "size": size,
         "pages": pages,
@@ -195,7 +196,7 @@ def view_json(view: dict) -> dict:
     """The JSON twin of the search page: the same data, without the template's helpers."""
     return {
         "q": view["q"], "mode": view["mode"], "sort": view["sort"],
-        "total": view["total"], "took_ms": view["took_ms"],
+        "total": view["total"], "took_ms": view["took_ms"], "partial": view.get("partial", False),
         "page": view["page"], "size": view["size"], "pages": view["pages"],
         "hits": [{**hv["hit"].model_dump(mode="json", exclude={"sort"}), "href": hv["href"],
                   "snippet_from": hv["snippet_from"], "snippet_label": hv["snippet_label"]} for hv in view["hits"]],
