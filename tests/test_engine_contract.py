@@ -34,7 +34,8 @@ def _remote(kind: str, tmp_path_factory):
             pytest.fail(f"{REMOTES[kind]} is not set but ARSHIF_REQUIRE_ENGINES=1: the {kind} node did not start")
         pytest.skip(f"no {kind} node: set {REMOTES[kind]} (./run test does)")
     settings = Settings(data_dir=tmp_path_factory.mktemp(kind), engine=f"{kind}+{url}",
-                        index_name=f"arshif-test-{uuid.uuid4().hex[:8]}")
+                        index_name=f"arshif-test-{uuid.uuid4().hex[:8]}",
+                        engine_timeout=60)  # these tests are about answers, not timeouts: a busy CI box is slow
     try:
         return RemoteEngine(kind, url, settings)
     except Exception as exc:  # noqa: BLE001

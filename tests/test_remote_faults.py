@@ -69,8 +69,10 @@ def test_frozen_node_costs_a_fast_503_and_recovery_is_automatic(tmp_path):
     """SIGSTOP: /api/health answers 503 within its 2 s timeout, then every request gets 503 at once
     (the breaker is open) with Retry-After; after SIGCONT the app serves again by itself."""
     with _app(tmp_path, URL) as client:
-        assert client.get("/api/health").status_code == 200
+        _wait_ok(client, "/api/health", within=60)  # a busy machine may need a moment
         assert client.get("/api/search", params={"q": "x"}).status_code == 200
+        stats = client.get("/api/stats").text
+        assert "127.0.0.1" not in stats and "http://" not in stats  # public: no internal address
         pid = _pid()
         os.kill(pid, signal.SIGSTOP)
         try:
@@ -89,13 +91,13 @@ def test_frozen_node_costs_a_fast_503_and_recovery_is_automatic(tmp_path):
             assert "127.0.0.1" not in page.text
         finally:
             os.kill(pid, signal.SIGCONT)
-        _wait_ok(client, "/api/search?q=oil", within=20)
-        assert client.get("/api/health").status_code == 200
+        _wait_ok(client, "/api/search?q=oil", within=60)
+        _wait_ok(client, "/api/health", within=30)
 
 
 def test_app_started_while_the_node_is_down_connects_when_it_comes_back(tmp_path):
     """Stop the node, start the app, start the node: no restart of the app is needed."""
-    env = dict(os.environ, ARSHIF_ENGINE_KEEP_DATA="1")
+    env = dict(os.environ, ARSHIF_ENGINE_KEEP_DATA="1", ARSHIF_ENGINE_TIMEOUT="600")
     subprocess.run(["bash", str(ENGINES_SH), "stop", "os"], check=True, env=env, capture_output=True, timeout=120)
     try:
         with _app(tmp_path, URL) as client:
@@ -105,7 +107,7 @@ def test_app_started_while_the_node_is_down_connects_when_it_comes_back(tmp_path
                 assert took < 3, (path, took)
             subprocess.run(["bash", str(ENGINES_SH), "start", "os"], check=True, env=env, capture_output=True,
                            timeout=300)
-            _wait_ok(client, "/api/health", within=20)
+            _wait_ok(client, "/api/health", within=60)
             assert client.get("/api/search", params={"q": "oil"}).json()["total"] == 0  # a new, empty index
             assert client.get("/api/health").json()["documents"] == 0
     finally:

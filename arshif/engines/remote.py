@@ -478,7 +478,7 @@ class RemoteEngine(Engine):
             store = _body(client.indices.stats(index=self.alias, metric="store"))
         size = sum(v["total"]["store"]["size_in_bytes"] for v in store["indices"].values())
         return {
-            "engine": self.kind, "version": self.version, "location": f"{self.url}/{self.alias} -> {self.index}",
+            "engine": self.kind, "version": self.version, "location": f"{self.location} -> {self.index}",  # never the node's URL: /api/stats is public
             "arabic_analysis": self.capabilities["arabic"], "documents": self.count(),
             "by_language": {b["key"]: b["doc_count"] for b in aggs["lang"]["buckets"]},
             "sources": aggs["sources"]["value"],
