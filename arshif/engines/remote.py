@@ -709,9 +709,10 @@ def document(article: Article, chash: str, first_seq: int) -> dict:
 
 
 def _partial(resp: dict) -> bool:
-    """Whether some shards did not answer (their node is down and no copy was live) or the search timed out."""
+    """Whether some shards did not answer (their node is down and no copy was live). A search that ran out of
+    time is not partial: it raises SearchTimeout (the time budget) instead."""
     shards = resp.get("_shards") or {}
-    return bool(resp.get("timed_out")) or bool(shards.get("failed")) or \
+    return bool(shards.get("failed")) or \
         shards.get("successful", 0) + shards.get("skipped", 0) < shards.get("total", 0)
 
 
