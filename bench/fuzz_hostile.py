@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 import httpx
 
@@ -195,8 +195,8 @@ def main() -> None:
         health = httpx.get(base + "/api/health", timeout=10).json()
         watch = RssWatch(server.pid)
         watch.start()
-        with httpx.Client(base_url=base, timeout=30) as client:
-            some_id = client.get("/api/search", params={"size": 1}).json()["hits"][0]["id"]
+        with httpx.Client(timeout=30) as client:
+            some_id = client.get(base + "/api/search", params={"size": 1}).json()["hits"][0]["id"]
             reqs = hostile_requests(random.Random(args.seed), some_id)
             print(f"archive: {health['documents']:,} articles; sending {len(reqs) + len(RAW)} hostile requests "
                   f"(seed {args.seed}) to uvicorn pid {server.pid}")
@@ -205,9 +205,13 @@ def main() -> None:
             t_all = time.perf_counter()
             for r in reqs:
                 what = f"{r['method']} {r['path'][:60]}"
+                # Always an absolute loopback URL: a path such as '//evil.example/x' given to the client on its
+                # own would be read as another host.
+                url = httpx.URL(base + quote(r["path"], safe="/?&=%:.,;@+-_~\\"))
+                assert url.host == "127.0.0.1" and url.port == port, url
                 t0 = time.perf_counter()
                 try:
-                    with client.stream(r["method"], r["path"], params=r.get("params"), json=r.get("json"),
+                    with client.stream(r["method"], url, params=r.get("params"), json=r.get("json"),
                                        content=r.get("content"),
                                        headers={"content-type": "application/json", **r.get("headers", {})}
                                        if r["method"] == "POST" else r.get("headers")) as resp:
