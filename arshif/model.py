@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, computed_field, field_validator
 #: Longest title and body an article may have (characters). News articles are far shorter; the limits keep
 #: one odd record from filling memory, pages and exports.
 MAX_TITLE_CHARS = 2_000
-MAX_BODY_CHARS = 1_000_000
+MAX_BODY_CHARS = 5_000_000
 
 Language = Literal["ar", "en", "other"]
 TranslationStatus = Literal["done", "pending", "failed"]
