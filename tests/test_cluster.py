@@ -35,9 +35,16 @@ URL = os.environ.get("ARSHIF_TEST_CLUSTER_URL", "")
 
 
 def _get(url: str, path: str, timeout: float = 5):
+    """GET from the first node that answers (the one killed may be any of them)."""
     import httpx
 
-    return httpx.get(url.split(",")[0] + path, timeout=timeout).json()
+    error: Exception | None = None
+    for node in url.split(","):
+        try:
+            return httpx.get(node + path, timeout=timeout).json()
+        except httpx.HTTPError as exc:
+            error = exc
+    raise AssertionError(f"no node of {url} answered {path}: {error}")
 
 
 def _cluster_up(url: str) -> bool:
