@@ -148,6 +148,8 @@ class Analyzer:
             term = f(term)
             if term is None:
                 return None
+        if term.__class__ is not str:  # a KeywordTerm (stemmer_override): a plain term from here on
+            term = "".join((term,))
         return term
 
     def _fast(self, text: str) -> bool:

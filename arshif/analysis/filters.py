@@ -28,6 +28,16 @@ __all__ = [
 
 FilterFn = Callable[[str], "str | None"]
 
+
+class KeywordTerm(str):
+    """A term a filter has marked as a keyword (Lucene's KeywordAttribute): stemmers leave it alone.
+
+    Only ``stemmer_override`` makes these; the analyzer turns them back into plain ``str``
+    once the chain has run.
+    """
+
+    __slots__ = ()
+
 # Lucene EnglishAnalyzer.ENGLISH_STOP_WORDS_SET (Elasticsearch "_english_").
 ENGLISH_STOP_WORDS = frozenset(
     "a an and are as at be but by for if in into is it no not of on or such that the their then "
@@ -92,7 +102,7 @@ _AR_SUFFIXES = ("\u0647\u0627", "\u0627\u0646", "\u0627\u062a", "\u0648\u0646", 
 
 
 def arabic_stem(term: str) -> str:
-    if term.isascii():
+    if term.isascii() or term.__class__ is KeywordTerm:
         return term
     n = len(term)
     for p in _AR_PREFIXES:  # at most one prefix: the first that fits
@@ -111,6 +121,8 @@ def arabic_stem(term: str) -> str:
 
 # -- stemmer language possessive_english: Lucene EnglishPossessiveFilter -----------------------------
 def english_possessive(term: str) -> str:
+    if term.__class__ is KeywordTerm:
+        return term
     if len(term) >= 2 and term[-1] in "sS" and term[-2] in "'\u2019\uff07":
         return term[:-2]
     return term
@@ -151,20 +163,53 @@ def _make_stop(name: str, definition: dict[str, Any]) -> FilterFn:
     return stop_filter
 
 
+# -- stemmer_override: Lucene StemmerOverrideFilter ----------------------------------------------
+def _make_stemmer_override(name: str, definition: dict[str, Any]) -> FilterFn:
+    """``"form, form => term"`` rules: a listed form becomes ``term``, marked so no stemmer touches it.
+
+    mappings/articles.json uses it to keep known names (الرياض, Riyadh) apart from words the light
+    stemmer would join them with (الرياضة, sport)."""
+    if "rules_path" in definition:
+        raise AnalysisConfigError(f"filter [{name}]: rules_path is not supported; list the rules inline")
+    rules = definition.get("rules")
+    if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+        raise AnalysisConfigError(f"filter [{name}]: rules must be a list of strings")
+    table: dict[str, KeywordTerm] = {}
+    for rule in rules:
+        forms, arrow, target = rule.partition("=>")
+        target = target.strip()
+        if not arrow or not target:
+            raise AnalysisConfigError(f"filter [{name}]: invalid rule {rule!r} (expected 'form, form => term')")
+        for form in forms.split(","):
+            form = form.strip()
+            if form and form not in table:  # Lucene's builder keeps the first rule for a form
+                table[form] = KeywordTerm(target)
+
+    def stemmer_override(term: str) -> str:
+        return table.get(term, term)
+
+    stemmer_override.rules = table  # type: ignore[attr-defined]
+    return stemmer_override
+
+
+def _porter_unless_keyword(term: str) -> str:
+    return term if term.__class__ is KeywordTerm else porter_stem(term)
+
+
 # -- registry --------------------------------------------------------------------------------------
 _BUILTIN: dict[str, FilterFn] = {
     "lowercase": lowercase,
     "decimal_digit": decimal_digit,
     "arabic_normalization": arabic_normalize,
     "arabic_stem": arabic_stem,
-    "porter_stem": porter_stem,
+    "porter_stem": _porter_unless_keyword,
 }
 
 # Elasticsearch "stemmer" filter: language (or name) -> function.
 _STEMMER_LANGUAGES: dict[str, FilterFn] = {
     "possessive_english": english_possessive,
-    "english": porter_stem,
-    "porter": porter_stem,
+    "english": _porter_unless_keyword,
+    "porter": _porter_unless_keyword,
     "arabic": arabic_stem,
 }
 
@@ -178,6 +223,8 @@ def build_filter(name: str, custom: dict[str, Any]) -> FilterFn:
         ftype = definition["type"]
         if ftype == "stop":
             return _make_stop(name, definition)
+        if ftype == "stemmer_override":
+            return _make_stemmer_override(name, definition)
         if ftype == "stemmer":
             language = definition.get("language", definition.get("name"))
             fn = _STEMMER_LANGUAGES.get(language) if isinstance(language, str) else None

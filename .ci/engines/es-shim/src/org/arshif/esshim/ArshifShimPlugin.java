@@ -29,6 +29,7 @@ import org.apache.lucene.analysis.en.EnglishPossessiveFilter;
 import org.apache.lucene.analysis.en.PorterStemFilter;
 import org.apache.lucene.analysis.fa.PersianNormalizationFilter;
 import org.apache.lucene.analysis.miscellaneous.ASCIIFoldingFilter;
+import org.apache.lucene.analysis.miscellaneous.StemmerOverrideFilter;
 import org.apache.lucene.analysis.pattern.PatternReplaceCharFilter;
 import org.elasticsearch.Build;
 import org.elasticsearch.cluster.ClusterState;
@@ -140,6 +141,34 @@ public class ArshifShimPlugin extends Plugin implements AnalysisPlugin, ActionPl
                 throw new IllegalArgumentException("the Arshif shim's stemmer supports only possessive_english, not " + language);
             }
             return new SimpleFilter(name, settings, EnglishPossessiveFilter::new);
+        }));
+        // stemmer_override ("form, form => term" rules): the known names mappings/articles.json keeps
+        // away from the Arabic stemmer (same rule syntax and Lucene filter as analysis-common's).
+        m.put("stemmer_override", AnalysisPlugin.requiresAnalysisSettings((indexSettings, env, name, settings) -> {
+            List<String> rules = Analysis.getWordList(env, settings, "rules");
+            if (rules == null) {
+                throw new IllegalArgumentException("stemmer_override requires `rules`");
+            }
+            StemmerOverrideFilter.Builder b = new StemmerOverrideFilter.Builder(false);
+            for (String rule : rules) {
+                int arrow = rule.indexOf("=>");
+                if (arrow < 0) {
+                    throw new IllegalArgumentException("Invalid stemmer_override rule: [" + rule + "]");
+                }
+                String term = rule.substring(arrow + 2).trim();
+                for (String form : rule.substring(0, arrow).split(",")) {
+                    if (!form.trim().isEmpty()) {
+                        b.add(form.trim(), term);
+                    }
+                }
+            }
+            final StemmerOverrideFilter.StemmerOverrideMap map;
+            try {
+                map = b.build();
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("stemmer_override: cannot build the rules", e);
+            }
+            return new SimpleFilter(name, settings, in -> new StemmerOverrideFilter(in, map));
         }));
         m.put("asciifolding", (indexSettings, env, name, settings) -> {
             boolean keep = settings.getAsBoolean("preserve_original", false);
