@@ -121,9 +121,27 @@ def stable_id(url: str, title: str, body: str) -> str:
 
 
 def _normalise_url(url: str) -> str:
-    url = url.split("#", 1)[0]
+    url = _drop_flags(url.split("#", 1)[0])
     if "://" in url:
         scheme, rest = url.split("://", 1)
         host, _, path = rest.partition("/")
         url = f"{scheme.lower()}://{host.lower()}/{path}"
     return url.rstrip("/")
+
+
+def _drop_flags(url: str) -> str:
+    """Leave out value-less words in the query string (``?weekly``, ``?live``).
+
+    Newspapers link one article from several editions by adding such a flag
+    (al-madina.com: ``…/620763/…html`` and ``…html?weekly``); as part of the id it
+    listed the article twice. Parameters with a value (``?ArticleID=27231``) and
+    bare keys with digits can name the article, so they stay.
+    """
+    base, sep, query = url.partition("?")
+    if not sep:
+        return url
+    parts = query.split("&")
+    kept = [p for p in parts if not p.isalpha()]
+    if len(kept) == len(parts):
+        return url  # nothing to leave out: the id stays exactly what it was
+    return base + ("?" + "&".join(kept) if any(kept) else "")
