@@ -19,7 +19,7 @@ from arshif.analysis import get_analyzer
 from arshif.model import Article
 from arshif.search.contract import FACET_FIELDS, Filters, Hit, SearchRequest, SearchResponse
 from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
-from arshif.search.syntax import And, Node, Not, Or, ParsedQuery, QuerySyntaxError, parse_query
+from arshif.search.syntax import And, BestMatch, Node, Not, Or, ParsedQuery, QuerySyntaxError, Words, parse_query
 
 from arshif.errors import BadRequest, EngineUnavailable, SearchTimeout  # noqa: F401 - part of the engine interface
 from arshif.fields import FIELD_BOOSTS  # noqa: F401 - engines weigh fields by it
@@ -190,13 +190,22 @@ def failures_as_unavailable(describe: Callable[[Any, BaseException], str | None]
 # --- shared query planning -----------------------------------------------------------------
 
 
+#: A plain multi-word query with fewer all-word matches than this (a page) is answered by best match.
+RELAX_BELOW = 10
+
+
 @dataclass
 class QueryPlan:
-    """A request reduced to what engines compile: text tree, filters, exclusions."""
+    """A request reduced to what engines compile: text tree, filters, exclusions.
+
+    ``words`` are the significant free words of a plain multi-word query (no quotes, no OR,
+    relevance order): the words :func:`relax` may turn into a best-match query.
+    """
 
     text: Node | None
     negative: list[Node]
     filters: Filters
+    words: tuple[Words, ...] = ()
 
 
 def plan_query(request: SearchRequest) -> QueryPlan:
@@ -213,11 +222,71 @@ def plan_query(request: SearchRequest) -> QueryPlan:
         negative = [c.child for c in text.children if isinstance(c, Not)]
         positive = None if not pos else (pos[0] if len(pos) == 1 else And(tuple(pos)))
     alts = [a for a in alts if a is not None and not isinstance(a, Not)]
+    positive = drop_stopwords(positive)
+    words: tuple[Words, ...] = ()
+    if not alts and request.sort == "relevance":
+        words = plain_words(positive)
     if positive is not None and alts:
         positive = Or((positive, *alts))
     _reject_inner_pure_negation(positive)
     filters = merge_filters(request.filters, parsed)
-    return QueryPlan(positive, negative, filters)
+    return QueryPlan(positive, negative, filters, words)
+
+
+def drop_stopwords(node: Node | None) -> Node | None:
+    """Leave out the stopwords (question words, particles: the analyzers' stopword lists) among
+    the free words of a group that has other words to search for.
+
+    "ما هي أسباب ارتفاع أسعار النفط" then asks for أسباب ارتفاع أسعار النفط, as Lucene's
+    stop filter would; a query of stopwords only ("من هو") still looks for them as typed, and
+    quoted phrases keep every word.
+    """
+    if isinstance(node, And):
+        children = [drop_stopwords(c) for c in node.children]
+        content = [c for c in children if not _is_stopword(c)]
+        if content and len(content) < len(children):
+            children = content
+        return children[0] if len(children) == 1 else And(tuple(children))
+    if isinstance(node, Or):
+        return Or(tuple(drop_stopwords(c) for c in node.children))
+    return node
+
+
+def _is_stopword(node: Node) -> bool:
+    if not isinstance(node, Words):
+        return False
+    wt = analyse_word(node.text)
+    return wt is None or wt.exact
+
+
+def plain_words(node: Node | None) -> tuple[Words, ...]:
+    """The free words of a query made of two or more free words and nothing else, else ()."""
+    if isinstance(node, And) and all(isinstance(c, Words) for c in node.children):
+        return node.children  # type: ignore[return-value]
+    return ()
+
+
+def relax(plan: QueryPlan) -> QueryPlan:
+    """The best-match form of a plan: any of its words may match, the more (and rarer) the better."""
+    return QueryPlan(BestMatch(plan.words), plan.negative, plan.filters)
+
+
+def best_match_search(plan: QueryPlan, run) -> SearchResponse:
+    """Answer ``plan`` with ``run(plan)``; when a plain multi-word query finds fewer than
+    :data:`RELAX_BELOW` articles containing every word, answer its best-match form instead and say so.
+
+    The explicit syntax keeps its strict meaning: quotes or OR anywhere mean no relaxing, and
+    exclusions (``-word``) and field filters still apply to the relaxed query.
+    """
+    response = run(plan)
+    if not plan.words or response.total >= RELAX_BELOW:
+        return response
+    relaxed = run(relax(plan))
+    relaxed.relaxed = True
+    relaxed.all_words_total = response.total
+    relaxed.query_words = len(plan.words)
+    relaxed.took_ms = round(relaxed.took_ms + response.took_ms, 2)
+    return relaxed
 
 
 def _reject_inner_pure_negation(node: Node | None) -> None:

@@ -13,12 +13,14 @@ from __future__ import annotations
 from arshif.engines.base import BadRequest, QueryPlan, analyse_phrase, analyse_word
 from arshif.fields import FACET_BY_NAME, FACETS, FIELD_BOOSTS, TEXT_FIELD_NAMES
 from arshif.search.contract import FACET_FIELDS, Filters, SearchRequest
-from arshif.search.syntax import And, Node, Or, Phrase, Words
+from arshif.search.syntax import And, BestMatch, Node, Or, Phrase, Words
 
 #: Filterable field → its name in the index (from the field table), plus the id for exclusions.
 FIELD_NAMES = {**{f.name: f.stored_as for f in FACETS}, "id": "id"}
-STEMMED = [f"{f}^{b:g}" for f, b in FIELD_BOOSTS.items()]
-EXACT = [f"{f}.exact^{b:g}" for f, b in FIELD_BOOSTS.items()]
+# combined_fields takes weights of at least 1: the same ratios as FIELD_BOOSTS, scaled up.
+_SCALE = 1 / min(FIELD_BOOSTS.values())
+STEMMED = [f"{f}^{b * _SCALE:g}" for f, b in FIELD_BOOSTS.items()]
+EXACT = [f"{f}.exact^{b * _SCALE:g}" for f, b in FIELD_BOOSTS.items()]
 HIGHLIGHT_FIELDS = TEXT_FIELD_NAMES
 
 
@@ -30,13 +32,10 @@ def text_query(node: Node | None) -> dict | None:
         wt = analyse_word(node.text)
         if wt is None:
             return None
-        kind = "phrase" if len(wt.terms) > 1 else "best_fields"
-        exact = {"multi_match": {"query": node.text, "fields": EXACT, "type": kind, "operator": "and",
-                                 "tie_breaker": 0.3}}
+        exact = _word(node.text, EXACT, len(analyse_phrase(node.text)) > 1)
         if wt.exact:
             return exact
-        stemmed = {"multi_match": {"query": node.text, "fields": STEMMED, "type": kind, "operator": "and",
-                                   "tie_breaker": 0.3}}
+        stemmed = _word(node.text, STEMMED, len(wt.terms) > 1)
         # The form as typed adds to the score without widening the match (see the embedded compiler).
         return {"bool": {"must": [stemmed], "should": [exact]}}
     if isinstance(node, Phrase):
@@ -46,11 +45,28 @@ def text_query(node: Node | None) -> dict | None:
     if isinstance(node, And):
         parts = [q for q in (text_query(c) for c in node.children) if q]
         return None if not parts else (parts[0] if len(parts) == 1 else {"bool": {"must": parts}})
-    if isinstance(node, Or):
+    if isinstance(node, (Or, BestMatch)):
+        # BestMatch: any word may match; the words' BM25 scores add up, so articles with more (and
+        # rarer) words rank first, as on the embedded engine.
         parts = [q for q in (text_query(c) for c in node.children) if q]
         return None if not parts else (parts[0] if len(parts) == 1 else
                                        {"bool": {"should": parts, "minimum_should_match": 1}})
     raise BadRequest(f"cannot compile query part {node!r}")
+
+
+def _word(text: str, fields: list[str], several_terms: bool) -> dict:
+    """One typed word over every text field, scored as one document (BM25F), like FTS5's bm25().
+
+    ``combined_fields`` counts the word's occurrences in all fields together, weighted per field,
+    against the whole article's length, with one document frequency: the model of the embedded
+    engine's bm25() with column weights. A per-field ``multi_match`` (best_fields) instead scores each
+    field on its own, so a common word in a short title outranked the article that answers the
+    question (the title's tiny length norm times its boost), and ranked worse than the node's stock
+    analyzer. A word that analyses to several terms (rare) must keep them in order: a phrase.
+    """
+    if several_terms:
+        return {"multi_match": {"query": text, "fields": fields, "type": "phrase"}}
+    return {"combined_fields": {"query": text, "fields": fields, "operator": "and"}}
 
 
 def filter_clauses(filters: Filters, skip: str | None = None) -> tuple[list[dict], list[dict]]:

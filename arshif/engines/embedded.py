@@ -46,6 +46,7 @@ from arshif.engines.base import (
     analyse_phrase,
     analyse_word,
     article_date,
+    best_match_search,
     choose_interval,
     decode_cursor,
     encode_cursor,
@@ -69,7 +70,7 @@ from arshif.search.contract import (
     SearchResponse,
 )
 from arshif.search.highlight import marked_to_html, plain_snippet
-from arshif.search.syntax import And, Node, Or, Phrase, Words
+from arshif.search.syntax import And, BestMatch, Node, Or, Phrase, Words
 
 log = logging.getLogger("arshif.engines.embedded")
 
@@ -191,7 +192,9 @@ class FTSCompiler:
         if isinstance(node, And):
             parts = [p for p in (self.compile(c) for c in node.children) if p]
             return None if not parts else " AND ".join(f"({p})" for p in parts)
-        if isinstance(node, Or):
+        if isinstance(node, (Or, BestMatch)):
+            # BestMatch: any word may match; bm25() sums over the words an article contains, weighting
+            # each by its rarity, so articles with more (and rarer) words rank first.
             parts = [p for p in (self.compile(c) for c in node.children) if p]
             return None if not parts else " OR ".join(f"({p})" for p in parts)
         raise BadRequest(f"cannot compile query part {node!r}")
@@ -611,8 +614,10 @@ class EmbeddedEngine(Engine):
         return {t[len(prefix):]: n for t, n in found.items()}
 
     def search(self, request: SearchRequest) -> SearchResponse:
+        return best_match_search(plan_query(request), lambda plan: self._search_plan(request, plan))
+
+    def _search_plan(self, request: SearchRequest, plan: QueryPlan) -> SearchResponse:
         started = time.perf_counter()
-        plan = plan_query(request)
         match = self._compiler.compile(plan.text)
         if plan.text is not None and match is None and not plan.negative:
             # Only stopwords or punctuation: nothing can match, say so rather than listing everything.

@@ -23,9 +23,11 @@ from arshif.engines.base import (
     BadRequest,
     Engine,
     EngineUnavailable,
+    QueryPlan,
     SearchTimeout,
     WriteResult,
     apply_highlights,
+    best_match_search,
     article_date,
     hit_from_article,
     choose_interval,
@@ -488,8 +490,10 @@ class RemoteEngine(Engine):
         }
 
     def search(self, request: SearchRequest) -> SearchResponse:
+        return best_match_search(plan_query(request), lambda plan: self._search_plan(request, plan))
+
+    def _search_plan(self, request: SearchRequest, plan: QueryPlan) -> SearchResponse:
         started = time.perf_counter()
-        plan = plan_query(request)
         match = dsl.text_query(plan.text)
         if plan.text is not None and match is None and not plan.negative:
             return SearchResponse(total=0, hits=[], took_ms=_ms(started))

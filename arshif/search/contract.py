@@ -147,3 +147,11 @@ class SearchResponse(BaseModel):
         default=False,
         description="True when part of the index did not answer (a cluster node is down and some shards have "
                     "no live copy): the hits, total and facets may be incomplete. Repeat the search later.")
+    relaxed: bool = Field(
+        default=False,
+        description="True when too few articles contained every word of a plain multi-word query, so the "
+                    "hits are those with most of the words, the rarer words counting more (best match).")
+    all_words_total: int | None = Field(
+        default=None, description="With relaxed: how many articles contain every word (fewer than a page).")
+    query_words: int | None = Field(
+        default=None, description="With relaxed: how many words were searched for (stopwords left out).")

@@ -65,7 +65,19 @@ class Or:
     children: tuple["Node", ...]
 
 
-Node = Words | Phrase | Not | And | Or
+@dataclass(frozen=True)
+class BestMatch:
+    """Free words of which as many, and as informative, as possible should match; at least one must.
+
+    The parser never makes this node: the query planner (:func:`arshif.engines.base.relax`) turns
+    a plain multi-word query into it when too few articles contain every word, so a question typed
+    in full still finds the articles that answer it. Engines rank it by how many of the words an
+    article contains and how rare they are (BM25 summed over the words).
+    """
+    children: tuple[Words, ...]
+
+
+Node = Words | Phrase | Not | And | Or | BestMatch
 
 
 @dataclass
