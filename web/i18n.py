@@ -28,8 +28,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "search_placeholder": {"en": "e.g. Riyadh metro, \"oil prices\" -OPEC",
                            "ar": "مثال: قطار الرياض، \"أسعار النفط\" -أوبك"},
     "syntax_help": {"en": "Search syntax", "ar": "طريقة كتابة البحث"},
-    "syntax_words": {"en": "all the words must appear (any form of the word)",
-                     "ar": "يجب أن تظهر كل الكلمات (بأي صيغة من صيغها)"},
+    "syntax_words": {"en": "all the words must appear (any form of the word); when too few articles have them "
+                           "all, those with most of them are shown",
+                     "ar": "يجب أن تظهر كل الكلمات (بأي صيغة من صيغها)؛ وإن قلّت المقالات التي تحتويها كلها "
+                           "تُعرض المقالات التي تحتوي أكثرها"},
     "syntax_phrase": {"en": "this exact phrase", "ar": "هذه العبارة بنصها"},
     "syntax_exclude": {"en": "leave out articles with this word", "ar": "استبعد المقالات التي فيها هذه الكلمة"},
     "syntax_or": {"en": "either word", "ar": "إحدى الكلمتين"},
@@ -47,6 +49,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "result_count": {"en": "{n} results", "ar": "{n} نتيجة"},
     "result_count_one": {"en": "1 result", "ar": "نتيجة واحدة"},
     "result_range": {"en": "{first}–{last} of {n}", "ar": "{first}–{last} من {n}"},
+    # best match (a plain multi-word query that too few articles answer with every word)
+    "relaxed_none": {"en": "No article contains all {n} words: showing those with most of them",
+                     "ar": "لا توجد مقالة تحتوي الكلمات الـ{n} كلها: نعرض المقالات التي تحتوي أكثرها"},
+    "relaxed_few_one": {"en": "Only 1 article contains all {n} words: showing those with most of them too",
+                        "ar": "مقالة واحدة فقط تحتوي الكلمات الـ{n} كلها: نعرض معها المقالات التي تحتوي أكثرها"},
+    "relaxed_few_two": {"en": "Only 2 articles contain all {n} words: showing those with most of them too",
+                        "ar": "مقالتان فقط تحتويان الكلمات الـ{n} كلها: نعرض معهما المقالات التي تحتوي أكثرها"},
+    "relaxed_few": {"en": "Only {k} articles contain all {n} words: showing those with most of them too",
+                    "ar": "{k} مقالات فقط تحتوي الكلمات الـ{n} كلها: نعرض معها المقالات التي تحتوي أكثرها"},
     "took": {"en": "in {ms} ms", "ar": "خلال {ms} ملّي ثانية"},
     "quote_open": {"en": "“", "ar": "«"},
     "quote_close": {"en": "”", "ar": "»"},

@@ -190,7 +190,8 @@ def failures_as_unavailable(describe: Callable[[Any, BaseException], str | None]
 # --- shared query planning -----------------------------------------------------------------
 
 
-#: A plain multi-word query with fewer all-word matches than this (a page) is answered by best match.
+#: A plain query of three or more words with fewer all-word matches than this (a page) is answered by
+#: best match; a two-word query only when no article has both.
 RELAX_BELOW = 10
 
 
@@ -272,14 +273,17 @@ def relax(plan: QueryPlan) -> QueryPlan:
 
 
 def best_match_search(plan: QueryPlan, run) -> SearchResponse:
-    """Answer ``plan`` with ``run(plan)``; when a plain multi-word query finds fewer than
-    :data:`RELAX_BELOW` articles containing every word, answer its best-match form instead and say so.
+    """Answer ``plan`` with ``run(plan)``; when a plain query of three or more words finds fewer than
+    :data:`RELAX_BELOW` articles containing every word (two words: none), answer its best-match
+    form instead and say so.
 
     The explicit syntax keeps its strict meaning: quotes or OR anywhere mean no relaxing, and
     exclusions (``-word``) and field filters still apply to the relaxed query.
     """
     response = run(plan)
-    if not plan.words or response.total >= RELAX_BELOW:
+    # Two words are a keyword query: relaxed only when no article has both.
+    enough = RELAX_BELOW if len(plan.words) > 2 else 1
+    if not plan.words or response.total >= enough:
         return response
     relaxed = run(relax(plan))
     relaxed.relaxed = True

@@ -87,11 +87,21 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
                        for s in SORTS],
         "modes": [{"mode": m, "label": t(f"mode_{m}", ui), "current": m == params.mode} for m in MODES],
         "pagination": pagination(params.page, pages, state),
+        "relaxed": relaxed_view(resp, ui),
         "suggestions": suggestions(params, state, chips, ui) if resp.total == 0 and error is None else [],
         "error": None if error is None else {
             "message": getattr(error, "message", None) or str(error),
             "position": getattr(error, "position", None)},
     }
+
+
+def relaxed_view(resp: SearchResponse, ui: str) -> dict | None:
+    """What the page says when the engine answered by best match (few or no all-word matches)."""
+    if not resp.relaxed:
+        return None
+    n, k = resp.query_words or 0, resp.all_words_total or 0
+    key = "relaxed_none" if k == 0 else {1: "relaxed_few_one", 2: "relaxed_few_two"}.get(k, "relaxed_few")
+    return {"words": n, "all_words_total": k, "message": t(key, ui, n=n, k=k)}
 
 
 def hit_view(hit: Hit, ui: str) -> dict:
@@ -206,6 +216,7 @@ def view_json(view: dict) -> dict:
             "interval": view["histogram"]["interval"],
             "buckets": [{k: b[k] for k in ("start", "end", "count", "href")} for b in view["histogram"]["bars"]]},
         "active_filters": [{k: c[k] for k in ("field", "value", "href")} for c in view["chips"]],
+        "relaxed": view["relaxed"],
         "suggestions": view["suggestions"],
         "pagination": view["pagination"],
         "error": view["error"],

@@ -1,0 +1,58 @@
+"""A question typed in full on the search page and the API: best match, and both say so.
+
+Over the session archive (demo articles, the seed, a SaudiNewsNet sample; ``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from web.app import create_app
+
+# No article of the archive holds every word; the seed article (Baghouz) holds most of them.
+QUESTION = "ما الذي حدث في الأيام الأخيرة من معارك الباغوز مع تنظيم داعش وأين ذهبت عائلات المقاتلين الأجانب"
+SEED_TITLE = "مصادر تكشف خفايا الأيام الأخيرة من معارك"
+
+
+@pytest.fixture(scope="module")
+def client(archive_settings) -> TestClient:
+    with TestClient(create_app(archive_settings)) as c:
+        yield c
+
+
+def relaxed_note(page: str) -> str | None:
+    m = re.search(r'<p class="relaxed" role="status" data-words="(\d+)">(.*?)</p>', page, re.S)
+    return html.unescape(m.group(2)) if m else None
+
+
+def test_question_page_says_it_shows_the_articles_with_most_words(client):
+    twin = client.get("/search.json", params={"q": QUESTION}).json()
+    assert twin["relaxed"]["all_words_total"] == 0
+    n = twin["relaxed"]["words"]
+    assert n >= 8  # question words (ما الذي في من مع وأين) left out
+    assert twin["hits"][0]["title"].startswith(SEED_TITLE)
+    en = client.get("/search", params={"q": QUESTION, "ui": "en"}).text
+    assert relaxed_note(en) == f"No article contains all {n} words: showing those with most of them"
+    ar = client.get("/search", params={"q": QUESTION, "ui": "ar"}).text
+    assert relaxed_note(ar) == f"لا توجد مقالة تحتوي الكلمات الـ{n} كلها: نعرض المقالات التي تحتوي أكثرها"
+
+
+def test_keyword_and_quoted_queries_carry_no_note(client):
+    for q in ("الباغوز", "داعش الباغوز", f'"{QUESTION}"'):
+        page = client.get("/search", params={"q": q, "ui": "en"}).text
+        assert relaxed_note(page) is None, q
+        assert client.get("/search.json", params={"q": q}).json()["relaxed"] is None
+
+
+def test_api_answers_relaxed_with_the_all_word_count(client):
+    body = client.get("/api/search", params={"q": QUESTION}).json()
+    assert body["relaxed"] is True and body["all_words_total"] == 0 and body["query_words"] >= 8
+    assert body["hits"][0]["title"].startswith(SEED_TITLE)
+    strict = client.get("/api/search", params={"q": "الباغوز"}).json()
+    assert strict["relaxed"] is False and strict["all_words_total"] is None
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "relaxed" in schema["SearchResult"]["properties"]
