@@ -205,6 +205,7 @@ def main() -> None:
     ap.add_argument("--engines", default="embedded,opensearch,elasticsearch")
     ap.add_argument("--work", default=None, help="keep indices here / under fixed names and reuse them")
     ap.add_argument("--no-known-item", action="store_true", help="skip the known-item MRR (500 queries)")
+    ap.add_argument("--load-only", action="store_true", help="only build the indices (with --work, for a later run)")
     args = ap.parse_args()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="arshif-bench-relevance-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -225,6 +226,8 @@ def main() -> None:
         systems = [Project(engine)]
         if kind != "embedded":
             systems.append(StockArabic(engine, docs))
+        if args.load_only:
+            continue
         for system in systems:
             relevance(system, questions[:50])  # warm caches
             r = relevance(system, questions)

@@ -104,6 +104,12 @@ def test_explicit_syntax_is_never_relaxed(eng):
         ask(eng, 'أسباب "ارتفاع')
 
 
+def test_a_quoted_phrase_stays_required_when_the_words_around_it_relax(eng):
+    resp = ask(eng, 'أسباب تراجعت "أسعار الذهب"')
+    assert resp.relaxed is True and resp.all_words_total == 0
+    assert [h.id for h in resp.hits] == ["oil-other"]  # the only article with the phrase
+
+
 def test_date_order_is_never_relaxed(eng):
     resp = ask(eng, "ما هي أسباب ارتفاع أسعار النفط في الأسواق الآسيوية؟", sort="newest")
     assert resp.relaxed is False and resp.total == 0

@@ -261,15 +261,26 @@ def _is_stopword(node: Node) -> bool:
 
 
 def plain_words(node: Node | None) -> tuple[Words, ...]:
-    """The free words of a query made of two or more free words and nothing else, else ()."""
-    if isinstance(node, And) and all(isinstance(c, Words) for c in node.children):
-        return node.children  # type: ignore[return-value]
+    """The free words of a query with at least two of them side by side, else ().
+
+    Quoted phrases and OR groups beside them are explicit: they stay required when the free
+    words are relaxed (``ما اسم حفيدة "الدكتور هو"`` needs the phrase, and best match ranks
+    the rest).
+    """
+    if isinstance(node, And):
+        free = tuple(c for c in node.children if isinstance(c, Words))
+        if len(free) >= 2:
+            return free
     return ()
 
 
 def relax(plan: QueryPlan) -> QueryPlan:
-    """The best-match form of a plan: any of its words may match, the more (and rarer) the better."""
-    return QueryPlan(BestMatch(plan.words), plan.negative, plan.filters)
+    """The best-match form of a plan: any of its free words may match, the more (and the rarer) the
+    better; its phrases and OR groups stay required."""
+    required = tuple(c for c in plan.text.children if not isinstance(c, Words)) \
+        if isinstance(plan.text, And) else ()
+    text = And((*required, BestMatch(plan.words))) if required else BestMatch(plan.words)
+    return QueryPlan(text, plan.negative, plan.filters)
 
 
 def best_match_search(plan: QueryPlan, run) -> SearchResponse:
@@ -277,8 +288,9 @@ def best_match_search(plan: QueryPlan, run) -> SearchResponse:
     :data:`RELAX_BELOW` articles containing every word (two words: none), answer its best-match
     form instead and say so.
 
-    The explicit syntax keeps its strict meaning: quotes or OR anywhere mean no relaxing, and
-    exclusions (``-word``) and field filters still apply to the relaxed query.
+    The explicit syntax keeps its strict meaning: quoted phrases and OR groups stay required (a
+    query that is only a phrase or an OR is never relaxed), and exclusions (``-word``) and field
+    filters still apply to the relaxed query.
     """
     response = run(plan)
     # Two words are a keyword query: relaxed only when no article has both.
