@@ -225,7 +225,8 @@ def plan_query(request: SearchRequest) -> QueryPlan:
     alts = [a for a in alts if a is not None and not isinstance(a, Not)]
     positive = drop_stopwords(positive)
     words: tuple[Words, ...] = ()
-    if not alts and request.sort == "relevance":
+    if not alts and not negative and request.sort == "relevance":
+        # An exclusion (-word) says the user is writing syntax: every word stays required.
         words = plain_words(positive)
     if positive is not None and alts:
         positive = Or((positive, *alts))
@@ -289,8 +290,8 @@ def best_match_search(plan: QueryPlan, run) -> SearchResponse:
     form instead and say so.
 
     The explicit syntax keeps its strict meaning: quoted phrases and OR groups stay required (a
-    query that is only a phrase or an OR is never relaxed), and exclusions (``-word``) and field
-    filters still apply to the relaxed query.
+    query that is only a phrase or an OR is never relaxed), a query with an exclusion (``-word``)
+    is never relaxed, and field filters apply to the relaxed query as to any other.
     """
     response = run(plan)
     # Two words are a keyword query: relaxed only when no article has both.
