@@ -206,6 +206,7 @@ def main() -> None:
     ap.add_argument("--work", default=None, help="keep indices here / under fixed names and reuse them")
     ap.add_argument("--no-known-item", action="store_true", help="skip the known-item MRR (500 queries)")
     ap.add_argument("--every", type=int, default=1, help="ask every Nth question only (a quicker look)")
+    ap.add_argument("--no-stock", action="store_true", help="skip the stock arabic analyzer baseline")
     ap.add_argument("--load-only", action="store_true", help="only build the indices (with --work, for a later run)")
     args = ap.parse_args()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="arshif-bench-relevance-"))
@@ -226,7 +227,7 @@ def main() -> None:
         load(engine, docs)
         print(f"== {kind}: {engine.count()} documents ready in {time.perf_counter() - t0:.0f} s", flush=True)
         systems = [Project(engine)]
-        if kind != "embedded":
+        if kind != "embedded" and not args.no_stock:
             systems.append(StockArabic(engine, docs))
         if args.load_only:
             continue
