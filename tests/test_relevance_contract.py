@@ -108,9 +108,14 @@ def test_explicit_syntax_is_never_relaxed(eng):
 
 
 def test_a_quoted_phrase_stays_required_when_the_words_around_it_relax(eng):
-    resp = ask(eng, 'أسباب تراجعت "أسعار الذهب"')
+    resp = ask(eng, 'أسباب تراجعت قرارات "أسعار الذهب"')
     assert resp.relaxed is True and resp.all_words_total == 0
     assert [h.id for h in resp.hits] == ["oil-other"]  # the only article with the phrase
+
+
+def test_two_words_keep_all_word_precision_even_with_no_match(eng):
+    resp = ask(eng, "الذهب أوبك")  # each word is in an article, both together in none
+    assert resp.relaxed is False and resp.total == 0
 
 
 def test_date_order_is_never_relaxed(eng):

@@ -191,7 +191,7 @@ def failures_as_unavailable(describe: Callable[[Any, BaseException], str | None]
 
 
 #: A plain query of three or more words with fewer all-word matches than this (a page) is answered by
-#: best match; a two-word query only when no article has both.
+#: best match; one or two words always need every word.
 RELAX_BELOW = 10
 
 
@@ -286,17 +286,16 @@ def relax(plan: QueryPlan) -> QueryPlan:
 
 def best_match_search(plan: QueryPlan, run) -> SearchResponse:
     """Answer ``plan`` with ``run(plan)``; when a plain query of three or more words finds fewer than
-    :data:`RELAX_BELOW` articles containing every word (two words: none), answer its best-match
-    form instead and say so.
+    :data:`RELAX_BELOW` articles containing every word, answer its best-match form instead and
+    say so. Keyword queries of one or two words keep all-word precision.
 
     The explicit syntax keeps its strict meaning: quoted phrases and OR groups stay required (a
     query that is only a phrase or an OR is never relaxed), a query with an exclusion (``-word``)
     is never relaxed, and field filters apply to the relaxed query as to any other.
     """
     response = run(plan)
-    # Two words are a keyword query: relaxed only when no article has both.
-    enough = RELAX_BELOW if len(plan.words) > 2 else 1
-    if not plan.words or response.total >= enough:
+    # One or two words are a keyword query: every word stays required.
+    if len(plan.words) < 3 or response.total >= RELAX_BELOW:
         return response
     relaxed = run(relax(plan))
     relaxed.relaxed = True
