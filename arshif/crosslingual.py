@@ -274,7 +274,18 @@ class CrossLingual:
 
     def _segment_groups(self, words: list[str], source: str, target: str, single: bool) -> list[list[str]]:
         groups: list[list[str]] = []
+        segments = []
         for span, entries in self.lexicon.segment(words, source):
+            if entries and source == "ar" and len(span) == 1 and _exact(span[0])[:1] and \
+                    _exact(span[0])[0] in AR_FUNCTION_NORM:
+                continue  # متى كان: "was", not Cannes
+            if entries and source == "en":
+                entries = [e for e in entries if _english_match_ok(span, e)]
+                if not entries and len(span) > 1:
+                    segments += [([w], []) for w in span]
+                    continue
+            segments.append((span, entries))
+        for span, entries in segments:
             if entries:
                 frags = self._fragments(entries, target)
             else:
@@ -286,6 +297,8 @@ class CrossLingual:
                     frags = [safe_words(_clean_latin(word))]
                 elif source == "en" and _is_acronym(word):
                     frags = [safe_words(_clean_latin(word))]  # NFL, AFC, OPEC: Arabic text writes them in Latin letters or spells them out
+                elif source == "en" and _clean_latin(word).lower() in EN_FUNCTION:
+                    frags = []
                 elif source == "en":
                     frags = self._word_to_arabic(word, single)
                 else:
@@ -344,7 +357,7 @@ class CrossLingual:
         forms: dict[str, float] = {}
         for cand, w in cands:
             base = _exact(cand)
-            if len(base) != 1 or len(base[0]) < 2:
+            if len(base) != 1 or len(base[0]) < 3:
                 continue
             b = base[0]
             with_article = b if b.startswith("ال") else "ال" + b
@@ -381,24 +394,33 @@ class CrossLingual:
         that occur in the archive (bin → بن, Abu → أبو, al-X → الX, Abdel X → عبد الX / عبدالX)."""
         pieces: list[list[tuple[str, float]]] = []
         article = False
+        arabic_style = False
+        split: list[str] = []
         for tok in tokens:
+            clean = _clean_latin(tok)
+            if "-" in clean and not _LATIN_ARTICLE.match(clean.lower()) and not _ABD_JOINED.match(clean.lower()):
+                split += [p for p in clean.split("-") if p]  # Ki-moon → Ki moon
+            else:
+                split.append(tok)
+        for tok in split:
             clean = _clean_latin(tok)
             low = clean.lower()
             if not low:
                 continue
             if low in NAME_PARTICLES:
                 pieces.append([(NAME_PARTICLES[low], 1.0)])
+                arabic_style = True
                 continue
             if low in ("al", "el", "ul"):
-                article = True
+                article = arabic_style = True
                 continue
             if low in ABD_PREFIXES:
                 pieces.append([("عبد", 1.0)])
-                article = True
+                article = arabic_style = True
                 continue
             m = _LATIN_ARTICLE.match(low)
             if m:
-                article, low = True, low[m.end():]
+                article, low, arabic_style = True, low[m.end():], True
             pieces.append(self._name_piece(low, article))
             article = False
         if not pieces or any(not p for p in pieces) or len(pieces) < 2:
@@ -413,6 +435,8 @@ class CrossLingual:
             best = found[0][1]
             phrases = [p for p, w in found if w >= best * NAME_MIN_SHARE][:3]
             return self._arabic_fragments([(p, "exact") for p in phrases])
+        if not arabic_style:
+            return []  # "Greater Los Angeles Area", "Amazon Basin": translated word by word instead
         # The archive never writes the whole name: its most distinctive word (the family name) alone.
         last = [f for f, _ in pieces[-1] if len(f) >= 5 and f not in NAME_PARTICLES.values()]
         return [f'"{f}"' for f in last[:2]]
@@ -511,11 +535,13 @@ class CrossLingual:
             if match == "exact":
                 variants = [(form, True)] + [(" ".join([w, *words[1:]]), w[0] in "وبل" and len(w) - len(words[0]) == 1)
                                              for w in add_clitic(words[0])]
+                base_terms = _exact(form)
                 for v, common in variants:
                     terms = _exact(v)
                     frag = phrase(v)
                     if terms and frag:
-                        candidates.append((frag, "exact", terms, common))
+                        # A form with و/ب/ل attached counts only if the form itself does (فلس is not ف + لس).
+                        candidates.append((frag, "exact", terms + base_terms if v != form else terms, common))
             else:
                 terms = _stems(form)
                 if not terms:
@@ -664,6 +690,21 @@ def _clean_latin(word: str) -> str:
     word = word.strip(" \t?!.,;:\"“”«»()[]")
     word = re.sub(r"['’]s$", "", word)
     return word.strip("'’-")
+
+
+def _english_match_ok(span: list[str], entry: Entry) -> bool:
+    """Whether typed English words really name a lexicon entry, not just share its stem: a name entry
+    ('exact') needs the same words (any case) or capitalised typing ("uses" is not the US, "Who" at the
+    start of a question is not the WHO); a single function word never matches unless typed in capitals."""
+    typed = [_clean_latin(w) for w in span]
+    if len(typed) == 1 and typed[0].lower() in EN_FUNCTION and not _is_acronym(typed[0]):
+        return False
+    if entry.match != "exact":
+        return True
+    if all(w[:1].isupper() for w in typed if w.lower() not in EN_FUNCTION):
+        return True
+    words = tuple(w.lower() for w in typed)
+    return any(tuple(_clean_latin(x).lower() for x in form.split()) == words for form in entry.english)
 
 
 def _is_acronym(word: str) -> bool:
