@@ -663,6 +663,21 @@ class Expansion:
     via: tuple[str, ...] = ()
 
 
+def edited_expansion(alt: str) -> Expansion:
+    """The expansion a reader typed (the edited "also searched for"): searched as given when it parses
+    as plain query text (no field filters); otherwise it raises QuerySyntaxError like a query would."""
+    alt = (alt or "").strip()
+    if not alt:
+        return Expansion()
+    parsed = parse_query(alt)
+    if parsed.filters or parsed.excluded:
+        raise QuerySyntaxError("the other-language query cannot hold field filters; put them in the main query")
+    if parsed.text is None:
+        return Expansion()
+    target = script_of(alt)
+    return Expansion((alt,), tuple(shown_words([alt], target)) if target else (), target, ("reader",))
+
+
 def shown_words(alternatives: list[str], target: str) -> list[str]:
     """The other-language words and phrases the alternatives search, once each, without the forms that
     only add an attached و/ب/ل (those are spelling variants of a word already listed)."""
@@ -836,5 +851,11 @@ def default_query_translator(settings: Settings, engine=None, translator=None) -
     ``engine`` (optional) is the engine to ask for vocabulary; by default one is opened
     read-only from ``settings`` on first use. The lexicon loads in the background.
     """
-    threading.Thread(target=load_lexicon, name="lexicon-load", daemon=True).start()
-    return CrossLingual(settings, engine=engine, translator=translator)
+    cl = CrossLingual(settings, engine=engine, translator=translator)
+
+    def warm() -> None:
+        load_lexicon()
+        cl.dictionary  # noqa: B018 - loads it
+
+    threading.Thread(target=warm, name="lexicon-load", daemon=True).start()
+    return cl
