@@ -34,6 +34,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from arshif.analysis import get_analyzer
 from arshif.lexicon import Entry, Lexicon, add_clitic, load_lexicon, script_of, strip_clitic
@@ -60,6 +61,7 @@ NAME_COMBOS = 8          # whole-name spellings whose occurrence in the archive 
 COMMON_SHARE = 0.15      # a translated word in more than this share of the archive is too common to search
 BAG_MIN_GROUPS = 3       # from this many translated parts on, they are OR-ed (a question), not AND-ed
 BAG_MAX_CLAUSES = 60     # words and phrases in one OR-ed alternative (the syntax allows 64)
+BAG_DEPTH = 3            # forms taken per part into an OR-ed alternative (the most likely ones)
 NAME_PARTICLES = {"bin": "بن", "ibn": "بن", "ben": "بن", "bint": "بنت", "abu": "ابو", "abou": "ابو", "abo": "ابو",
                   "umm": "ام", "um": "ام"}
 ABD_PREFIXES = ("abdel", "abdul", "abdal", "abd", "abdol", "abdil")
@@ -68,10 +70,12 @@ _ABD_JOINED = re.compile(r"^(abd[-'’]?(?:e|u|a|o|i)?l[-'’]?)([a-z]{3,})$")
 _SYNTAX_CHARS = re.compile(r"[\"“”«»():]")
 
 
+@lru_cache(maxsize=65536)
 def _exact(text: str) -> tuple[str, ...]:
     return tuple(get_analyzer("arshif_exact").terms(text))
 
 
+@lru_cache(maxsize=65536)
 def _stems(text: str) -> tuple[str, ...]:
     return tuple(get_analyzer("arshif_text").terms(text))
 
@@ -818,7 +822,7 @@ def _bag(groups: list[list[str]]) -> str:
     chosen: list[str] = []
     clauses = 0
     depth = 0
-    while clauses < BAG_MAX_CLAUSES and any(depth < len(g) for g in groups):
+    while clauses < BAG_MAX_CLAUSES and depth < BAG_DEPTH and any(depth < len(g) for g in groups):
         for g in groups:
             if depth < len(g) and g[depth] not in chosen:
                 n = _clauses(g[depth])

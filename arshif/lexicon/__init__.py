@@ -55,6 +55,7 @@ class Entry:
         return self.arabic if lang == "ar" else self.english
 
 
+@lru_cache(maxsize=65536)
 def _terms(analyzer: str, text: str) -> tuple[str, ...]:
     return tuple(get_analyzer(analyzer).terms(text))
 

@@ -22,6 +22,7 @@ import logging
 import math
 import threading
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 from arshif.analysis import get_analyzer
@@ -41,6 +42,7 @@ def normalise_arabic(word: str) -> str:
     return word.translate(_AR_NORMALISE)
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str | None:
     terms = get_analyzer("arshif_text").terms(word)
     return terms[0] if len(terms) == 1 else None
