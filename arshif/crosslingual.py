@@ -537,8 +537,12 @@ class CrossLingual:
         for form, match in forms:
             words = form.split()
             if match == "exact":
-                variants = [(form, True)] + [(" ".join([w, *words[1:]]), w[0] in "وبل" and len(w) - len(words[0]) == 1)
-                                             for w in add_clitic(words[0])]
+                # A one-word name also with و/ب/ل… attached (بالباغوز). Not a multi-word one: "لمحمد بن سلمان" is
+                # rare, so its high IDF would rank an article holding it above those about the person (a poem
+                # above the news); the name as written finds nearly all of them.
+                variants = [(form, True)] + ([(" ".join([w, *words[1:]]),
+                                               w[0] in "وبل" and len(w) - len(words[0]) == 1)
+                                              for w in add_clitic(words[0])] if len(words) == 1 else [])
                 base_terms = _exact(form)
                 for v, common in variants:
                     terms = _exact(v)

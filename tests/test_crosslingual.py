@@ -177,7 +177,7 @@ def names_settings(tmp_path_factory):
     eng = EmbeddedEngine(settings.embedded_path)
     summary = ingest([NAMES], eng)
     eng.close()
-    assert summary.indexed == 8
+    assert summary.indexed == 9
     return settings
 
 
@@ -202,6 +202,8 @@ def test_english_names_find_their_arabic_article_as_one_name(names_service, name
     response = names_service.search(params)
     assert response.hits and response.hits[0].id == fixture_id(key), [h.title for h in response.hits]
     assert fixture_id(distractor) not in [h.id for h in response.hits]
+    if key == "names-mbs":  # a passing mention with a preposition attached does not outrank the article about him
+        assert fixture_id("names-mbs-poem") not in [h.id for h in response.hits[:1]]
     words = names_service.expansion(params).words
     assert any(normalise(w) == normalise(arabic) for w in words), words
 
