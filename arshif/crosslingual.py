@@ -11,12 +11,24 @@ query itself. Where they come from, in order:
 2. **The bilingual lexicon** (:mod:`arshif.lexicon`): the words are split into
    the longest known terms (``Iran nuclear deal`` is one; ``oil prices`` is
    one), each becoming its forms in the other language — names as exact
-   phrases, also with an attached و/ب/ل/ف/ك (``"وزارة الصحة" OR "بوزارة الصحة"
-   OR …``), other terms as stemmed words.
-3. **Transliteration** of the names the lexicon does not know (``Baghouz`` →
+   phrases (a one-word name also with an attached و/ب/ل/ف/ك), other terms as
+   stemmed words.
+3. **Multi-word names as units** (``Adel al-Jubeir``, ``Abu Bakr al-Baghdadi``):
+   each word's spellings (name lists, dictionary, transliteration rules; bin →
+   بن, Abu → أبو, al- → ال, Abdel → عبد ال), joined into whole names that are
+   kept only when the archive holds them as phrases, likeliest first.
+4. **The word dictionary** (:mod:`arshif.lexicon.dictionary`) for other words:
+   aligned Tatoeba/NTREX pairs, and MUSE when the user built it; translations
+   weighted, checked against the archive's stems, too-common ones dropped.
+5. **Transliteration** of the names nothing else knows (``Baghouz`` →
    باغوز; ``القحطاني`` → ``qahtani``): rule-generated spellings, of which only
-   those that occur in the index's vocabulary are kept (so it costs nothing
-   when it finds nothing).
+   those that occur in the index's vocabulary are kept.
+
+Function words (question words, auxiliaries) are never translated. One or two
+translated parts are all required; from three on (a question) they are OR-ed,
+so BM25 ranks the articles holding more and rarer of them first.
+:meth:`CrossLingual.expand` also returns the other-language words searched, for
+the page, the API (``expanded``) and the CLI to show.
 
 Forms that do not occur in the archive are dropped when the engine can tell
 (:meth:`~arshif.engines.base.Engine.vocabulary_counts`), which keeps the
