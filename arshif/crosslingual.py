@@ -50,7 +50,7 @@ from functools import lru_cache
 
 from arshif.analysis import get_analyzer
 from arshif.lexicon import Entry, Lexicon, add_clitic, load_lexicon, script_of, strip_clitic
-from arshif.lexicon.dictionary import Dictionary, load_dictionary
+from arshif.lexicon.dictionary import Dictionary, is_loaded, load_dictionary
 from arshif.lexicon.function_words import AR_FUNCTION_NORM, EN_FUNCTION
 from arshif.lexicon.translit import arabic_to_latin, latin_to_arabic
 from arshif.search.syntax import And, Node, Not, Or, Phrase, QuerySyntaxError, Words, parse_query
@@ -139,6 +139,14 @@ class CrossLingual:
         if self._dictionary is None:
             self._dictionary = load_dictionary(self.settings.lexicon_path if self.settings is not None else None)
         return self._dictionary
+
+    @property
+    def ready(self) -> bool:
+        """Whether the lexicon and dictionary are loaded, so a translation takes milliseconds (loading
+        takes seconds: optional work such as the page's cross-mode offer skips it until then)."""
+        lexicon = self._lexicon is not None or load_lexicon.cache_info().currsize > 0
+        path = self.settings.lexicon_path if self.settings is not None else None
+        return lexicon and (self._dictionary is not None or is_loaded(path))
 
     def _engine_or_none(self):
         if self._engine is None and self.settings is not None and time.monotonic() >= self._engine_retry_at:

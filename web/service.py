@@ -60,8 +60,8 @@ class SearchService:
         """How many articles cross-language search finds, when the chosen mode found fewer than
         :data:`FEW_HITS` and cross mode finds more; else None (one count-only search, only then)."""
         if params.mode == "cross" or not params.q or total >= FEW_HITS or self.query_translator is None \
-                or params.cursor:
-            return None
+                or params.cursor or not getattr(self.query_translator, "ready", True):
+            return None  # (a translator still loading its lexicon is not waited for: the offer is optional)
         cross = params.model_copy(update={"mode": "cross", "page": 1, "alt": None, "facets": [], "histogram": "none",
                                           "highlight": False})
         try:

@@ -126,9 +126,18 @@ _lock = threading.Lock()
 _cache: dict[Path | None, Dictionary] = {}
 
 
+def _key(extra_dir: Path | None) -> Path | None:
+    return extra_dir if extra_dir and extra_dir.exists() else None
+
+
+def is_loaded(extra_dir: Path | None = None) -> bool:
+    """Whether :func:`load_dictionary` would answer at once (it takes seconds the first time)."""
+    return _key(extra_dir) in _cache
+
+
 def load_dictionary(extra_dir: Path | None = None) -> Dictionary:
     """The dictionary with the shipped data plus, when present, the optional files in ``extra_dir`` (cached)."""
-    key = extra_dir if extra_dir and extra_dir.exists() else None
+    key = _key(extra_dir)
     with _lock:
         if key not in _cache:
             _cache[key] = Dictionary(key)
