@@ -73,7 +73,7 @@ NAME_COMBOS = 8          # whole-name spellings whose occurrence in the archive 
 COMMON_SHARE = 0.15      # a translated word in more than this share of the archive is too common to search
 BAG_MIN_GROUPS = 3       # from this many translated parts on, they are OR-ed (a question), not AND-ed
 BAG_MAX_CLAUSES = 60     # words and phrases in one OR-ed alternative (the syntax allows 64)
-BAG_DEPTH = 3            # forms taken per part into an OR-ed alternative (the most likely ones)
+BAG_DEPTH = 9            # forms taken per part into an OR-ed alternative (the most likely ones)
 NAME_PARTICLES = {"bin": "بن", "ibn": "بن", "ben": "بن", "bint": "بنت", "abu": "ابو", "abou": "ابو", "abo": "ابو",
                   "umm": "ام", "um": "ام"}
 ABD_PREFIXES = ("abdel", "abdul", "abdal", "abd", "abdol", "abdil")
