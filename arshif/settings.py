@@ -84,6 +84,10 @@ class Settings(BaseSettings):
         default=600.0, ge=0,
         description="How long a write to the embedded archive waits for another writer (e.g. a second ingest).",
     )
+    lexicon_dir: Path | None = Field(
+        default=None,
+        description="Optional lexicon files (MUSE, ANETAC) built by `python -m arshif.lexicon.build optional`; "
+                    "default: <data_dir>/lexicon.")
 
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_batch_queries: int = Field(default=50, ge=1, le=1000)
@@ -103,6 +107,11 @@ class Settings(BaseSettings):
         if self.engine.startswith("embedded:"):
             return Path(self.engine.split(":", 1)[1])
         return self.data_dir / "index" / "arshif.db"
+
+    @property
+    def lexicon_path(self) -> Path:
+        """Where the optional, separately licensed lexicon files live (read when present)."""
+        return self.lexicon_dir or self.data_dir / "lexicon"
 
     @property
     def translation_cache_path(self) -> Path:

@@ -170,6 +170,9 @@ def search(
     date_from: Optional[str] = typer.Option(None, "--from", help="Earliest date, YYYY-MM-DD."),
     date_to: Optional[str] = typer.Option(None, "--to", help="Latest date, YYYY-MM-DD."),
     sort: str = typer.Option("relevance", help="relevance | newest | oldest."),
+    mode: str = typer.Option("both", help="both: all articles; ar / en: only that language; cross: also search "
+                                          "the query translated into the other language (offline lexicon, or "
+                                          "the configured provider)."),
     size: int = typer.Option(10, min=0, max=1000, help="How many hits."),
     facets: bool = typer.Option(False, "--facets", help="Also show facet counts (source, author, language, tag)."),
     json_out: bool = typer.Option(False, "--json", help="Print the full response as JSON."),
@@ -188,7 +191,7 @@ def search(
 
     settings = _settings(data_dir, engine)
     try:
-        params = SearchParams(q=query, sort=sort, source=source, author=author, lang=lang, tag=tag,
+        params = SearchParams(q=query, mode=mode, sort=sort, source=source, author=author, lang=lang, tag=tag,
                               date_from=date_from, date_to=date_to,
                               facets=list(DEFAULT_FACETS) if facets else [], histogram="auto" if facets else "none")
         request = params.to_request(size=size)
@@ -201,18 +204,45 @@ def search(
         console.print(f"[red]error:[/red] {str(exc).replace('date_from', '--from').replace('date_to', '--to')}")
         raise typer.Exit(2) from None
     eng = _open(settings, readonly=True)
+    translator = None
+    expansion = None
+    if query.strip():
+        from cli.compose import query_translator
+
+        translator = query_translator(settings, eng)
     try:
+        if mode == "cross" and translator is not None:
+            expansion = translator.expand(query)
+            request = request.model_copy(update={"alternatives": list(expansion.alternatives)})
         response = eng.search(request)
+        cross_total = None
+        if mode != "cross" and translator is not None and response.total < 10:
+            # Few hits: say how many the cross-language search would find.
+            found = eng.search(request.model_copy(update={
+                "alternatives": translator.alternatives(query), "size": 0, "facets": [], "date_histogram": None,
+                "highlight": False})).total
+            cross_total = found if found > response.total else None
     except (QuerySyntaxError, BadRequest) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     if json_out:
-        out.print_json(response.model_dump_json())
+        data = json.loads(response.model_dump_json())
+        if expansion is not None:
+            data["expanded"] = list(expansion.words)
+            data["alternatives"] = list(expansion.alternatives)
+        data["cross_total"] = cross_total
+        out.print_json(json.dumps(data, ensure_ascii=False))
         return
     import re
     strip = lambda s: re.sub(r"</?mark>", "", s)  # noqa: E731
     import html as _html
     out.print(f"{response.total} articles ({response.took_ms} ms)")
+    if expansion is not None:
+        words = ", ".join(expansion.words) or "nothing (no translation found)"
+        out.print(f"[dim]also searched for:[/dim] {words}", highlight=False)
+    if cross_total is not None:
+        out.print(f"[yellow]--mode cross finds {cross_total} articles[/yellow] (the query also searched in the "
+                  "other language)", highlight=False)
     for hit in response.hits:
         out.print(f"\n[bold]{_html.unescape(strip(hit.title_highlight or hit.title))}[/bold]  [dim]{hit.id}[/dim]",
                   highlight=False)

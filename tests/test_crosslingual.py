@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from arshif.crosslingual import CrossLingual, default_query_translator
 from arshif.lexicon import load_lexicon
+from arshif.engines.embedded import EmbeddedEngine
 from arshif.lexicon.translit import arabic_to_latin, latin_to_arabic
+from arshif.model import stable_id
 from arshif.search.syntax import parse_query
 from arshif.settings import Settings
+from indexer.pipeline import ingest
+from web.app import create_app
 from web.service import SearchParams, SearchService
 
 #: English query → what the top Arabic hit must contain (normalised: no diacritics, ا for أإآ, ه for ة, ي for ى).
@@ -152,3 +158,118 @@ def test_default_query_translator_uses_configured_provider(tmp_path, archive_set
         server.fail_always(500)
         broken = default_query_translator(settings.model_copy(update={"data_dir": tmp_path / "other"}), None)
         assert '"الرياض"' in broken.alternatives("Riyadh")  # provider down: the lexicon still answers
+
+
+# --- names as units, questions, and showing the expansion (a fixture written for these tests) -----------
+
+NAMES = Path(__file__).parent / "fixtures" / "crosslingual_names.jsonl"
+
+
+def fixture_id(key: str) -> str:
+    return stable_id(f"https://fixture.arshif.invalid/{key}", "", "")
+
+
+@pytest.fixture(scope="module")
+def names_settings(tmp_path_factory):
+    """An archive of the name fixture; no optional (MUSE/ANETAC) files: only what ships with the project."""
+    root = tmp_path_factory.mktemp("names")
+    settings = Settings(data_dir=root / "data", translator="none", lexicon_dir=root / "no-optional-lexicon")
+    eng = EmbeddedEngine(settings.embedded_path)
+    summary = ingest([NAMES], eng)
+    eng.close()
+    assert summary.indexed == 9
+    return settings
+
+
+@pytest.fixture
+def names_service(names_settings):
+    eng = EmbeddedEngine(names_settings.embedded_path, readonly=True)
+    yield SearchService(names_settings, eng, CrossLingual(names_settings, engine=eng))
+    eng.close()
+
+
+@pytest.mark.parametrize("name,key,arabic,distractor", [
+    ("Mohammed bin Salman", "names-mbs", "محمد بن سلمان", "names-salman-poet"),
+    ("Adel al-Jubeir", "names-jubeir", "عادل الجبير", "names-adel-other"),
+    ("Adel Al Jubeir", "names-jubeir", "عادل الجبير", "names-adel-other"),
+    ("Abu Bakr al-Baghdadi", "names-baghdadi", "ابو بكر البغدادي", "names-baghdad-football"),
+])
+def test_english_names_find_their_arabic_article_as_one_name(names_service, name, key, arabic, distractor):
+    """The name is translated as a unit (bin → بن, al- → ال, Abu → أبو): the article that names the person
+    comes first, and articles that only share a first name, a family name or 'Abu Bakr' do not match."""
+    assert names_service.search(SearchParams(q=name)).total == 0  # as typed, nothing in English
+    params = SearchParams(q=name, mode="cross")
+    response = names_service.search(params)
+    assert response.hits and response.hits[0].id == fixture_id(key), [h.title for h in response.hits]
+    assert fixture_id(distractor) not in [h.id for h in response.hits]
+    if key == "names-mbs":  # a passing mention with a preposition attached does not outrank the article about him
+        assert fixture_id("names-mbs-poem") not in [h.id for h in response.hits[:1]]
+    words = names_service.expansion(params).words
+    assert any(normalise(w) == normalise(arabic) for w in words), words
+
+
+def test_arabic_question_finds_the_english_article(names_service):
+    params = SearchParams(q="كم سعر برميل النفط؟", mode="cross")
+    response = names_service.search(params)
+    assert response.hits and response.hits[0].id == fixture_id("names-oil-en")
+    assert fixture_id("names-football-en") not in [h.id for h in response.hits]
+    words = [w.lower() for w in names_service.expansion(params).words]
+    assert "oil" in words and ("barrel" in words or "price" in words), words
+
+
+def test_english_question_ors_its_translated_parts(archive):
+    """A question is not an AND of every translated word (one missing word would lose the article)."""
+    cl = CrossLingual(engine=archive)
+    [alt] = cl.alternatives("What did the Ministry of Health say about the Hajj season in Mecca?")
+    assert " OR " in alt and "الصحة" in alt and ("مكة" in alt or "مكه" in alt), alt
+    assert not re.search(r"\bWHO\b|منظمة الصحة العالمية", " ".join(cl.alternatives("Who leads Yemen?")))
+
+
+def test_api_returns_the_expansion_and_takes_an_edited_one(names_settings):
+    with TestClient(create_app(names_settings)) as client:
+        data = client.get("/api/search", params={"q": "Adel al-Jubeir", "mode": "cross"}).json()
+        assert data["total"] == 1 and data["hits"][0]["id"] == fixture_id("names-jubeir")
+        assert "عادل الجبير" in data["expanded"] and data["alternatives"]
+        # The reader edits the Arabic words: that is what is searched now.
+        edited = client.get("/api/search", params={"q": "Adel al-Jubeir", "mode": "cross",
+                                                   "alt": '"عادل الشمري"'}).json()
+        assert [h["id"] for h in edited["hits"]] == [fixture_id("names-adel-other")]
+        assert edited["expanded"] == ["عادل الشمري"]
+        # Other modes show no expansion but say how many the cross mode would find.
+        plain = client.get("/api/search", params={"q": "Adel al-Jubeir"}).json()
+        assert plain["total"] == 0 and plain["expanded"] == [] and plain["cross_total"] == 1
+        assert client.get("/api/search", params={"q": "Adel al-Jubeir", "mode": "cross",
+                                                 "alt": "source:okaz"}).status_code == 400
+
+
+def test_search_page_says_what_was_also_searched_and_offers_cross_mode(names_settings):
+    with TestClient(create_app(names_settings)) as client:
+        page = client.get("/search", params={"q": "Abu Bakr al-Baghdadi", "mode": "cross", "ui": "en"}).text
+        shown = re.search(r'<p class="expansion-words">(.*?)</p>', page, re.S).group(1)
+        assert "Also searched for" in shown and "البغدادي" in shown
+        assert 'name="alt"' in page and "البغدادي" in re.search(r'<input id="alt"[^>]*>', page).group(0)
+        twin = client.get("/search.json", params={"q": "Abu Bakr al-Baghdadi", "mode": "cross"}).json()
+        assert any("البغدادي" in w for w in twin["expanded"])
+        assert twin["hits"][0]["id"] == fixture_id("names-baghdadi")
+        # Chosen mode finds nothing: the page offers the cross mode with its count.
+        plain = client.get("/search", params={"q": "Abu Bakr al-Baghdadi", "ui": "en"}).text
+        offer = re.search(r'<p class="cross-offer"[^>]*><a href="([^"]+)">([^<]+)</a>', plain)
+        assert offer and "finds 1 articles" in offer.group(2) and "mode=cross" in offer.group(1)
+        # An edited expansion reaches the page escaped.
+        hostile = client.get("/search", params={"q": "Adel", "mode": "cross", "alt": "<script>x</script>",
+                                                "ui": "en"}).text
+        assert "<script>x</script>" not in hostile and "&lt;script&gt;" in hostile
+
+
+def test_cli_search_has_a_cross_mode(names_settings):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    runner = CliRunner()
+    args = ["search", "Adel al-Jubeir", "--data-dir", str(names_settings.data_dir)]
+    cross = runner.invoke(app, [*args, "--mode", "cross"])
+    assert cross.exit_code == 0, cross.output
+    assert "also searched for: عادل الجبير" in cross.output and "وزير الخارجية" in cross.output
+    plain = runner.invoke(app, args)
+    assert plain.exit_code == 0 and "0 articles" in plain.output and "--mode cross finds 1" in plain.output

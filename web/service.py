@@ -10,6 +10,7 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 
+from arshif.crosslingual import Expansion, edited_expansion
 from arshif.engines import Engine, EngineUnavailable
 from arshif.model import Article
 from arshif.search.contract import Hit, SearchRequest, SearchResponse
@@ -23,6 +24,10 @@ class QueryTranslator(Protocol):
     def alternatives(self, q: str) -> list[str]: ...
 
 
+#: Fewer hits than this in the chosen mode, and the page offers cross-language search when it finds more.
+FEW_HITS = 10
+
+
 class SearchService:
     def __init__(self, settings: Settings, engine: Engine, query_translator: QueryTranslator | None = None):
         self.settings = settings
@@ -33,11 +38,37 @@ class SearchService:
         """The engine request: every request rule, the server's page-size limit (unless not ``capped``:
         export's internal batches), and in cross mode the query's phrasings in the other language.
         ``size`` overrides the page size."""
-        alternatives: list[str] = []
-        if params.mode == "cross" and params.q and self.query_translator is not None:
-            alternatives = [a for a in self.query_translator.alternatives(params.q) if a and a != params.q]
+        expansion = self.expansion(params)
+        alternatives = [a for a in expansion.alternatives if a and a != params.q] if expansion else []
         return params.to_request(alternatives=alternatives, max_size=self.settings.max_page_size if capped else None,
                                  size=size)
+
+    def expansion(self, params: SearchParams) -> Expansion | None:
+        """In cross mode, what the query became in the other language (the reader's edit, ``alt``, when given)."""
+        if params.mode != "cross" or not params.q:
+            return None
+        if params.alt is not None:
+            return edited_expansion(params.alt)
+        if self.query_translator is None:
+            return None
+        expand = getattr(self.query_translator, "expand", None)
+        if expand is not None:
+            return expand(params.q)
+        return edited_expansion(" OR ".join(self.query_translator.alternatives(params.q)))
+
+    def cross_offer(self, params: SearchParams, total: int) -> int | None:
+        """How many articles cross-language search finds, when the chosen mode found fewer than
+        :data:`FEW_HITS` and cross mode finds more; else None (one count-only search, only then)."""
+        if params.mode == "cross" or not params.q or total >= FEW_HITS or self.query_translator is None \
+                or params.cursor or not getattr(self.query_translator, "ready", True):
+            return None  # (a translator still loading its lexicon is not waited for: the offer is optional)
+        cross = params.model_copy(update={"mode": "cross", "page": 1, "alt": None, "facets": [], "histogram": "none",
+                                          "highlight": False})
+        try:
+            found = self.engine.search(self.request_for(cross, size=0)).total
+        except Exception:  # noqa: BLE001 - an offer is optional; the page stands without it
+            return None
+        return found if found > total else None
 
     def search(self, params: SearchParams) -> SearchResponse:
         return self.engine.search(self.request_for(params))

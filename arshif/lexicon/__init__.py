@@ -26,7 +26,7 @@ from pathlib import Path
 from arshif.analysis import get_analyzer
 
 HERE = Path(__file__).parent
-FILES = ("news_terms.tsv", "places.tsv")
+FILES = ("news_terms.tsv", "places.tsv", "data/cities.tsv")
 ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 
@@ -55,6 +55,7 @@ class Entry:
         return self.arabic if lang == "ar" else self.english
 
 
+@lru_cache(maxsize=65536)
 def _terms(analyzer: str, text: str) -> tuple[str, ...]:
     return tuple(get_analyzer(analyzer).terms(text))
 

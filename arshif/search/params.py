@@ -47,6 +47,10 @@ class SearchParams(BaseModel):
     facets: list[str] = Field(default_factory=lambda: list(DEFAULT_FACETS))
     facet_size: int = Field(default=10, ge=1, le=200)
     histogram: Interval | Literal["none"] | None = "auto"
+    alt: str | None = Field(
+        default=None, max_length=MAX_QUERY_LENGTH,
+        description="Cross mode: the other-language query to search beside q, as the reader edited it "
+                    "(replaces the automatic translation shown as `expanded`); simple syntax.")
 
     @field_validator("facets", mode="before")
     @classmethod

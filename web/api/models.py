@@ -19,6 +19,15 @@ class SearchResult(SearchResponse):
     params: ApiSearchParams = Field(description="The parameters as understood (defaults filled in).")
     page: int = Field(description="The page number (1 when paging with `cursor`).")
     size: int
+    expanded: list[str] = Field(
+        default_factory=list, description="`mode=cross`: the other-language words and phrases searched beside "
+                                          "`q` (what the query became); empty in other modes.")
+    alternatives: list[str] = Field(
+        default_factory=list, description="`mode=cross`: the other-language queries actually searched (simple "
+                                          "syntax), OR-ed with `q`; pass an edited one back as `alt`.")
+    cross_total: int | None = Field(
+        default=None, description="When this mode found fewer than 10 articles and `mode=cross` finds more: "
+                                  "how many it finds (a hint to search across languages).")
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "total": 2, "took_ms": 3.1, "page": 1, "size": 10, "next_cursor": None, "interval": "day",

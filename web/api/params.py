@@ -51,9 +51,13 @@ class ApiSearchParams(SearchParams):
     facet_size: int = Field(default=10, ge=1, le=200, description="Values per facet.")
     histogram: Literal["auto", "day", "week", "month", "year", "none"] | None = Field(
         default="auto", description="Date histogram interval; `none` for no histogram.")
+    alt: str | None = Field(default=None, max_length=2000,
+                            description="`mode=cross`: the other-language query to search beside `q` instead of "
+                                        "the automatic translation (e.g. an edited `alternatives` entry).",
+                            examples=['"محمد بن سلمان"'])
 
 
-FILTER_FIELDS = ("q", "mode", "source", "author", "lang", "tag", "site", "date_from", "date_to")
+FILTER_FIELDS = ("q", "mode", "source", "author", "lang", "tag", "site", "date_from", "date_to", "alt")
 
 
 def _subset(model_name: str, names: tuple[str, ...], doc: str, /, **extra: Any) -> type[BaseModel]:

@@ -39,13 +39,20 @@ def run(service: SearchService, request: SearchRequest) -> SearchResponse:
         "articles is pinned on the first page, so articles added during a walk do not enter it. For guaranteed "
         "exactly-once under concurrent writes sort by `newest` or `oldest` — with `relevance` the scores of "
         "articles can shift as index statistics change. `next_cursor` is null on the last page.\n\n"
-        "Repeat list parameters (`source=a&source=b`); values of one field are OR-ed, fields are AND-ed."
+        "Repeat list parameters (`source=a&source=b`); values of one field are OR-ed, fields are AND-ed.\n\n"
+        "**Across languages.** `mode=cross` also searches the query translated into the other language — by the "
+        "configured provider, or offline from the bundled lexicon — and answers what it searched: `expanded` (the "
+        "words) and `alternatives` (the queries). Send an edited query back as `alt` to search that instead. In "
+        "other modes, when few articles match, `cross_total` says how many `mode=cross` would find."
     ),
 )
 def search(params: Annotated[ApiSearchParams, Query()], service: Service) -> SearchResult:
     resp = run(service, service.request_for(params))
+    expansion = service.expansion(params)
     return SearchResult(**resp.model_dump(), params=params, page=1 if params.cursor else params.page,
-                        size=params.size)
+                        size=params.size, expanded=list(expansion.words) if expansion else [],
+                        alternatives=list(expansion.alternatives) if expansion else [],
+                        cross_total=service.cross_offer(params, resp.total))
 
 
 BATCH_EXAMPLES = {

@@ -61,6 +61,8 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     hits = [hit_view(h, ui) for h in resp.hits]
     facets = [facet_view(f, resp.facets.get(f, []), params, state, ui) for f in params.facets if f in resp.facets]
     chips = active_chips(params, state, ui)
+    expansion = service.expansion(params) if error is None else None
+    offer = service.cross_offer(params, resp.total) if error is None else None
     return {
         "kind": "search",
         "saving": bool(service.settings.api_key),  # the "save this search" form needs the API key
@@ -88,7 +90,15 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
         "modes": [{"mode": m, "label": t(f"mode_{m}", ui), "current": m == params.mode} for m in MODES],
         "pagination": pagination(params.page, pages, state),
         "relaxed": relaxed_view(resp, ui),
-        "suggestions": suggestions(params, state, chips, ui) if resp.total == 0 and error is None else [],
+        "suggestions": suggestions(params, state, chips, ui, offer) if resp.total == 0 and error is None else [],
+        "expanded": None if expansion is None else {
+            "words": list(expansion.words), "alternatives": list(expansion.alternatives),
+            "query": " OR ".join(expansion.alternatives), "language": expansion.language,
+            "dir": text_dir(expansion.language or ""), "edited": params.alt is not None,
+            "reset_href": href("/search", state, alt=None, page=None)},
+        "cross_offer": None if offer is None else {
+            "total": offer, "text": t("cross_offer", ui, n=i18n.fmt_number(offer, ui)),
+            "href": href("/search", state, mode="cross", page=None)},
         "error": None if error is None else {
             "message": getattr(error, "message", None) or str(error),
             "position": getattr(error, "position", None)},
@@ -169,7 +179,7 @@ def active_chips(params: SearchParams, state: dict, ui: str) -> list[dict]:
     return chips
 
 
-def suggestions(params: SearchParams, state: dict, chips: list[dict], ui: str) -> list[dict]:
+def suggestions(params: SearchParams, state: dict, chips: list[dict], ui: str, offer: int | None = None) -> list[dict]:
     """What to try when nothing matched: drop a filter, drop them all, search across languages."""
     out = [{"text": t("remove_filter", ui, f=f"{c['label']}: {c['text']}"), "href": c["href"]} for c in chips]
     if len(chips) > 1:
@@ -178,7 +188,7 @@ def suggestions(params: SearchParams, state: dict, chips: list[dict], ui: str) -
                                                                         "page")})})
     if params.mode in ("ar", "en"):
         out.append({"text": t("try_both", ui), "href": href("/search", state, mode=None, page=None)})
-    if params.q and params.mode != "cross":
+    if params.q and params.mode != "cross" and offer is None:
         out.append({"text": t("try_cross", ui), "href": href("/search", state, mode="cross", page=None)})
     return out
 
@@ -218,6 +228,9 @@ def view_json(view: dict) -> dict:
         "active_filters": [{k: c[k] for k in ("field", "value", "href")} for c in view["chips"]],
         "relaxed": view["relaxed"],
         "suggestions": view["suggestions"],
+        "expanded": view["expanded"]["words"] if view["expanded"] else [],
+        "alternatives": view["expanded"]["alternatives"] if view["expanded"] else [],
+        "cross_offer": view["cross_offer"],
         "pagination": view["pagination"],
         "error": view["error"],
     }
