@@ -26,7 +26,12 @@ log = logging.getLogger("arshif.ingest")
 
 @dataclass
 class IngestSummary:
-    """What an ingest did. ``read`` = indexed + updated + unchanged + failed (+ duplicates in the input)."""
+    """What an ingest did. ``read`` = indexed + updated + unchanged + failed + duplicates.
+
+    ``duplicates`` are records whose id an earlier record of the same run already had (the first
+    one is kept): they are reported where they are, never counted as "updated".
+    ``warnings`` are things read but not kept (a field no alias maps), once per file.
+    """
 
     read: int = 0
     indexed: int = 0
@@ -34,6 +39,8 @@ class IngestSummary:
     unchanged: int = 0
     skipped: list[ReadProblem] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    duplicates: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     translation: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -46,9 +53,10 @@ class IngestSummary:
     def as_dict(self) -> dict:
         return {
             "read": self.read, "indexed": self.indexed, "updated": self.updated, "unchanged": self.unchanged,
-            "skipped": len(self.skipped), "failed": len(self.failed),
+            "duplicates": len(self.duplicates), "skipped": len(self.skipped), "failed": len(self.failed),
             "skipped_reasons": dict(self.skipped_reasons()),
             "skipped_records": [str(p) for p in self.skipped],
+            "duplicate_records": self.duplicates, "warnings": self.warnings,
             "failed_records": self.failed, "translation": self.translation,
         }
 
@@ -57,6 +65,12 @@ class IngestSummary:
         self.updated += len(result.updated)
         self.unchanged += len(result.unchanged)
         self.failed.update(result.failed)
+
+
+def _where(article: Article) -> str:
+    p = article.provenance
+    where = p.file + (f":{p.member}" if p.member else "")
+    return where + (f":{p.line}" if p.line is not None else "")
 
 
 def _reason_kind(reason: str) -> str:
@@ -84,6 +98,11 @@ def ingest(
     """Ingest every record under ``paths`` into ``engine``; see the module docstring."""
     summary = IngestSummary()
     batch: list[Article] = []
+    first_seen: dict[str, str] = {}  # id → where this run first read it
+
+    def warn(message: str) -> None:
+        summary.warnings.append(message)
+        log.info("warning: %s", message)
 
     def flush() -> None:
         if not batch:
@@ -95,22 +114,31 @@ def ingest(
             on_progress(len(batch))
         batch.clear()
 
-    for item in read_paths(paths, defaults=defaults, field_map=field_map):
+    # Skips are logged at INFO: the CLI lists them itself, and a warning here printed each one twice.
+    for item in read_paths(paths, defaults=defaults, field_map=field_map, on_warning=warn):
         if isinstance(item, ReadProblem):
             summary.skipped.append(item)
-            log.warning("skipped %s", item)
+            log.info("skipped %s", item)
             if on_progress:
                 on_progress(1)
             continue
         try:
-            batch.append(prepare(item))
-            summary.read += 1
+            article = prepare(item)
         except Exception as exc:  # noqa: BLE001 - one odd record must not stop the run
             problem = ReadProblem(item.provenance.file, item.provenance.line, item.provenance.member,
                                   f"could not prepare record: {exc}")
             summary.skipped.append(problem)
-            log.warning("skipped %s", problem)
+            log.info("skipped %s", problem)
             continue
+        summary.read += 1
+        where = _where(article)
+        if article.id in first_seen:
+            summary.duplicates.append(f"{where}: duplicate of {first_seen[article.id]} (same id {article.id})")
+            if on_progress:
+                on_progress(1)
+            continue
+        first_seen[article.id] = where
+        batch.append(article)
         if len(batch) >= batch_size:
             flush()
     flush()
