@@ -59,6 +59,8 @@ class Article(BaseModel):
     body: str = Field(default="", max_length=MAX_BODY_CHARS)
     source: str = ""
     author: str = ""
+    byline: str = Field(default="", description="The byline as printed, when the author was read out of it.")
+    dateline: str = Field(default="", description="The place the byline names ('الرياض' in 'الرياض - الوئام :').")
     site: str = ""
     tags: list[str] = Field(default_factory=list)
     language: Language = "other"

@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from arshif.engines.base import Engine, WriteResult
 from arshif.model import Article
+from indexer.bylines import parse_byline
 from indexer.clean import clean_article
 from indexer.language import detect_language
 from indexer.readers import ReadProblem, read_paths
@@ -78,8 +79,15 @@ def _reason_kind(reason: str) -> str:
 
 
 def prepare(article: Article) -> Article:
-    """Clean an article, detect its language when the record did not state it, and fix its id."""
+    """Clean an article, read its byline (place / outlet / author), detect its language when the
+    record did not state it, and fix its id."""
     clean_article(article)
+    if article.author and not article.byline:
+        byline = parse_byline(article.author, article.source)
+        if byline.author != article.author:
+            article.byline, article.author = article.author, byline.author
+        if byline.place and not article.dateline:
+            article.dateline = byline.place
     if article.language not in ("ar", "en"):
         article.language = detect_language(article.title, article.body)  # type: ignore[assignment]
     return article.with_id()
