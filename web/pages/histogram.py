@@ -61,7 +61,7 @@ def histogram_view(resp: SearchResponse, params: SearchParams, state: dict, ui: 
         label = i18n.fmt_bucket(start, interval, ui)
         bars.append({
             "start": start.isoformat(), "end": end.isoformat(), "count": count, "label": label,
-            "title": f"{label}: {t('articles_n', ui, n=i18n.fmt_number(count, ui))}",
+            "title": f"{label}: {i18n.tn('articles', count, ui)}",
             "x": round(i * slot + gap / 2, 2), "w": round(max(slot - gap, 0.5), 2),
             "slot_x": round(i * slot, 2), "slot_w": round(slot, 2),
             "y": round(HIST_H - height, 2), "h": round(height, 2),

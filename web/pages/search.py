@@ -88,9 +88,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
         "modes": [{"mode": m, "label": t(f"mode_{m}", ui), "current": m == params.mode} for m in MODES],
         "pagination": pagination(params.page, pages, state),
         "suggestions": suggestions(params, state, chips, ui) if resp.total == 0 and error is None else [],
-        "error": None if error is None else {
-            "message": getattr(error, "message", None) or str(error),
-            "position": getattr(error, "position", None)},
+        "error": None if error is None else _error_view(error, ui),
     }
 
 
@@ -211,3 +209,11 @@ def view_json(view: dict) -> dict:
         "error": view["error"],
     }
 
+
+def _error_view(error: Exception, ui: str) -> dict:
+    """What is wrong with the query, in the UI's language (English when no translation is known)."""
+    message = getattr(error, "message", None) or str(error)
+    position = getattr(error, "position", None)
+    return {"message": message, "position": position,
+            "text": i18n.query_error_text(message, position, ui),
+            "lang": ui if i18n.query_error_translated(message, ui) else "en"}
