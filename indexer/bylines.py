@@ -42,6 +42,7 @@ _QUOTES = re.compile(r"[«»\"“”„'{}]")
 _BRACKETS = re.compile(r"\s*[()\[\]]\s*")
 _SPLIT = re.compile(r"\s*[:：،,|/]\s*|\s+[-–—ـ]+\s*|\s*[-–—]+\s+|(?<=\S)-(?=\S)|\s+من\s+")
 _PERSONISH = re.compile(r"^[\u0621-\u0652\u0671\u0640. ]+$|^[A-Za-z][A-Za-z.' ]+$")
+_READABLE = re.compile(r"^[\w\s\-–—ـ:：،,|/«»\"“”„'{}()\[\].*]+$")
 MAX_LENGTH = 80
 
 
@@ -95,14 +96,17 @@ def _tidy(byline: str) -> str:
 def parse_byline(byline: str, source: str = "") -> Byline:
     """Place / outlet / author of one byline; ``source`` (the article's) settles 'الرياض' city vs paper."""
     raw = " ".join(byline.split()).strip(" :-–—ـ")
-    if not raw or len(raw) > MAX_LENGTH:
-        return Byline(raw)
+    if not raw or len(raw) > MAX_LENGTH or not _READABLE.match(raw):
+        return Byline(raw)  # long, or with markup or symbols: not a byline pattern we know
     parts = [_strip_noise(p) for p in _SPLIT.split(_plain(raw))]
     parts = [p for p in parts if p]
     places, outlets = _places(), _outlets()
-    if len(parts) == 1:  # 'كتب - عبدالله الحنيان', 'متابعة - الرياض الإلكتروني'
+    if len(parts) == 1:  # 'كتب - عبدالله الحنيان', 'متابعة - الرياض الإلكتروني', or just a name
         only = parts[0]
-        return Byline(outlets.get(fold(only), only), "", outlets.get(fold(only), ""))
+        if fold(only) in outlets:
+            return Byline(outlets[fold(only)], "", outlets[fold(only)])
+        separated = len([p for p in _SPLIT.split(_plain(raw)) if p.strip()]) > 1
+        return Byline(only if separated else raw)  # a plain name keeps its quotes: 'Ann "Quote" Writer'
     if not parts:
         return Byline(_tidy(raw))
     own = {fold(n) for n in sources().names(source)} if source else set()

@@ -314,3 +314,29 @@ def test_dragging_across_the_histogram_selects_a_period(server, watched):
     q = query_of(page.url)
     assert q["date_from"] == [start] and q["date_to"] == [end] and q["q"] == ["الرياض"]
     assert page.locator("a.chip[data-field=date]").is_visible()
+
+
+def test_api_docs_render_openapi_31_and_try_it_out_works(server, watched):
+    """/docs lists the operations of the OpenAPI 3.1 document and runs one from the page, offline."""
+    context, requests, dialogs = watched
+    page = context.new_page()
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock", timeout=15000)
+    assert "Unable to render" not in page.content()
+    paths = [p.strip() for p in page.locator(".opblock-summary-path").all_inner_texts()]
+    for path in ("/api/search", "/api/search/batch", "/api/articles/{article_id}", "/api/export", "/api/health"):
+        assert any(p.replace("\u200b", "") == path for p in paths), (path, paths)
+    page.screenshot(path=str(ARTIFACTS / "docs.png"), full_page=False)
+    block = page.locator(".opblock-get", has=page.locator(".opblock-summary-path[data-path='/api/search']")).first
+    block.locator(".opblock-summary").click()
+    block.locator("button.try-out__btn").click()
+    block.locator("tr[data-param-name='q'] input").fill("الرياض")
+    block.locator("button.execute").click()
+    response = block.locator(".live-responses-table .response .response-col_status").first
+    response.wait_for(timeout=15000)
+    assert response.inner_text().strip().startswith("200")
+    body = block.locator(".live-responses-table .response-col_description pre").first.inner_text()
+    assert json.loads(body)["total"] > 0
+    assert any("/api/search?" in u and "q=" in u for u in requests)
+    page.screenshot(path=str(ARTIFACTS / "docs-try-it-out.png"), full_page=False)
+    assert not dialogs

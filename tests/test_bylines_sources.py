@@ -33,6 +33,8 @@ def test_clear_bylines_become_place_outlet_author(raw, source, author, place):
 @pytest.mark.parametrize("raw, tidy", [
     ("الوئام- rt:", "الوئام - rt"),  # a part we cannot read: only tidied
     ("Hannah Lowe", "Hannah Lowe"),
+    ('Ann "Quote" Writer', 'Ann "Quote" Writer'),
+    ("Author <img src=x onerror=alert(1)>", "Author <img src=x onerror=alert(1)>"),  # markup: left alone
     ("فهد عامر الأحمدي", "فهد عامر الأحمدي"),
 ])
 def test_unclear_bylines_are_kept_tidied(raw, tidy):

@@ -117,7 +117,7 @@ def test_cli_reports_duplicates_in_the_file_and_each_skip_once(tmp_path):
              {"id": "a-1", "title": "first again", "body": "x2"}, {"note": "no text"},
              {"id": "a-2", "title": "second", "body": "y"}, {"id": "a-3", "title": "t", "body": "z", "mood": 1}]
     path.write_text("\n".join(json.dumps(r) for r in lines), encoding="utf-8")
-    cmd = [sys.executable, "-m", "arshif.cli", "ingest", str(path), "--data-dir", str(tmp_path / "data"),
+    cmd = [sys.executable, "-m", "cli", "ingest", str(path), "--data-dir", str(tmp_path / "data"),
            "--quiet"]
     for run in (1, 2):
         done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True)

@@ -68,11 +68,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
 
 
 def _mount_api_docs(app: FastAPI) -> None:
-    """Swagger UI at /docs from the `swagger-ui-bundle` package's files, not from a CDN."""
-    import swagger_ui_bundle
+    """Swagger UI 5 at /docs from the files the `swagger-ui-py` package ships, not from a CDN.
+
+    Swagger UI 4 (what `swagger-ui-bundle` ships) cannot read OpenAPI 3.1, which FastAPI writes;
+    `swagger-ui-py` vendors a current Swagger UI 5 build (Apache-2.0), so the page renders offline.
+    """
+    import swagger_ui
     from fastapi.openapi.docs import get_swagger_ui_html
 
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    static = Path(swagger_ui.__file__).parent / "static"
+    app.mount("/static/swagger", StaticFiles(directory=static), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
     async def _docs():
