@@ -14,6 +14,8 @@ from arshif.search.params import SearchParams
 from arshif.search.syntax import QuerySyntaxError
 from web import i18n
 from web.i18n import t
+from arshif.sources import canonical as canonical_source
+from arshif.sources import display as display_source
 from web.pages.histogram import histogram_view
 from web.pages.render import Render, text_dir, ui_of
 from web.pages.state import FACET_PARAM, FILTER_KEYS, href, parse_params, state_of, toggled
@@ -58,7 +60,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     size = params.size
     pages = min(math.ceil(resp.total / size), 1000, MAX_OFFSET // size + 1) if resp.total else 0
     first = (params.page - 1) * size + 1
-    hits = [hit_view(h, ui) for h in resp.hits]
+    hits = [hit_view(h, ui, state) for h in resp.hits]
     facets = [facet_view(f, resp.facets.get(f, []), params, state, ui) for f in params.facets if f in resp.facets]
     chips = active_chips(params, state, ui)
     return {
@@ -92,7 +94,8 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     }
 
 
-def hit_view(hit: Hit, ui: str) -> dict:
+def hit_view(hit: Hit, ui: str, state: dict[str, list[str]] | None = None) -> dict:
+    """A result row; its link carries the search's state so the article page can lead back to it."""
     from_translation = bool(hit.snippet_language) and hit.snippet_language != hit.language
     label_key = "snippet_original"
     if from_translation:
@@ -102,7 +105,9 @@ def hit_view(hit: Hit, ui: str) -> dict:
     return {
         "hit": hit,
         "id": hit.id,
-        "href": f"/articles/{quote(hit.id, safe='')}?ui={ui}",
+        "href": href(f"/articles/{quote(hit.id, safe='')}", state or {"ui": [ui]}),
+        "source_name": display_source(hit.source, ui),
+        "translation_badge": _translation_badge(hit, ui),
         "dir": text_dir(hit.language),
         "snippet_lang": snippet_lang,
         "snippet_dir": text_dir(snippet_lang),
@@ -113,15 +118,28 @@ def hit_view(hit: Hit, ui: str) -> dict:
     }
 
 
+def _translation_badge(hit: Hit, ui: str) -> str:
+    """For a reader of the other language: this result has no (finished) translation."""
+    if hit.language not in ("ar", "en") or hit.language == ui:
+        return ""
+    if hit.translated_title:
+        return ""
+    return t({"pending": "pending_translation_badge", "failed": "failed_translation_badge"}.get(
+        hit.translation_status, "no_translation_badge"), ui)
+
+
 def facet_view(field: str, values, params: SearchParams, state: dict, ui: str, limit: int | None = None) -> dict:
     key = FACET_PARAM[field]
     selected = list(getattr(params, key)) if key != "lang" else list(params.filters().language)
+    if field == "source":  # 'OKAZ' or 'عكاظ' in the URL selects the stored 'okaz'
+        selected = [canonical_source(v) for v in selected]
     shown = {v.value for v in values}
     items = [{"value": v.value, "count": v.count, "selected": v.value in selected} for v in values]
     # A selected value outside the top list still shows, so it can be unticked.
     items += [{"value": v, "count": None, "selected": True} for v in selected if v not in shown]
     for item in items:
-        item["label"] = i18n.lang_name(item["value"], ui) if field == "language" else item["value"]
+        item["label"] = (i18n.lang_name(item["value"], ui) if field == "language"
+                         else display_source(item["value"], ui) if field == "source" else item["value"])
         item["dir"] = "auto"
         changes = toggled(state, key, item["value"])
         if field == "language" and params.mode in ("ar", "en"):
@@ -146,7 +164,8 @@ def active_chips(params: SearchParams, state: dict, ui: str) -> list[dict]:
             field = facet_of[key]
             chips.append({
                 "field": key, "value": value, "label": t(f"facet_{field}", ui),
-                "text": i18n.lang_name(value, ui) if key == "lang" else value,
+                "text": i18n.lang_name(value, ui) if key == "lang" else (
+                    display_source(canonical_source(value), ui) if key == "source" else value),
                 "href": href("/search", state, **toggled(state, key, value))})
     if params.date_from or params.date_to:
         a = i18n.fmt_date(params.date_from, ui) if params.date_from else "…"
