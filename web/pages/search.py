@@ -16,7 +16,7 @@ from web import i18n
 from web.i18n import t
 from arshif.sources import canonical as canonical_source
 from arshif.sources import display as display_source
-from web.pages.histogram import histogram_view
+from web.pages.histogram import context_search, histogram_view
 from web.pages.render import Render, text_dir, ui_of
 from web.pages.state import FACET_PARAM, FILTER_KEYS, href, parse_params, state_of, toggled
 from web.errors import wants_json
@@ -63,6 +63,14 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     hits = [hit_view(h, ui, state) for h in resp.hits]
     facets = [facet_view(f, resp.facets.get(f, []), params, state, ui) for f in params.facets if f in resp.facets]
     chips = active_chips(params, state, ui)
+    # Export takes the search itself (query, filters, dates, sort), never paging or display state.
+    export_state = {k: v for k, v in state.items() if k not in ("page", "size", "ui", "histogram")}
+    exports = [{"format": f, "label": f.upper(), "href": href("/api/export", export_state, format=f)}
+               for f in ("csv", "jsonl")] if resp.total and error is None else []
+    histogram = None
+    if error is None:
+        hist_resp, undated = context_search(service, params, resp)
+        histogram = histogram_view(hist_resp, params, state, ui, undated=undated)
     return {
         "kind": "search",
         "saving": bool(service.settings.api_key),  # the "save this search" form needs the API key
@@ -81,7 +89,8 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
         "last": first + len(resp.hits) - 1,
         "hits": hits,
         "facets": facets,
-        "histogram": histogram_view(resp, params, state, ui),
+        "histogram": histogram,
+        "exports": exports,
         "chips": chips,
         "clear_all_href": href("/search", state, **{k: None for k in (*FILTER_KEYS, "date_from", "date_to", "page")}),
         "sort_links": [{"sort": s, "label": t(f"sort_{s}", ui), "current": s == params.sort,
@@ -220,7 +229,7 @@ def view_json(view: dict) -> dict:
         "facets": {f["field"]: [{k: v[k] for k in ("value", "count", "selected", "href")} for v in f["values"]]
                    for f in view["facets"]},
         "date_histogram": None if view["histogram"] is None else {
-            "interval": view["histogram"]["interval"],
+            "interval": view["histogram"]["interval"], "undated": view["histogram"]["undated"],
             "buckets": [{k: b[k] for k in ("start", "end", "count", "href")} for b in view["histogram"]["bars"]]},
         "active_filters": [{k: c[k] for k in ("field", "value", "href")} for c in view["chips"]],
         "suggestions": view["suggestions"],
