@@ -144,6 +144,7 @@ def test_search_filter_narrow_open_switch_and_back(server, watched):
     # 2. tick the first source in the facet list
     value = page.locator("section.facet[data-field=source] a.facet-value").first
     source = value.get_attribute("data-value")
+    name = value.locator(".facet-label").inner_text().strip()  # the source's name in the UI's language
     count = int(value.locator(".count").inner_text().replace(",", ""))
     assert 0 < count < total
     value.click()
@@ -152,8 +153,10 @@ def test_search_filter_narrow_open_switch_and_back(server, watched):
     assert f"{count:,}" in page.locator("#results-heading").inner_text() or count == 1
     assert page.locator(f"section.facet[data-field=source] a.is-selected[data-value='{source}']").count() == 1
     chip = page.locator("a.chip[data-field=source]")
-    assert chip.is_visible() and source in chip.inner_text()
-    assert {t.strip() for t in page.locator("li.hit .hit-source").all_inner_texts()} == {source}
+    assert chip.is_visible() and name in chip.inner_text()
+    assert {t.strip() for t in page.locator("li.hit .hit-source").all_inner_texts()} == {name}
+    assert {page.locator("li.hit .hit-source").nth(i).get_attribute("data-value")
+            for i in range(page.locator("li.hit .hit-source").count())} == {source}
 
     # 3. narrow by date: click the tallest bar of the histogram
     bars = page.locator("svg.hist a.hist-bar")

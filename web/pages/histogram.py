@@ -112,8 +112,8 @@ def context_search(service, params: SearchParams, resp: SearchResponse) -> tuple
 
     Without a date filter that is ``resp`` itself. With one, the chart shows the chosen period inside
     a window as long again on each side (so one bar never fills the chart with the same date at both
-    ends), at an interval fitting that window, unless the reader chose one; the undated count comes
-    from the same search without any date range (those articles fall outside every range).
+    ends), at an interval fitting the period (finer as one zooms in) unless the reader chose one; the
+    undated count comes from the same search without any date range (they fall outside every range).
     """
     if params.histogram == "none":
         return resp, 0
@@ -128,8 +128,13 @@ def context_search(service, params: SearchParams, resp: SearchResponse) -> tuple
     if lo is None or hi < lo:
         return resp, undated
     span = max((hi - lo).days + 1, 3)
-    window_from, window_to = lo - dt.timedelta(days=span), hi + dt.timedelta(days=span)
-    interval = params.histogram if params.histogram not in (None, "auto") else choose_interval(window_from,
-                                                                                               window_to)
+    if span > 366 * 8:  # a period of years already is the context
+        span = 0
+    try:
+        window_from, window_to = lo - dt.timedelta(days=span), hi + dt.timedelta(days=span)
+    except OverflowError:  # a period at the ends of the calendar (year 1, year 9999): no window
+        window_from, window_to = lo, hi
+    # The interval fits the chosen period (zooming in goes finer); the window around it gives context.
+    interval = params.histogram if params.histogram not in (None, "auto") else choose_interval(lo, hi)
     around = base.model_copy(update={"date_from": window_from, "date_to": window_to, "histogram": interval})
     return service.engine.search(service.request_for(around, size=0)), undated
