@@ -133,3 +133,32 @@ def test_cli_reports_duplicates_in_the_file_and_each_skip_once(tmp_path):
         assert "duplicates in the input 2" in table and "updated 0" in table
     engine = EmbeddedEngine(tmp_path / "data" / "index" / "arshif.db", readonly=True)
     assert engine.count() == 3 and engine.get("a-1").title == "first"
+
+
+def test_a_record_id_that_cannot_be_an_id_still_finds_the_article(tmp_path):
+    """'ex 2/3' or a URL guid is kept as source_id; the id is derived from it; the API finds it by either."""
+    from fastapi.testclient import TestClient
+
+    from arshif.settings import Settings
+    from web.app import create_app
+
+    path = tmp_path / "odd-ids.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"docno": "ex 2/3", "title": "Two", "text": "Body two"},
+        {"guid": "https://example.com/?p=7", "title": "Seven", "text": "Body seven", "url": "https://example.com/7"},
+        {"id": "bbc-x-1", "title": "Plain", "text": "Body"}]), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", translator="none")
+    engine = EmbeddedEngine(settings.embedded_path)
+    first = ingest([path], engine)
+    assert first.indexed == 3
+    # the text changes, the record's own id does not: the same article is updated, not duplicated
+    path.write_text(path.read_text(encoding="utf-8").replace("Body two", "Body two, corrected"), encoding="utf-8")
+    second = ingest([path], engine)
+    assert (second.indexed, second.updated, engine.count()) == (0, 1, 3)
+    with TestClient(create_app(settings, engine=engine)) as c:
+        for raw, title in (("ex 2/3", "Two"), ("https://example.com/?p=7", "Seven"), ("bbc-x-1", "Plain")):
+            r = c.get("/api/lookup", params={"source_id": raw})
+            assert r.status_code == 200 and r.json()["title"] == title
+        assert c.get("/api/lookup", params={"source_id": "ex 2/3"}).json()["source_id"] == "ex 2/3"
+        assert c.get("/api/lookup", params={"source_id": "nothing"}).status_code == 404
+    engine.close()
