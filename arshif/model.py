@@ -53,10 +53,15 @@ class Article(BaseModel):
     id: str = Field(default="", pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$",
                     description="Stable id; empty means 'derive it from the URL or the content'. Letters, digits "
                                 "and _ . : - only, so it can stand in a URL path as it is.")
+    source_id: str = Field(default="", description="The input record's own id when it could not serve as "
+                                                  "the id (spaces, slashes, other scripts); the id is derived from it, and "
+                                                  "GET /api/lookup?source_id=… finds the article by it")
     title: str = Field(default="", max_length=MAX_TITLE_CHARS)
     body: str = Field(default="", max_length=MAX_BODY_CHARS)
     source: str = ""
     author: str = ""
+    byline: str = Field(default="", description="The byline as printed, when the author was read out of it.")
+    dateline: str = Field(default="", description="The place the byline names ('الرياض' in 'الرياض - الوئام :').")
     site: str = ""
     tags: list[str] = Field(default_factory=list)
     language: Language = "other"
@@ -79,7 +84,7 @@ class Article(BaseModel):
     def with_id(self) -> "Article":
         """Return the article with its stable id filled in (idempotent)."""
         if not self.id:
-            self.id = stable_id(self.url, self.title, self.body)
+            self.id = source_id_key(self.source_id) if self.source_id else stable_id(self.url, self.title, self.body)
         return self
 
     @computed_field  # type: ignore[prop-decorator]
@@ -104,6 +109,12 @@ class Article(BaseModel):
         if done:
             return done[0]
         return next(iter(self.translations.values()), None)
+
+
+def source_id_key(source_id: str) -> str:
+    """The archive id of a record whose own id could not be one (``'ex 2/3'``, a URL guid): derived
+    from it alone, so the record keeps its id when its text changes and can be looked up by it."""
+    return "sid-" + hashlib.sha1(("source_id:" + source_id.strip()).encode("utf-8")).hexdigest()[:16]
 
 
 def stable_id(url: str, title: str, body: str) -> str:

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     translate_timeout: float = Field(default=20.0, gt=0)
     translate_max_chars: int = Field(default=4500, ge=200, description="Longest text sent in one request.")
 
+    sources_file: Path | None = Field(
+        default=None,
+        description="A table of source names (same columns as arshif/sources.tsv) that extends the shipped one.")
+
     api_key: str | None = Field(default=None, description="Enables write endpoints of the API when set.")
     host: str = "127.0.0.1"
     port: int = 8000

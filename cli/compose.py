@@ -26,6 +26,19 @@ def query_translator(settings: Settings, engine: Engine | None) -> CrossLingual:
     return default_query_translator(settings, engine, translator=provider)
 
 
+def article_translator(settings: Settings):
+    """The ingest translator (cache, retries, provenance) for 'Translate now', or None when none is set."""
+    if (settings.translator or "none").strip().lower() in ("none", "off", ""):
+        return None
+    try:
+        from indexer.translate import build_translator
+
+        return build_translator(settings)
+    except Exception as exc:  # noqa: BLE001 - the archive still serves; the page says none is configured
+        log.warning("translation provider unavailable for 'Translate now' (%s)", exc)
+        return None
+
+
 def web_app(settings: Settings):
     """The web app over the configured engine (read-only on an embedded archive: writes open their own)."""
     from web.app import create_app
@@ -37,4 +50,5 @@ def web_app(settings: Settings):
     except EngineUnavailable as exc:
         log.error("engine unavailable at start-up: %s", exc)
         engine = None
-    return create_app(settings, engine=engine, query_translator=query_translator(settings, engine))
+    return create_app(settings, engine=engine, query_translator=query_translator(settings, engine),
+                      article_translator=article_translator(settings))

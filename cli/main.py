@@ -106,6 +106,7 @@ def print_summary(summary) -> None:
     table = Table(title="ingest summary", show_header=False)
     for key in ("read", "indexed", "updated", "unchanged"):
         table.add_row(key, str(getattr(summary, key)))
+    table.add_row("duplicates in the input", str(len(summary.duplicates)))
     table.add_row("skipped", str(len(summary.skipped)))
     table.add_row("failed", str(len(summary.failed)))
     for reason, n in summary.skipped_reasons().most_common():
@@ -113,6 +114,12 @@ def print_summary(summary) -> None:
     for key, value in (summary.translation or {}).items():
         table.add_row(f"translation {key}", str(value))
     console.print(table)
+    for message in summary.warnings[:50]:
+        console.print(f"[yellow]warning[/yellow] {message}", markup=True, highlight=False)
+    for dup in summary.duplicates[:50]:
+        console.print(f"[yellow]duplicate[/yellow] {dup}", markup=True, highlight=False)
+    if len(summary.duplicates) > 50:
+        console.print(f"… and {len(summary.duplicates) - 50} more duplicates (--json lists them all)")
     for problem in summary.skipped[:50]:
         console.print(f"[yellow]skipped[/yellow] {problem}", markup=True, highlight=False)
     if len(summary.skipped) > 50:

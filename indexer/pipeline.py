@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from arshif.engines.base import Engine, WriteResult
 from arshif.model import Article
+from indexer.bylines import parse_byline
 from indexer.clean import clean_article
 from indexer.language import detect_language
 from indexer.readers import ReadProblem, read_paths
@@ -26,7 +27,12 @@ log = logging.getLogger("arshif.ingest")
 
 @dataclass
 class IngestSummary:
-    """What an ingest did. ``read`` = indexed + updated + unchanged + failed (+ duplicates in the input)."""
+    """What an ingest did. ``read`` = indexed + updated + unchanged + failed + duplicates.
+
+    ``duplicates`` are records whose id an earlier record of the same run already had (the first
+    one is kept): they are reported where they are, never counted as "updated".
+    ``warnings`` are things read but not kept (a field no alias maps), once per file.
+    """
 
     read: int = 0
     indexed: int = 0
@@ -34,6 +40,8 @@ class IngestSummary:
     unchanged: int = 0
     skipped: list[ReadProblem] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    duplicates: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     translation: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -46,9 +54,10 @@ class IngestSummary:
     def as_dict(self) -> dict:
         return {
             "read": self.read, "indexed": self.indexed, "updated": self.updated, "unchanged": self.unchanged,
-            "skipped": len(self.skipped), "failed": len(self.failed),
+            "duplicates": len(self.duplicates), "skipped": len(self.skipped), "failed": len(self.failed),
             "skipped_reasons": dict(self.skipped_reasons()),
             "skipped_records": [str(p) for p in self.skipped],
+            "duplicate_records": self.duplicates, "warnings": self.warnings,
             "failed_records": self.failed, "translation": self.translation,
         }
 
@@ -59,13 +68,26 @@ class IngestSummary:
         self.failed.update(result.failed)
 
 
+def _where(article: Article) -> str:
+    p = article.provenance
+    where = p.file + (f":{p.member}" if p.member else "")
+    return where + (f":{p.line}" if p.line is not None else "")
+
+
 def _reason_kind(reason: str) -> str:
     return reason.split(":", 1)[0].strip()
 
 
 def prepare(article: Article) -> Article:
-    """Clean an article, detect its language when the record did not state it, and fix its id."""
+    """Clean an article, read its byline (place / outlet / author), detect its language when the
+    record did not state it, and fix its id."""
     clean_article(article)
+    if article.author and not article.byline:
+        byline = parse_byline(article.author, article.source)
+        if byline.author != article.author:
+            article.byline, article.author = article.author, byline.author
+        if byline.place and not article.dateline:
+            article.dateline = byline.place
     if article.language not in ("ar", "en"):
         article.language = detect_language(article.title, article.body)  # type: ignore[assignment]
     return article.with_id()
@@ -84,6 +106,11 @@ def ingest(
     """Ingest every record under ``paths`` into ``engine``; see the module docstring."""
     summary = IngestSummary()
     batch: list[Article] = []
+    first_seen: dict[str, str] = {}  # id → where this run first read it
+
+    def warn(message: str) -> None:
+        summary.warnings.append(message)
+        log.info("warning: %s", message)
 
     def flush() -> None:
         if not batch:
@@ -95,22 +122,31 @@ def ingest(
             on_progress(len(batch))
         batch.clear()
 
-    for item in read_paths(paths, defaults=defaults, field_map=field_map):
+    # Skips are logged at INFO: the CLI lists them itself, and a warning here printed each one twice.
+    for item in read_paths(paths, defaults=defaults, field_map=field_map, on_warning=warn):
         if isinstance(item, ReadProblem):
             summary.skipped.append(item)
-            log.warning("skipped %s", item)
+            log.info("skipped %s", item)
             if on_progress:
                 on_progress(1)
             continue
         try:
-            batch.append(prepare(item))
-            summary.read += 1
+            article = prepare(item)
         except Exception as exc:  # noqa: BLE001 - one odd record must not stop the run
             problem = ReadProblem(item.provenance.file, item.provenance.line, item.provenance.member,
                                   f"could not prepare record: {exc}")
             summary.skipped.append(problem)
-            log.warning("skipped %s", problem)
+            log.info("skipped %s", problem)
             continue
+        summary.read += 1
+        where = _where(article)
+        if article.id in first_seen:
+            summary.duplicates.append(f"{where}: duplicate of {first_seen[article.id]} (same id {article.id})")
+            if on_progress:
+                on_progress(1)
+            continue
+        first_seen[article.id] = where
+        batch.append(article)
         if len(batch) >= batch_size:
             flush()
     flush()

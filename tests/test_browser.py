@@ -144,6 +144,7 @@ def test_search_filter_narrow_open_switch_and_back(server, watched):
     # 2. tick the first source in the facet list
     value = page.locator("section.facet[data-field=source] a.facet-value").first
     source = value.get_attribute("data-value")
+    name = value.locator(".facet-label").inner_text().strip()  # the source's name in the UI's language
     count = int(value.locator(".count").inner_text().replace(",", ""))
     assert 0 < count < total
     value.click()
@@ -152,8 +153,10 @@ def test_search_filter_narrow_open_switch_and_back(server, watched):
     assert f"{count:,}" in page.locator("#results-heading").inner_text() or count == 1
     assert page.locator(f"section.facet[data-field=source] a.is-selected[data-value='{source}']").count() == 1
     chip = page.locator("a.chip[data-field=source]")
-    assert chip.is_visible() and source in chip.inner_text()
-    assert {t.strip() for t in page.locator("li.hit .hit-source").all_inner_texts()} == {source}
+    assert chip.is_visible() and name in chip.inner_text()
+    assert {t.strip() for t in page.locator("li.hit .hit-source").all_inner_texts()} == {name}
+    assert {page.locator("li.hit .hit-source").nth(i).get_attribute("data-value")
+            for i in range(page.locator("li.hit .hit-source").count())} == {source}
 
     # 3. narrow by date: click the tallest bar of the histogram
     bars = page.locator("svg.hist a.hist-bar")
@@ -314,3 +317,132 @@ def test_dragging_across_the_histogram_selects_a_period(server, watched):
     q = query_of(page.url)
     assert q["date_from"] == [start] and q["date_to"] == [end] and q["q"] == ["الرياض"]
     assert page.locator("a.chip[data-field=date]").is_visible()
+
+
+def test_api_docs_render_openapi_31_and_try_it_out_works(server, watched):
+    """/docs lists the operations of the OpenAPI 3.1 document and runs one from the page, offline."""
+    context, requests, dialogs = watched
+    page = context.new_page()
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock", timeout=15000)
+    assert "Unable to render" not in page.content()
+    paths = [p.strip() for p in page.locator(".opblock-summary-path").all_inner_texts()]
+    for path in ("/api/search", "/api/search/batch", "/api/articles/{article_id}", "/api/export", "/api/health"):
+        assert any(p.replace("\u200b", "") == path for p in paths), (path, paths)
+    page.screenshot(path=str(ARTIFACTS / "docs.png"), full_page=False)
+    block = page.locator(".opblock-get", has=page.locator(".opblock-summary-path[data-path='/api/search']")).first
+    block.locator(".opblock-summary").click()
+    block.locator("button.try-out__btn").click()
+    block.locator("tr[data-param-name='q'] input").fill("الرياض")
+    block.locator("button.execute").click()
+    response = block.locator(".live-responses-table .response .response-col_status").first
+    response.wait_for(timeout=15000)
+    assert response.inner_text().strip().startswith("200")
+    body = block.locator(".live-responses-table .response-col_description pre").first.inner_text()
+    assert json.loads(body)["total"] > 0
+    assert any("/api/search?" in u and "q=" in u for u in requests)
+    page.screenshot(path=str(ARTIFACTS / "docs-try-it-out.png"), full_page=False)
+    assert not dialogs
+
+
+def test_reader_goes_from_results_to_article_and_back(server, watched):
+    """An English reader on an Arabic result: the article says it is untranslated, marks the query,
+    fills the text width, and its back link returns to the same results page."""
+    context, requests, dialogs = watched
+    page = context.new_page()
+    search = server + "/search?q=الرياض&source=aawsat&ui=en&page=2"
+    page.goto(search)
+    page.screenshot(path=str(ARTIFACTS / "reading-results-en.png"), full_page=False)
+    assert page.locator("li.hit .hit-state").first.inner_text() == "not translated"
+    assert page.locator("li.hit .hit-source").first.inner_text() == "Asharq Al-Awsat"
+    page.locator("li.hit h2.hit-title a").first.click()
+    page.wait_for_url(re.compile(r"/articles/"))
+    assert page.locator("#q").input_value() == "الرياض"
+    assert page.locator(".block-body mark").count() >= 1
+    note = page.locator(".translation-state[data-status=none]")
+    assert note.is_visible() and "No translation service is configured" in note.inner_text()
+    text, main = page.locator("section[data-block=original]").bounding_box(), page.locator("main").bounding_box()
+    assert text["width"] > 0.6 * main["width"], "the text uses the width when there is no translation column"
+    page.screenshot(path=str(ARTIFACTS / "reading-article-en.png"), full_page=False)
+    page.locator("#back-to-results").click()
+    page.wait_for_url(re.compile(r"/search\?"))
+    assert query_of(page.url) == query_of(search)
+    assert page.locator("nav.pagination a[aria-current=page]").inner_text() == "2"
+    assert not dialogs
+
+
+def test_histogram_axes_intervals_zoom_and_undated(server, watched):
+    context, requests, dialogs = watched
+    page = context.new_page()
+    page.goto(server + "/search?ui=en")
+    hist = page.locator("section.histogram")
+    assert hist.locator(".hist-y-max").inner_text().replace(",", "").isdigit()
+    assert hist.locator(".hist-axis span").count() >= 2
+    page.screenshot(path=str(ARTIFACTS / "histogram.png"), clip=hist.bounding_box())
+    # choose the interval
+    hist.locator(".hist-intervals a[data-interval=week]").click()
+    page.wait_for_url(re.compile(r"histogram=week"))
+    assert page.locator("section.histogram").get_attribute("data-interval") == "week"
+    # zoom into the busiest bar: the chart keeps bars around it, the chosen one highlighted
+    bars = page.locator("svg.hist a.hist-bar")
+    counts = [int(bars.nth(i).get_attribute("data-count")) for i in range(bars.count())]
+    bars.nth(counts.index(max(counts))).click()
+    page.wait_for_url(re.compile(r"date_from="))
+    zoomed = page.locator("svg.hist a.hist-bar")
+    axis = page.locator("section.histogram .hist-axis span").all_inner_texts()
+    assert len(set(axis)) >= 2, f"one bar fills the chart, the same date at both ends: {axis}"
+    assert zoomed.count() >= 2 and page.locator("svg.hist a.hist-bar.is-selected").count() == 1
+    assert page.locator("section.histogram .hist-summary").inner_text().endswith("chosen period")
+    # with the automatic interval the zoomed chart goes finer (days) and still shows the days around
+    page.locator(".hist-intervals a[data-interval=auto]").click()
+    page.wait_for_url(lambda url: "histogram=" not in url)
+    assert page.locator("section.histogram").get_attribute("data-interval") == "day"
+    assert page.locator("svg.hist a.hist-bar").count() > page.locator("svg.hist a.hist-bar.is-selected").count()
+    page.screenshot(path=str(ARTIFACTS / "histogram-zoomed.png"),
+                    clip=page.locator("section.histogram").bounding_box())
+    assert not dialogs
+
+
+def test_undated_articles_are_counted_not_hidden(tmp_path_factory, browser):
+    """The BBC corpus has no dates: the date panel says so instead of vanishing."""
+    bbc = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc" / "bbc-news.jsonl"
+    if not bbc.exists():
+        pytest.skip("BBC corpus not in ../shared")
+    root = tmp_path_factory.mktemp("undated")
+    settings = Settings(data_dir=root / "data", translator="none")
+    engine = EmbeddedEngine(settings.embedded_path)
+    lines = bbc.read_text(encoding="utf-8").splitlines()[:40]
+    (root / "bbc.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    assert ingest([root / "bbc.jsonl"], engine, defaults={"source": "BBC", "language": "en"}).indexed == 40
+    engine.close()
+    with LiveServer(create_app(settings)) as s:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(s.url + "/search?ui=en")
+        assert page.locator(".hist-undated").inner_text() == "40 undated articles"
+        page.goto(s.url + "/search?ui=ar")
+        assert page.locator(".hist-undated").inner_text() == "40 مقالة دون تاريخ"
+        context.close()
+
+
+def test_phone_shows_filters_first_folded_and_exports(server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ar-SA",
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.goto(server + "/search?q=الرياض&ui=ar")
+    refine, first_hit = page.locator("details.refine"), page.locator("li.hit").first
+    assert refine.bounding_box()["y"] < first_hit.bounding_box()["y"], "filters come before the results"
+    assert refine.get_attribute("open") is None, "folded on a phone"
+    assert first_hit.bounding_box()["y"] < 844, "the first result is on the first screen"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways scrolling"
+    page.screenshot(path=str(ARTIFACTS / "phone-search-ar.png"), full_page=False)
+    page.locator("summary.refine-summary").click()
+    assert refine.get_attribute("open") is not None
+    assert page.locator("section.facet[data-field=source] a.facet-value").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "phone-search-ar-filters.png"), full_page=False)
+    with page.expect_download() as info:
+        page.locator("#export a[data-format=csv]").click()
+    lines = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    total = twin(context, server + "/search?q=الرياض")["total"]
+    assert lines[0].startswith("id,") and len(lines) >= total + 1
+    context.close()

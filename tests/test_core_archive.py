@@ -220,7 +220,7 @@ def test_corpus_sample_counts_add_up_and_rerun_adds_nothing(engine, archive_dir)
     records = sum(1 for _ in sample.open(encoding="utf-8"))
     first = ingest([sample], engine)
     assert first.read + len(first.skipped) == records
-    assert first.read == first.indexed + first.updated + first.unchanged + len(first.failed)
+    assert first.read == first.indexed + first.updated + first.unchanged + len(first.failed) + len(first.duplicates)
     assert all(p.reason == "no title and no body" and p.line for p in first.skipped)
     second = ingest([sample], engine)
     assert (second.indexed, second.updated, second.unchanged) == (0, 0, first.read - first.updated)

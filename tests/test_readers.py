@@ -205,7 +205,7 @@ def test_gzipped_jsonl(tmp_path):
 
 def test_json_array_problems_keep_their_index(tmp_path):
     path = tmp_path / "arr.json"
-    path.write_text(json.dumps([{"title": "one"}, "a string", {"summary": "no title"}, {"body": "four"}])
+    path.write_text(json.dumps([{"title": "one"}, "a string", {"note": "no title"}, {"body": "four"}])
                     + "\n[", encoding="utf-8")
     articles, problems = read(path)
     assert [(a.title, a.body, a.provenance.line) for a in articles] == [("one", "", 1), ("", "four", 4)]
@@ -266,7 +266,7 @@ def test_bbc_jsonl_with_defaults():
         assert a.tags == [rec["category"]]
         assert a.title == rec["title"].strip()
         assert a.body == rec["content"].strip()
-        assert a.id == ""  # the BBC "id" key is not the archive's id
+        assert a.id == rec["id"]  # the record's own id ("bbc-business-001") is the archive's id
     assert [a.provenance.line for a in results] == list(range(1, 51))
     assert estimate_records([BBC]) == 2225
 

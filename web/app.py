@@ -27,9 +27,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None,
-               query_translator: QueryTranslator | None = None) -> FastAPI:
+               query_translator: QueryTranslator | None = None, article_translator=None) -> FastAPI:
     """The app over ``engine`` (opened from ``settings`` when not given). ``query_translator`` serves
-    ``mode=cross``; without one, cross-lingual search uses the offline lexicon and transliteration."""
+    ``mode=cross``; without one, cross-lingual search uses the offline lexicon and transliteration.
+    ``article_translator`` (anything with ``translate_batch(articles)``, as the ingest translator) lets
+    readers ask for a translation from the article page; without one the page says none is configured."""
     settings = settings or get_settings()
     app = FastAPI(
         docs_url=None,  # served below from local files: the docs must work on a machine with no internet
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     if query_translator is None:
         query_translator = default_query_translator(settings, engine)
     app.state.settings = settings
+    app.state.article_translator = article_translator
     app.state.service = SearchService(settings, engine, query_translator) if engine is not None else None
 
     install_error_handlers(app, html_page=render_error)
@@ -68,11 +71,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
 
 
 def _mount_api_docs(app: FastAPI) -> None:
-    """Swagger UI at /docs from the `swagger-ui-bundle` package's files, not from a CDN."""
-    import swagger_ui_bundle
+    """Swagger UI 5 at /docs from the files the `swagger-ui-py` package ships, not from a CDN.
+
+    Swagger UI 4 (what `swagger-ui-bundle` ships) cannot read OpenAPI 3.1, which FastAPI writes;
+    `swagger-ui-py` vendors a current Swagger UI 5 build (Apache-2.0), so the page renders offline.
+    """
+    import swagger_ui
     from fastapi.openapi.docs import get_swagger_ui_html
 
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    static = Path(swagger_ui.__file__).parent / "static"
+    app.mount("/static/swagger", StaticFiles(directory=static), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
     async def _docs():

@@ -8,6 +8,10 @@ text is always shown in its own language with its own ``lang``/``dir``.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from functools import lru_cache
+
+from babel import Locale
 
 UI_LANGUAGES = ("ar", "en")
 DEFAULT_UI = "ar"
@@ -46,8 +50,6 @@ STRINGS: dict[str, dict[str, str]] = {
                         "ar": "ابحث أيضاً بترجمة عبارة البحث إلى اللغة الأخرى"},
     # results
     "results": {"en": "Results", "ar": "النتائج"},
-    "result_count": {"en": "{n} results", "ar": "{n} نتيجة"},
-    "result_count_one": {"en": "1 result", "ar": "نتيجة واحدة"},
     "result_range": {"en": "{first}–{last} of {n}", "ar": "{first}–{last} من {n}"},
     # best match (a plain multi-word query that too few articles answer with every word)
     "relaxed_none": {"en": "No article contains all {n} words: showing those with most of them",
@@ -119,11 +121,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "histogram": {"en": "Articles over time", "ar": "المقالات عبر الزمن"},
     "histogram_help": {"en": "Select a bar to narrow to that period.", "ar": "اختر عموداً لحصر النتائج في تلك الفترة."},
     "per_interval": {"en": "one bar per {i}", "ar": "عمود لكل {i}"},
+    "interval_auto": {"en": "auto", "ar": "تلقائي"},
+    "interval_choose": {"en": "Bars per", "ar": "عمود لكل"},
+    "hist_axis_count": {"en": "articles", "ar": "مقالات"},
+    "hist_selected": {"en": "chosen period", "ar": "الفترة المختارة"},
     "interval_day": {"en": "day", "ar": "يوم"},
     "interval_week": {"en": "week", "ar": "أسبوع"},
     "interval_month": {"en": "month", "ar": "شهر"},
     "interval_year": {"en": "year", "ar": "سنة"},
-    "articles_n": {"en": "{n} articles", "ar": "{n} مقالة"},
     "date_range": {"en": "{a} – {b}", "ar": "{a} – {b}"},
     "date_from_label": {"en": "From", "ar": "من"},
     "date_to_label": {"en": "To", "ar": "إلى"},
@@ -153,6 +158,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "translation_failed": {"en": "Translation failed", "ar": "تعذّرت الترجمة"},
     "translation_none": {"en": "No translation", "ar": "لا توجد ترجمة"},
     "translation_none_note": {"en": "This article has not been translated.", "ar": "لم يُترجَم هذا المقال."},
+    "translation_why_no_provider": {"en": "No translation service is configured on this archive, so none was made.",
+                                    "ar": "لم تُضبط خدمة ترجمة في هذا الأرشيف، فلم تُصنع ترجمة."},
+    "translation_why_can": {"en": "It was not translated when it was added. You can have it translated now.",
+                            "ar": "لم يُترجَم عند إضافته إلى الأرشيف. يمكنك طلب ترجمته الآن."},
+    "translation_why_language": {"en": "Its language is neither Arabic nor English, so it is not translated.",
+                                 "ar": "لغته ليست العربية ولا الإنجليزية، فلا يُترجَم."},
+    "translation_why_unknown": {"en": "The translation service did not say why.",
+                                "ar": "لم تذكر خدمة الترجمة السبب."},
+    "export": {"en": "Export these results", "ar": "تصدير هذه النتائج"},
+    "translate_now": {"en": "Translate now", "ar": "ترجِم الآن"},
+    "translate_now_note": {"en": "A machine translation, stored with its provider and date.",
+                           "ar": "ترجمة آلية تُحفظ مع اسم مزوّدها وتاريخها."},
+    "translation_state": {"en": "Translation", "ar": "الترجمة"},
+    "no_translation_badge": {"en": "not translated", "ar": "غير مترجم"},
+    "pending_translation_badge": {"en": "translation pending", "ar": "الترجمة قيد الانتظار"},
+    "failed_translation_badge": {"en": "translation failed", "ar": "تعذّرت الترجمة"},
     "about_translation": {"en": "About this translation", "ar": "عن هذه الترجمة"},
     "source": {"en": "Source", "ar": "المصدر"},
     "author": {"en": "Author", "ar": "الكاتب"},
@@ -228,6 +249,87 @@ STRINGS: dict[str, dict[str, str]] = {
                "ar": "أرشيف — أرشيف أخبار عربي وإنجليزي قابل للبحث."},
 }
 
+# Counted phrases by CLDR plural category (Babel's rules): Arabic has six (zero, one, two, few for
+# 3–10, many for 11–99, other for 100, 101, 102…), English two. "2 نتيجة" is wrong Arabic: it is نتيجتان.
+PLURALS: dict[str, dict[str, dict[str, str]]] = {
+    "results": {
+        "en": {"one": "{n} result", "other": "{n} results"},
+        "ar": {"zero": "لا نتائج", "one": "نتيجة واحدة", "two": "نتيجتان", "few": "{n} نتائج",
+               "many": "{n} نتيجة", "other": "{n} نتيجة"},
+    },
+    "articles": {
+        "en": {"one": "{n} article", "other": "{n} articles"},
+        "ar": {"zero": "لا مقالات", "one": "مقالة واحدة", "two": "مقالتان", "few": "{n} مقالات",
+               "many": "{n} مقالة", "other": "{n} مقالة"},
+    },
+    "undated": {
+        "en": {"one": "{n} undated article", "other": "{n} undated articles"},
+        "ar": {"zero": "لا مقالات دون تاريخ", "one": "مقالة واحدة دون تاريخ", "two": "مقالتان دون تاريخ",
+               "few": "{n} مقالات دون تاريخ", "many": "{n} مقالة دون تاريخ", "other": "{n} مقالة دون تاريخ"},
+    },
+    "more_values": {
+        "en": {"one": "{n} more", "other": "{n} more"},
+        "ar": {"zero": "لا مزيد", "one": "قيمة أخرى", "two": "قيمتان أخريان", "few": "{n} قيم أخرى",
+               "many": "{n} قيمة أخرى", "other": "{n} قيمة أخرى"},
+    },
+}
+
+
+def plural_category(n: int | float, ui: str) -> str:
+    """CLDR plural category of ``n`` in ``ui`` ('zero', 'one', 'two', 'few', 'many', 'other')."""
+    return _locale(ui).plural_form(n)
+
+
+@lru_cache(maxsize=4)
+def _locale(ui: str) -> Locale:
+    return Locale.parse(ui)
+
+
+def tn(key: str, n: int, ui: str) -> str:
+    """The counted phrase ``key`` for ``n`` in ``ui``, in the grammatical number CLDR gives."""
+    forms = PLURALS[key].get(ui) or PLURALS[key]["en"]
+    text = forms.get(plural_category(n, ui)) or forms["other"]
+    return text.format(n=fmt_number(n, ui))
+
+
+# Query-syntax errors are raised in English by the core (arshif/search/syntax.py) for the API and CLI;
+# the Arabic page shows them in Arabic. Each pattern matches one message there; {0}, {1} are its groups.
+SYNTAX_ERRORS_AR: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), ar) for p, ar in (
+    (r"^'([^']+):' needs a value, e\.g\. \1:something$", "‏«{0}:» يحتاج إلى قيمة، مثل {0}:عكاظ"),
+    (r"^unclosed quote", "علامة تنصيص غير مغلقة: أضف \" الختامية أو احذف الافتتاحية"),
+    (r"^unbalanced '\)'", "قوس «)» زائد: لا يوجد «(» قبله"),
+    (r"^unbalanced '\('", "قوس «(» غير مغلق: أضف «)»"),
+    (r"^'OR' needs (?:something|a search term) on both sides", "«OR» تحتاج إلى كلمة بحث على جانبيها"),
+    (r"^the query ends too early", "عبارة البحث تنتهي قبل أن تكتمل"),
+    (r"^too many terms: at most (\d+)", "كلمات كثيرة جداً: الحد الأقصى {0} بين كلمات وعبارات وعوامل تصفية"),
+    (r"^'-' must be followed", "يجب أن تلي «-» الكلمةُ أو العبارة المراد استبعادها"),
+    (r"^'-' inside OR", "لا معنى لـ«-» داخل OR: ضع الاستبعاد خارجها"),
+    (r"^a group of only exclusions", "مجموعة من الاستبعادات وحدها لا تطابق شيئاً: أضف كلمة للبحث عنها"),
+    (r"^'([^']+):' filters cannot stand inside parentheses", "لا يمكن وضع عامل التصفية «{0}:» داخل الأقواس"),
+    (r"^unexpected '(.*)'$", "«{0}» في غير موضعه"),
+    (r"^cannot exclude on unknown field '(.*)'$", "لا يمكن الاستبعاد حسب حقل غير معروف «{0}»"),
+))
+
+
+def query_error_text(message: str, position: int | None, ui: str) -> str:
+    """A query-syntax error in the UI's language, with where it is (1-based character)."""
+    text = message
+    if ui == "ar":
+        for pattern, ar in SYNTAX_ERRORS_AR:
+            m = pattern.search(message)
+            if m:
+                text = ar.format(*m.groups())
+                break
+    if position is None:
+        return text
+    where = f"عند الحرف {position + 1}" if ui == "ar" else f"at character {position + 1}"
+    return f"{text} ({where})"
+
+
+def query_error_translated(message: str, ui: str) -> bool:
+    return ui != "ar" or any(p.search(message) for p, _ in SYNTAX_ERRORS_AR)
+
+
 MONTHS = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"],
@@ -299,6 +401,4 @@ def lang_name(code: str, ui: str) -> str:
 
 
 def count_text(n: int, ui: str) -> str:
-    if n == 1:
-        return t("result_count_one", ui)
-    return t("result_count", ui, n=fmt_number(n, ui))
+    return tn("results", n, ui)

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from arshif.analysis import get_analyzer
 from arshif.model import Article
+from arshif.sources import sources
 from arshif.search.contract import FACET_FIELDS, Filters, Hit, SearchRequest, SearchResponse
 from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
 from arshif.search.syntax import And, BestMatch, Node, Not, Or, ParsedQuery, QuerySyntaxError, Words, parse_query
@@ -331,6 +332,11 @@ def merge_filters(filters: Filters, parsed: ParsedQuery) -> Filters:
     for fname in merged.exclude:
         if fname not in FACET_FIELDS:
             raise BadRequest(f"cannot exclude on unknown field '{fname}'")
+    # A source may be named as people say it (عكاظ, OKAZ): filter on the value the archive stores.
+    table = sources()
+    merged.source = list(dict.fromkeys(table.canonical(v) for v in merged.source))
+    if "source" in merged.exclude:
+        merged.exclude["source"] = list(dict.fromkeys(table.canonical(v) for v in merged.exclude["source"]))
     return merged
 
 

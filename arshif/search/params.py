@@ -101,6 +101,10 @@ class SearchParams(BaseModel):
         if max_size is not None and size > max_size:
             raise InvalidParameter("size", f"at most {max_size} hits per page (got {size}); "
                                            "page with cursor to read more")
+        if self.cursor is not None and self.page != 1:
+            raise InvalidParameter("page", f"page={self.page} cannot go with cursor: a cursor already says where the "
+                                           "next page starts. Drop page to continue the walk, or drop cursor to "
+                                           f"jump to page {self.page}")
         offset = 0 if self.cursor else (self.page - 1) * size
         if offset > MAX_OFFSET:
             raise BadRequest(f"page {self.page} of {size} reaches past result {MAX_OFFSET:,}: narrow the "

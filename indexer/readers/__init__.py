@@ -35,30 +35,43 @@ Provenance
 
 Field mapping for other JSON shapes
     Keys are matched case-insensitively; the first non-empty one wins (tags are
-    merged from all of theirs); unknown keys are ignored.
+    merged from all of theirs).
 
     ================  =====================================================================
-    Article field     JSON keys
+    Article field     JSON keys (first non-empty wins)
     ================  =====================================================================
-    title             title, headline
-    body              body, content, text, article (a list of paragraphs is joined by "\\n")
-    source            source, publisher, newspaper
-    author            author, byline, authors (a list, or objects with a "name", → "A, B")
-    url               url, link
-    published         published, date, date_published, pubDate — ISO 8601 date or datetime,
-                      or RFC 2822 (RSS); only the date is kept. Unparseable dates are left out.
-    extracted         date_extracted, extracted — ISO datetime
-    tags              tags, tag, category, categories, collection (string or list)
-    language          language, lang — "ar"/"en", "arabic"/"english", "ar-SA"…; any other
+    id                id, docno, doc_id, docid, article_id, _id, guid, uid, uuid, identifier —
+                      kept as the article's id when it is letters, digits and ``_ . : -``
+                      (``bbc-business-001``, ANT's ``JA-culture-1-20170120``); any other
+                      value (a URL guid, an id with spaces) is kept as ``source_id`` and the
+                      archive derives the id from the URL or the text
+    title             title, headline, heading
+    body              body, content, text, article, full_text, maintext, story, … and last
+                      description, summary, abstract, lead (a list of paragraphs is joined)
+    source            source, src, publisher, newspaper, outlet, source_name; else the site
+    author            author, byline, authors, writer, creator (a list, or objects with a "name")
+    url               url, link, href, permalink, canonical_url, source_url, web_url
+    published         published, date, date_published, pubDate, pub_date, published_at,
+                      publish_date, publication_date, time, datetime, timestamp, created_at…:
+                      ISO 8601 date or datetime, RFC 822/2822 (RSS, "Sun, 18 Feb 2018 17:21:49
+                      GMT"), day-first "17/05/2015", Unix seconds or milliseconds; only the
+                      date is kept. Unparseable dates are left out.
+    extracted         date_extracted, extracted, crawled_at, fetched_at, scraped_at — a datetime
+    tags              tags, tag, category, categories, collection, cat, section, keywords,
+                      topic(s), subject (string or list)
+    language          language, lang, locale — "ar"/"en", "arabic"/"english", "ar-SA"…; any other
                       language is left unset for the pipeline to detect
     related_titles    related_titles, related (list of strings or of objects with a "title")
-    site              site
+    site              site, site_name, website
     translations      translations — ``{lang: {title, body, provider, model, kind}}`` or a list
                       of such objects with a "language": each becomes a ``Translation`` with
                       that language, status ``done`` and ``kind`` as given (``provided``,
                       ``human`` or ``machine``; ``provided`` when absent). Languages other than
                       Arabic and English are left out.
     ================  =====================================================================
+
+    A key that no alias names (and that is not on a short ignore-list such as ``corpus`` or
+    ``image``) is left out with one warning per file, naming the key and the first record.
 
     ``field_map={"their_key": "article_field"}`` adds mappings that take precedence
     over the aliases above (a dotted key such as ``"meta.byline"`` reaches into nested
@@ -90,7 +103,7 @@ Problems
 from __future__ import annotations
 
 import os
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from arshif.model import Article
 
@@ -105,12 +118,15 @@ def read_paths(
     *,
     defaults: dict[str, object] | None = None,
     field_map: dict[str, str] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Iterator[Article | ReadProblem]:
     """Stream the Articles (and the ReadProblems) found in ``paths``, in order.
 
     ``defaults`` and ``field_map`` are checked before anything is read (ValueError).
+    ``on_warning`` hears about things that are read but not kept (a field no alias maps,
+    once per file); by default they are logged.
     """
-    mapper = RecordMapper(defaults, field_map)
+    mapper = RecordMapper(defaults, field_map, on_warning)
     return read_inputs(paths, mapper)
 
 

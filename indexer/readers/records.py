@@ -5,15 +5,19 @@ The field mapping itself is documented in :mod:`indexer.readers`.
 
 from __future__ import annotations
 
+import logging
+import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Mapping
 
 from pydantic import ValidationError
 
 from arshif.model import Article, Provenance, Translation
+
+log = logging.getLogger("arshif.readers")
 
 
 @dataclass
@@ -35,20 +39,32 @@ class ReadProblem:
 
 
 # Built-in aliases, in order of preference (the first non-empty one wins; tags are merged).
+# These are the names other people's dumps use (RSS, news-please, TREC/ANT, Kaggle-style CSV
+# exports, SaudiNewsNet, BBC): a file in any of these shapes reads right without --map.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "title": ("title", "headline"),
-    "body": ("body", "content", "text", "article"),
-    "source": ("source", "publisher", "newspaper"),
-    "author": ("author", "byline", "authors"),
-    "url": ("url", "link"),
-    "published": ("published", "date", "date_published", "pubdate"),
-    "extracted": ("date_extracted", "extracted"),
-    "tags": ("tags", "tag", "category", "categories", "collection"),
-    "language": ("language", "lang"),
+    "id": ("id", "docno", "doc_id", "docid", "article_id", "_id", "guid", "uid", "uuid", "identifier"),
+    "title": ("title", "headline", "heading"),
+    "body": ("body", "content", "text", "article", "full_text", "fulltext", "maintext", "article_body",
+             "articlebody", "story", "description", "summary", "abstract", "lead"),
+    "source": ("source", "src", "publisher", "newspaper", "outlet", "source_name", "sourcename"),
+    "author": ("author", "byline", "authors", "writer", "creator", "dc:creator", "journalist"),
+    "url": ("url", "link", "href", "permalink", "canonical_url", "source_url", "web_url"),
+    "published": ("published", "date", "date_published", "pubdate", "pub_date", "published_at",
+                  "publishedat", "publish_date", "publication_date", "date_publish", "time", "datetime",
+                  "timestamp", "created_at", "created", "issued", "dc:date"),
+    "extracted": ("date_extracted", "extracted", "date_download", "crawled", "crawled_at", "fetched_at",
+                  "scraped_at"),
+    "tags": ("tags", "tag", "category", "categories", "collection", "cat", "section", "keywords", "topic",
+             "topics", "subject"),
+    "language": ("language", "lang", "locale", "inlanguage"),
     "related_titles": ("related_titles", "related"),
-    "site": ("site",),
+    "site": ("site", "site_name", "sitename", "website"),
     "translations": ("translations",),
 }
+# Keys read on purpose and left out: a warning about them would only be noise.
+IGNORED_KEYS = frozenset({"corpus", "seq", "score", "_score", "_index", "_type", "image", "images",
+                          "image_url", "top_image", "thumbnail", "provenance", "translation_status"})
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$")
 FIELDS = tuple(ALIASES)
 
 _LANGUAGES = {
@@ -104,15 +120,48 @@ def language(value: Any) -> str | None:
     return _LANGUAGES.get(s) or _LANGUAGES.get(s.split("-", 1)[0])
 
 
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def _day_first(s: str) -> datetime | None:
+    """'17/05/2015' (day first, as Arabic and European sites write it); month first only when the
+    first number cannot be a month's day order ('05/17/2015')."""
+    m = _DMY.match(s)
+    if not m:
+        return None
+    a, b, year = int(m[1]), int(m[2]), int(m[3])
+    day, month = (b, a) if b > 12 >= a else (a, b)
+    try:
+        return datetime(year, month, day, int(m[4] or 0), int(m[5] or 0), int(m[6] or 0))
+    except ValueError:
+        return None
+
+
+def _epoch(value: float) -> datetime | None:
+    """Unix time in seconds or milliseconds (JSON exports of databases), 1990–2100 only."""
+    seconds = value / 1000 if value > 1e11 else value
+    if not 631152000 <= seconds <= 4102444800:
+        return None
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
 def parse_datetime(value: Any) -> datetime | None:
-    """ISO 8601 dates and datetimes ('2015-08-11 13:44:43', '…T…Z', '+03:00') and RFC 2822 (RSS pubDate)."""
+    """ISO 8601 dates and datetimes ('2015-08-11 13:44:43', '…T…Z', '+03:00'), RFC 822/2822 (RSS
+    pubDate, 'Sun, 18 Feb 2018 17:21:49 GMT'), day-first '17/05/2015' and Unix timestamps."""
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _epoch(float(value))
     s = text(value)
     if not s:
         return None
+    if s.isdigit() and len(s) in (10, 13):
+        return _epoch(float(s))
+    dmy = _day_first(s)
+    if dmy:
+        return dmy
     iso = s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s
     try:
         return datetime.fromisoformat(iso)
@@ -171,6 +220,7 @@ def translations(value: Any) -> dict[str, Translation]:
 
 # field → how a raw JSON value becomes that field's value ("empty" results are skipped)
 COERCE: dict[str, Callable[[Any], Any]] = {
+    "id": lambda v: text(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else "",
     "title": lambda v: " ".join(text(v).split()) if isinstance(v, str) else _names(v),
     "body": lambda v: "\n".join(text(x) for x in v) if isinstance(v, list) else text(v),
     "source": _names,
@@ -218,7 +268,10 @@ def _lookup(record: Mapping[str, Any], low: Mapping[str, Any], key: str) -> Any:
 class RecordMapper:
     """Turns records into Articles with the built-in aliases, a user ``field_map`` and ``defaults``."""
 
-    def __init__(self, defaults: Mapping[str, object] | None = None, field_map: Mapping[str, str] | None = None):
+    def __init__(self, defaults: Mapping[str, object] | None = None, field_map: Mapping[str, str] | None = None,
+                 on_warning: Callable[[str], None] | None = None):
+        self.warn: Callable[[str], None] = on_warning or log.warning
+        self.known = frozenset(k for keys in ALIASES.values() for k in keys) | IGNORED_KEYS
         self.field_map: dict[str, str | None] = {}
         for key, target in (field_map or {}).items():
             if target and target not in FIELDS:
@@ -227,8 +280,8 @@ class RecordMapper:
         self._mapped_low = {k.casefold() for k in self.field_map}
         self.defaults: dict[str, Any] = {}
         for name, value in (defaults or {}).items():
-            if name not in FIELDS:
-                raise ValueError(f"defaults: {name!r} is not an article field (one of {', '.join(FIELDS)})")
+            if name not in FIELDS or name == "id":
+                raise ValueError(f"defaults: {name!r} is not an article field (one of {', '.join(FIELDS[1:])})")
             coerced = COERCE[name](value)
             if coerced:
                 self.defaults[name] = coerced
@@ -263,10 +316,23 @@ class RecordMapper:
                     break
         return out
 
+    def unmapped(self, record: Mapping[str, Any]) -> list[str]:
+        """Keys of a record that no alias, ``field_map`` entry or ignore-list names (kept as given)."""
+        return [k for k in record if isinstance(k, str) and k.casefold() not in self.known
+                and k not in self.field_map and k.casefold() not in self._mapped_low
+                and not any(m.split(".", 1)[0] == k for m in self.field_map)]
+
     def article(self, fields: dict[str, Any], provenance: Provenance) -> Article | str:
         """The Article, or the reason there is none."""
         if not fields.get("title") and not fields.get("body"):
             return "no title and no body"
+        record_id = fields.pop("id", "")
+        if record_id:
+            # The record's own id is kept when it can stand in a URL path; otherwise the archive
+            # derives one and keeps theirs as source_id, so it can still be found.
+            fields["id" if ID_PATTERN.match(record_id) else "source_id"] = record_id
+        if not fields.get("source") and fields.get("site"):
+            fields["source"] = fields["site"]
         for name, value in self.defaults.items():
             if not fields.get(name):
                 fields[name] = value

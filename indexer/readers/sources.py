@@ -264,6 +264,7 @@ def _read_text(inp: Input, mapper: RecordMapper) -> Iterator[Article | ReadProbl
 
 def _records(inp: Input, items: Iterator[tuple[int, object] | JSONError], mapper: RecordMapper,
              reader: str) -> Iterator[Article | ReadProblem]:
+    warned: set[str] = set()
     for item in items:
         if isinstance(item, JSONError):
             yield inp.problem(item.reason, item.index or None)
@@ -272,6 +273,12 @@ def _records(inp: Input, items: Iterator[tuple[int, object] | JSONError], mapper
         if not isinstance(value, dict):
             yield inp.problem(f"not a JSON object: got {_json_type(value)}", index)
             continue
+        for key in mapper.unmapped(value):
+            if key not in warned:  # once per file: a 40,000-record dump must not print 40,000 lines
+                warned.add(key)
+                where = inp.file + (f":{inp.member}" if inp.member else "")
+                mapper.warn(f"{where}: field {key!r} is not mapped to any article field and is left out "
+                            f"(first seen at record {index}; --map {key}=FIELD to keep it)")
         provenance = Provenance(file=inp.file, line=index, member=inp.member, reader=reader)
         result = mapper.article(mapper.fields(value), provenance)
         yield inp.problem(result, index) if isinstance(result, str) else result

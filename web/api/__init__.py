@@ -13,10 +13,11 @@ Limits (see ``docs/api.md``): ``size`` ≤ ``ARSHIF_MAX_PAGE_SIZE`` (100),
 four exports streaming at once per server process.
 """
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from web.api import articles, export, health, saved, search, writes
+from web.api.strict import reject_unknown_query_parameters
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(reject_unknown_query_parameters)])
 for _module in (search, articles, export, writes, saved, health):
     router.include_router(_module.router)

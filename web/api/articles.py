@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from arshif.model import source_id_key
 from web.api.models import ArticleOut, RelatedResult, article_out
 from web.errors import E404, E422, E503, api_error
 from web.service import Service
@@ -46,3 +47,23 @@ def related(article_id: ArticleId, service: Service,
     hits = service.engine.more_like_this(article_id, size=size)
     return RelatedResult(id=article_id, hits=hits)
 
+
+
+@router.get(
+    "/lookup", response_model=ArticleOut, summary="One article by the id its input file gave it",
+    responses={**E404, **E422, **E503},
+    description=(
+        "Input records keep their own id (`id`, `docno`, `guid`…) as the article's id when it is letters, digits "
+        "and `_ . : -`; any other id (with spaces, slashes, a URL) is kept as `source_id`. This finds an article "
+        "by either: `source_id=bbc-business-001`, `source_id=http://example.com/?p=1`. Unknown → 404."
+    ),
+)
+def lookup(service: Service,
+           source_id: Annotated[str, Query(min_length=1, max_length=500, description="The record's own id.",
+                                           examples=["bbc-business-001"])]) -> ArticleOut:
+    for candidate in (source_id, source_id_key(source_id)):
+        if len(candidate) <= 200:
+            article = service.engine.get(candidate)
+            if article is not None:
+                return article_out(article)
+    raise api_error(404, f"no article whose input id is '{source_id[:80]}'")

@@ -6,19 +6,32 @@ import logging
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 
 from arshif.model import Article, Translation
 from arshif.search.contract import Hit
+from arshif.search.marks import mark_text, query_terms
+from arshif.sources import display as display_source
 from web import i18n
 from web.i18n import t
-from web.pages.render import json_error, paragraphs, render_error, safe_url, text_dir, twin
-from web.pages.state import href
+from web.pages.render import ui_of, json_error, paragraphs, render_error, safe_url, text_dir, twin
+from web.pages.state import href, parse_params, state_of
 from web.service import service_from
 
 log = logging.getLogger("arshif.web.pages")
 
 router = APIRouter(include_in_schema=False)
+
+def came_from(request: Request, ui: str) -> dict[str, list[str]]:
+    """The search the reader opened this article from: result links carry its state (q, filters,
+    page…) in the article's URL. Anything unreadable there is dropped, never an error."""
+    try:
+        params = parse_params(request)
+    except Exception:  # noqa: BLE001 - a mangled link still shows the article
+        return {"ui": [ui]}
+    return state_of(params, ui)
+
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: str):
@@ -34,20 +47,40 @@ def article_page(request: Request, article_id: str):
     except Exception:  # noqa: BLE001 - related coverage is a bonus: the article still shows
         log.exception("related articles failed for %s", article_id)
         related = []
-    view = article_view(article, related, ui)
+    view = article_view(article, related, ui, came_from(request, ui),
+                        can_translate=getattr(request.app.state, "article_translator", None) is not None)
     if as_json:
         return r.json({
             "article": article.model_dump(mode="json"),
             "translation": view["translation"]["data"],
+            "translation_state": {k: view["translation"][k] for k in ("status", "why", "can_translate")},
+            "back": view["back_href"],
             "related": [{**h["hit"].model_dump(mode="json", exclude={"sort", "snippet", "title_highlight"}),
                          "href": h["href"]} for h in view["related"]],
         })
     return r.html("article.html", **view)
 
 
-def article_view(article: Article, related: list[Hit], ui: str) -> dict:
+def translation_why(tr: Translation | None, article: Article, can_translate: bool, ui: str) -> str:
+    """Why an article shows no translation (or a pending/failed one), in the reader's words."""
+    if tr is not None:
+        if tr.status == "done":
+            return ""
+        return tr.reason or t("translation_why_unknown", ui)
+    if article.language not in ("ar", "en"):
+        return t("translation_why_language", ui)
+    return t("translation_why_can" if can_translate else "translation_why_no_provider", ui)
+
+
+def article_view(article: Article, related: list[Hit], ui: str, search_state: dict[str, list[str]] | None = None,
+                 can_translate: bool = False) -> dict:
     tr: Translation | None = article.translation()
-    translation = {"data": None, "status": "none"}
+    search_state = search_state or {"ui": [ui]}
+    came_from_search = any(k != "ui" for k in search_state)
+    q = search_state.get("q", [""])[0]
+    terms = query_terms(q) if q else (frozenset(), frozenset())
+    status = "none" if tr is None else tr.status
+    translation = {"data": None, "status": status}
     if tr is not None:
         translation = {
             "data": tr.model_dump(mode="json"),
@@ -63,23 +96,35 @@ def article_view(article: Article, related: list[Hit], ui: str) -> dict:
             "model": tr.model,
             "date_text": i18n.fmt_date(tr.translated_at, ui) if tr.translated_at else "",
             "reason": tr.reason,
+            "status": status,
         }
-    search_state = {"ui": [ui]}
+    translation["why"] = translation_why(tr, article, can_translate, ui)
+    translation["can_translate"] = can_translate and article.language in ("ar", "en") and status != "done"
+    # A reader of the article's own language needs no note that it is untranslated.
+    translation["show_none"] = status == "none" and article.language != ui
+    plain_state = {"ui": [ui]}
     return {
         "kind": "article",
         "article": article,
         "lang": article.language if article.language in ("ar", "en") else "",
         "dir": text_dir(article.language),
         "paragraphs": paragraphs(article.body),
+        "marked_title": Markup(mark_text(article.title, terms)),
+        "marked_paragraphs": [Markup(mark_text(p, terms)) for p in paragraphs(article.body)],
+        "q": q,
+        "back_href": href("/search", search_state) if came_from_search else None,
+        "search_hidden": [(k, v) for k, vs in search_state.items() if k not in ("q", "page", "ui") for v in vs],
+        "translate_href": f"/articles/{quote(article.id, safe='')}/translate?" + href("", search_state).lstrip("?"),
         "date_text": i18n.fmt_date(article.published, ui) if article.published else (
             i18n.fmt_date(article.extracted, ui) if article.extracted else ""),
         "url": safe_url(article.url),
         "translation": translation,
-        "source_href": href("/search", search_state, source=article.source) if article.source else None,
-        "author_href": href("/search", search_state, author=article.author) if article.author else None,
-        "site_href": href("/search", search_state, site=article.site) if article.site else None,
-        "tags": [{"tag": tag, "href": href("/search", search_state, tag=tag)} for tag in article.tags],
-        "related_titles": [{"title": title, "href": href("/search", search_state, q=title)}
+        "source_href": href("/search", plain_state, source=article.source) if article.source else None,
+        "source_name": display_source(article.source, ui),
+        "author_href": href("/search", plain_state, author=article.author) if article.author else None,
+        "site_href": href("/search", plain_state, site=article.site) if article.site else None,
+        "tags": [{"tag": tag, "href": href("/search", plain_state, tag=tag)} for tag in article.tags],
+        "related_titles": [{"title": title, "href": href("/search", plain_state, q=title)}
                            for title in article.related_titles],
         "related": [hit_view_plain(h, ui) for h in related],
         "search_state": search_state,
@@ -91,3 +136,23 @@ def hit_view_plain(hit: Hit, ui: str) -> dict:
             "translated_title_dir": text_dir(hit.translation_language),
             "date_text": i18n.fmt_date(hit.date, ui) if hit.date else ""}
 
+
+
+@router.post("/articles/{article_id}/translate")
+def translate_now(request: Request, article_id: str):
+    """'Translate now': the configured provider translates the article, the translation is stored with
+    its provenance (provider, model, time, kind 'machine') like one made at ingest, and the reader is
+    sent back to the article (with the search they came from)."""
+    service = service_from(request)
+    translator = getattr(request.app.state, "article_translator", None)
+    article = service.article(article_id)
+    if article is None:
+        return render_error(request, 404, f"no article with id '{article_id}'")
+    if translator is None:
+        return render_error(request, 409, "no translation provider is configured on this server")
+    translator.translate_batch([article])
+    from web.api.writes import writable_engine
+
+    writable_engine(request, service).upsert([article])
+    back = href(f"/articles/{quote(article.id, safe='')}", came_from(request, ui_of(request)[0]))
+    return RedirectResponse(back, status_code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from arshif.engines.base import choose_interval
 from arshif.search.contract import SearchResponse
 from arshif.search.params import SearchParams
 from web import i18n
@@ -33,12 +34,29 @@ def _period_end(start: dt.date, interval: str) -> dt.date:
     return following if following == dt.date.max else following - dt.timedelta(days=1)
 
 
-def histogram_view(resp: SearchResponse, params: SearchParams, state: dict, ui: str) -> dict | None:
-    """Bars of the date histogram (gaps filled with empty bars), each a link to its period."""
+def histogram_view(resp: SearchResponse, params: SearchParams, state: dict, ui: str,
+                   undated: int = 0) -> dict | None:
+    """Bars of the date histogram (gaps filled with empty bars), each a link to its period, with axes.
+
+    ``resp`` is :func:`context_search`'s: a chosen period shows highlighted inside the time around it
+    instead of one bar filling the chart; ``undated`` matches have no date and are said so.
+    """
+    if params.histogram == "none":
+        return None
     buckets = resp.date_histogram
     interval = resp.interval or "month"
+    dated = sum(b.count for b in buckets)
+    chosen = params.histogram if params.histogram not in (None, "none") else "auto"
+    intervals = [{"interval": i, "label": t(f"interval_{i}" if i != "auto" else "interval_auto", ui),
+                  "current": i == chosen,
+                  "href": href("/search", state, histogram=None if i == "auto" else i, page=None)}
+                 for i in ("auto", "day", "week", "month", "year")]
+    base = {"interval": interval, "intervals": intervals, "undated": undated,
+            "undated_text": i18n.tn("undated", undated, ui) if undated else "",
+            "date_from": params.date_from.isoformat() if params.date_from else "",
+            "date_to": params.date_to.isoformat() if params.date_to else ""}
     if not buckets:
-        return None
+        return {**base, "bars": []} if undated else None
     counts = {b.start: b.count for b in buckets}
     starts: list[dt.date] = []
     d = buckets[0].start
@@ -53,6 +71,9 @@ def histogram_view(resp: SearchResponse, params: SearchParams, state: dict, ui: 
     n = len(starts)
     slot = HIST_W / n
     gap = min(2.0, slot * 0.2) if n > 1 else 0
+    lo = params.date_from or dt.date.min
+    hi = params.date_to or dt.date.max
+    zoomed = bool(params.date_from or params.date_to)
     bars = []
     for i, start in enumerate(starts):
         count = counts.get(start, 0)
@@ -61,22 +82,59 @@ def histogram_view(resp: SearchResponse, params: SearchParams, state: dict, ui: 
         label = i18n.fmt_bucket(start, interval, ui)
         bars.append({
             "start": start.isoformat(), "end": end.isoformat(), "count": count, "label": label,
-            "title": f"{label}: {t('articles_n', ui, n=i18n.fmt_number(count, ui))}",
+            "title": f"{label}: {i18n.tn('articles', count, ui)}",
             "x": round(i * slot + gap / 2, 2), "w": round(max(slot - gap, 0.5), 2),
             "slot_x": round(i * slot, 2), "slot_w": round(slot, 2),
             "y": round(HIST_H - height, 2), "h": round(height, 2),
+            "selected": zoomed and end >= lo and start <= hi,
             "href": href("/search", state, date_from=start.isoformat(), date_to=end.isoformat(), page=None)
             if count else None,
         })
+    middle = starts[n // 2]
     return {
-        "interval": interval,
+        **base,
         "interval_label": t(f"interval_{interval}", ui),
         "bars": bars,
+        "zoomed": zoomed,
         "width": HIST_W, "height": HIST_H,
         "first_label": i18n.fmt_bucket(starts[0], interval, ui),
+        "middle_label": i18n.fmt_bucket(middle, interval, ui) if n >= 5 else "",
         "last_label": i18n.fmt_bucket(starts[-1], interval, ui),
         "max": top,
-        "date_from": params.date_from.isoformat() if params.date_from else "",
-        "date_to": params.date_to.isoformat() if params.date_to else "",
+        "max_text": i18n.fmt_number(top, ui),
+        "half_text": i18n.fmt_number(top // 2, ui) if top >= 4 else "",
+        "dated_text": i18n.tn("articles", dated, ui),
     }
 
+
+def context_search(service, params: SearchParams, resp: SearchResponse) -> tuple[SearchResponse, int]:
+    """The histogram's own search, and how many matches have no date.
+
+    Without a date filter that is ``resp`` itself. With one, the chart shows the chosen period inside
+    a window as long again on each side (so one bar never fills the chart with the same date at both
+    ends), at an interval fitting the period (finer as one zooms in) unless the reader chose one; the
+    undated count comes from the same search without any date range (they fall outside every range).
+    """
+    if params.histogram == "none":
+        return resp, 0
+    if not (params.date_from or params.date_to):
+        return resp, max(resp.total - sum(b.count for b in resp.date_histogram), 0)
+    base = params.model_copy(update={"page": 1, "cursor": None, "facets": []})
+    everything = service.engine.search(service.request_for(
+        base.model_copy(update={"date_from": None, "date_to": None, "histogram": "year"}), size=0))
+    undated = max(everything.total - sum(b.count for b in everything.date_histogram), 0)
+    lo = params.date_from or (everything.date_histogram[0].start if everything.date_histogram else None)
+    hi = params.date_to or dt.date.today()
+    if lo is None or hi < lo:
+        return resp, undated
+    span = max((hi - lo).days + 1, 3)
+    if span > 366 * 8:  # a period of years already is the context
+        span = 0
+    try:
+        window_from, window_to = lo - dt.timedelta(days=span), hi + dt.timedelta(days=span)
+    except OverflowError:  # a period at the ends of the calendar (year 1, year 9999): no window
+        window_from, window_to = lo, hi
+    # The interval fits the chosen period (zooming in goes finer); the window around it gives context.
+    interval = params.histogram if params.histogram not in (None, "auto") else choose_interval(lo, hi)
+    around = base.model_copy(update={"date_from": window_from, "date_to": window_to, "histogram": interval})
+    return service.engine.search(service.request_for(around, size=0)), undated

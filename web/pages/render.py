@@ -106,6 +106,7 @@ class Render:
             "fmt_date": lambda d: i18n.fmt_date(d, ui), "fmt_number": lambda n: i18n.fmt_number(n, ui),
             "lang_name": lambda code: i18n.lang_name(code, ui), "text_dir": text_dir,
             "count_text": lambda n: i18n.count_text(n, ui),
+            "tn": lambda key, n: i18n.tn(key, n, ui),
             **extra,
         }
 

@@ -14,7 +14,9 @@ from arshif.search.params import SearchParams
 from arshif.search.syntax import QuerySyntaxError
 from web import i18n
 from web.i18n import t
-from web.pages.histogram import histogram_view
+from arshif.sources import canonical as canonical_source
+from arshif.sources import display as display_source
+from web.pages.histogram import context_search, histogram_view
 from web.pages.render import Render, text_dir, ui_of
 from web.pages.state import FACET_PARAM, FILTER_KEYS, href, parse_params, state_of, toggled
 from web.errors import wants_json
@@ -58,11 +60,19 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     size = params.size
     pages = min(math.ceil(resp.total / size), 1000, MAX_OFFSET // size + 1) if resp.total else 0
     first = (params.page - 1) * size + 1
-    hits = [hit_view(h, ui) for h in resp.hits]
+    hits = [hit_view(h, ui, state) for h in resp.hits]
     facets = [facet_view(f, resp.facets.get(f, []), params, state, ui) for f in params.facets if f in resp.facets]
     chips = active_chips(params, state, ui)
     expansion = service.expansion(params) if error is None else None
     offer = service.cross_offer(params, resp.total) if error is None else None
+    # Export takes the search itself (query, filters, dates, sort), never paging or display state.
+    export_state = {k: v for k, v in state.items() if k not in ("page", "size", "ui", "histogram", "alt")}
+    exports = [{"format": f, "label": f.upper(), "href": href("/api/export", export_state, format=f)}
+               for f in ("csv", "jsonl")] if resp.total and error is None else []
+    histogram = None
+    if error is None:
+        hist_resp, undated = context_search(service, params, resp)
+        histogram = histogram_view(hist_resp, params, state, ui, undated=undated)
     return {
         "kind": "search",
         "saving": bool(service.settings.api_key),  # the "save this search" form needs the API key
@@ -81,7 +91,8 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
         "last": first + len(resp.hits) - 1,
         "hits": hits,
         "facets": facets,
-        "histogram": histogram_view(resp, params, state, ui),
+        "histogram": histogram,
+        "exports": exports,
         "chips": chips,
         "clear_all_href": href("/search", state, **{k: None for k in (*FILTER_KEYS, "date_from", "date_to", "page")}),
         "sort_links": [{"sort": s, "label": t(f"sort_{s}", ui), "current": s == params.sort,
@@ -99,9 +110,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
         "cross_offer": None if offer is None else {
             "total": offer, "text": t("cross_offer", ui, n=i18n.fmt_number(offer, ui)),
             "href": href("/search", state, mode="cross", page=None)},
-        "error": None if error is None else {
-            "message": getattr(error, "message", None) or str(error),
-            "position": getattr(error, "position", None)},
+        "error": None if error is None else _error_view(error, ui),
     }
 
 
@@ -114,7 +123,8 @@ def relaxed_view(resp: SearchResponse, ui: str) -> dict | None:
     return {"words": n, "all_words_total": k, "message": t(key, ui, n=n, k=k)}
 
 
-def hit_view(hit: Hit, ui: str) -> dict:
+def hit_view(hit: Hit, ui: str, state: dict[str, list[str]] | None = None) -> dict:
+    """A result row; its link carries the search's state so the article page can lead back to it."""
     from_translation = bool(hit.snippet_language) and hit.snippet_language != hit.language
     label_key = "snippet_original"
     if from_translation:
@@ -124,7 +134,9 @@ def hit_view(hit: Hit, ui: str) -> dict:
     return {
         "hit": hit,
         "id": hit.id,
-        "href": f"/articles/{quote(hit.id, safe='')}?ui={ui}",
+        "href": href(f"/articles/{quote(hit.id, safe='')}", state or {"ui": [ui]}),
+        "source_name": display_source(hit.source, ui),
+        "translation_badge": _translation_badge(hit, ui),
         "dir": text_dir(hit.language),
         "snippet_lang": snippet_lang,
         "snippet_dir": text_dir(snippet_lang),
@@ -135,15 +147,28 @@ def hit_view(hit: Hit, ui: str) -> dict:
     }
 
 
+def _translation_badge(hit: Hit, ui: str) -> str:
+    """For a reader of the other language: this result has no (finished) translation."""
+    if hit.language not in ("ar", "en") or hit.language == ui:
+        return ""
+    if hit.translated_title:
+        return ""
+    return t({"pending": "pending_translation_badge", "failed": "failed_translation_badge"}.get(
+        hit.translation_status, "no_translation_badge"), ui)
+
+
 def facet_view(field: str, values, params: SearchParams, state: dict, ui: str, limit: int | None = None) -> dict:
     key = FACET_PARAM[field]
     selected = list(getattr(params, key)) if key != "lang" else list(params.filters().language)
+    if field == "source":  # 'OKAZ' or 'عكاظ' in the URL selects the stored 'okaz'
+        selected = [canonical_source(v) for v in selected]
     shown = {v.value for v in values}
     items = [{"value": v.value, "count": v.count, "selected": v.value in selected} for v in values]
     # A selected value outside the top list still shows, so it can be unticked.
     items += [{"value": v, "count": None, "selected": True} for v in selected if v not in shown]
     for item in items:
-        item["label"] = i18n.lang_name(item["value"], ui) if field == "language" else item["value"]
+        item["label"] = (i18n.lang_name(item["value"], ui) if field == "language"
+                         else display_source(item["value"], ui) if field == "source" else item["value"])
         item["dir"] = "auto"
         changes = toggled(state, key, item["value"])
         if field == "language" and params.mode in ("ar", "en"):
@@ -168,7 +193,8 @@ def active_chips(params: SearchParams, state: dict, ui: str) -> list[dict]:
             field = facet_of[key]
             chips.append({
                 "field": key, "value": value, "label": t(f"facet_{field}", ui),
-                "text": i18n.lang_name(value, ui) if key == "lang" else value,
+                "text": i18n.lang_name(value, ui) if key == "lang" else (
+                    display_source(canonical_source(value), ui) if key == "source" else value),
                 "href": href("/search", state, **toggled(state, key, value))})
     if params.date_from or params.date_to:
         a = i18n.fmt_date(params.date_from, ui) if params.date_from else "…"
@@ -223,7 +249,7 @@ def view_json(view: dict) -> dict:
         "facets": {f["field"]: [{k: v[k] for k in ("value", "count", "selected", "href")} for v in f["values"]]
                    for f in view["facets"]},
         "date_histogram": None if view["histogram"] is None else {
-            "interval": view["histogram"]["interval"],
+            "interval": view["histogram"]["interval"], "undated": view["histogram"]["undated"],
             "buckets": [{k: b[k] for k in ("start", "end", "count", "href")} for b in view["histogram"]["bars"]]},
         "active_filters": [{k: c[k] for k in ("field", "value", "href")} for c in view["chips"]],
         "relaxed": view["relaxed"],
@@ -235,3 +261,11 @@ def view_json(view: dict) -> dict:
         "error": view["error"],
     }
 
+
+def _error_view(error: Exception, ui: str) -> dict:
+    """What is wrong with the query, in the UI's language (English when no translation is known)."""
+    message = getattr(error, "message", None) or str(error)
+    position = getattr(error, "position", None)
+    return {"message": message, "position": position,
+            "text": i18n.query_error_text(message, position, ui),
+            "lang": ui if i18n.query_error_translated(message, ui) else "en"}

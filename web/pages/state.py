@@ -20,7 +20,7 @@ FACET_PARAM = {f.name: f.param for f in FACETS}
 FILTER_KEYS = tuple(FACET_PARAM.values())
 LIST_PARAMS = (*FILTER_KEYS, "facets")
 #: The URL parameters that make up a search page's state, in the order links write them.
-STATE_KEYS = ("q", "mode", "alt", *FILTER_KEYS, "date_from", "date_to", "sort", "size", "page", "ui")
+STATE_KEYS = ("q", "mode", "alt", *FILTER_KEYS, "date_from", "date_to", "sort", "size", "page", "histogram", "ui")
 
 def parse_params(request: Request) -> SearchParams:
     """SearchParams from the query string (lists repeat: ``source=a&source=b``); blank values are unset."""
@@ -67,6 +67,8 @@ def state_of(params: SearchParams, ui: str) -> dict[str, list[str]]:
         s["size"] = [str(params.size)]
     if params.page != 1:
         s["page"] = [str(params.page)]
+    if params.histogram not in ("auto", None):
+        s["histogram"] = [params.histogram]
     s["ui"] = [ui]
     return s
 

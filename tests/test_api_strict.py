@@ -1,0 +1,59 @@
+"""The API says what is wrong with a request instead of quietly answering another one."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client(archive_settings):
+    with TestClient(create_app(archive_settings)) as c:
+        yield c
+
+
+@pytest.mark.parametrize("url, name, hint", [
+    ("/api/search?query=oil", "query", "did you mean 'q'"),
+    ("/api/search?q=oil&souce=okaz", "souce", "did you mean 'source'"),
+    ("/api/search?q=oil&limit=5", "limit", "did you mean 'size'"),
+    ("/api/facets/source?q=oil&sise=3", "sise", "did you mean 'size'"),
+    ("/api/export?q=oil&fromat=csv", "fromat", "did you mean 'format'"),
+    ("/api/articles/nothing-here?full=1", "full", ""),
+    ("/api/stats?verbose=1", "verbose", ""),
+])
+def test_unknown_query_parameter_is_422_naming_it(client, url, name, hint):
+    r = client.get(url)
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["parameter"] == name
+    assert f"unknown query parameter '{name}'" in err["message"] and hint in err["message"]
+
+
+def test_known_parameters_still_work(client):
+    r = client.get("/api/search", params={"q": "", "source": "aawsat", "size": 3, "facets": "source",
+                                         "histogram": "none"})
+    assert r.status_code == 200 and len(r.json()["hits"]) == 3
+
+
+def test_size_zero_counts_only_on_search_and_batch(client):
+    everything = client.get("/api/search", params={"q": "", "size": 0})
+    assert everything.status_code == 200
+    body = everything.json()
+    assert body["hits"] == [] and body["total"] > 1000 and body["facets"]["source"]
+    batch = client.post("/api/search/batch", json={"queries": [{"q": ""}, {"q": "", "size": 0}], "size": 0})
+    assert [r["total"] for r in batch.json()["results"]] == [body["total"]] * 2
+    assert all(r["hits"] == [] for r in batch.json()["results"])
+
+
+def test_cursor_with_a_page_says_what_is_wrong(client):
+    first = client.get("/api/search", params={"q": "", "size": 5, "sort": "newest"}).json()
+    r = client.get("/api/search", params={"q": "", "size": 5, "sort": "newest", "cursor": first["next_cursor"],
+                                         "page": 3})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["parameter"] == "page"
+    assert "page=3 cannot go with cursor" in err["message"] and "sort order" not in err["message"]
+    ok = client.get("/api/search", params={"q": "", "size": 5, "sort": "newest", "cursor": first["next_cursor"]})
+    assert ok.status_code == 200 and ok.json()["hits"][0]["id"] not in {h["id"] for h in first["hits"]}

@@ -1,0 +1,73 @@
+"""Counts and query errors read right in both interface languages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from web import i18n
+from web.app import create_app
+
+
+@pytest.mark.parametrize("n, ar, en", [
+    (0, "لا نتائج", "0 results"),
+    (1, "نتيجة واحدة", "1 result"),
+    (2, "نتيجتان", "2 results"),  # the Arabic dual, never "2 نتيجة"
+    (3, "3 نتائج", "3 results"),
+    (10, "10 نتائج", "10 results"),
+    (11, "11 نتيجة", "11 results"),
+    (100, "100 نتيجة", "100 results"),
+    (1203, "1,203 نتائج", "1,203 results"),  # CLDR: n % 100 in 3..10 is "few"
+    (1211, "1,211 نتيجة", "1,211 results"),
+])
+def test_result_counts_follow_cldr_plural_rules(n, ar, en):
+    assert i18n.tn("results", n, "ar") == ar
+    assert i18n.tn("results", n, "en") == en
+
+
+def test_article_counts_in_both_languages():
+    assert i18n.tn("articles", 1, "en") == "1 article"
+    assert i18n.tn("articles", 2, "ar") == "مقالتان"
+    assert i18n.tn("articles", 5, "ar") == "5 مقالات"
+    assert i18n.tn("undated", 2225, "en") == "2,225 undated articles"
+
+
+@pytest.fixture(scope="module")
+def client(archive_settings):
+    with TestClient(create_app(archive_settings)) as c:
+        yield c
+
+
+def _error_text(page: str) -> str:
+    m = re.search(r'<div class="query-error"[^>]*>(.*?)</div>', page, re.S)
+    assert m, "no query error shown"
+    return re.sub(r"<[^>]+>", "", m.group(1))
+
+
+@pytest.mark.parametrize("q", ['"النفط', "النفط )", "( النفط", "النفط OR", "source:", "النفط -)",
+                               "(source:okaz النفط)", "النفط OR -أوبك", "(-النفط -أوبك) مكة"])
+def test_query_errors_are_in_the_arabic_interface_language(client, q):
+    page = client.get("/search", params={"q": q, "ui": "ar"})
+    assert page.status_code == 400
+    text = _error_text(page.text)
+    words = re.findall(r"[A-Za-z]{3,}", text.replace("OR", "").replace("source", ""))
+    assert words == [], f"English left in the Arabic message: {text!r}"
+    assert re.search(r"[\u0621-\u064A]{3,}", text)
+    assert 'lang="ar"' in page.text.split('class="query-error"', 1)[1][:400]
+    english = _error_text(client.get("/search", params={"q": q, "ui": "en"}).text)
+    assert re.search(r"[a-z]{4,}", english) and not re.search(r"[\u0621-\u064A]{3,}", english.replace(q, ""))
+
+
+def test_search_page_counts_follow_the_plural_rules(client):
+    """The heading of the results agrees with its number in both languages ("1 result", "نتيجتان")."""
+    for ui in ("ar", "en"):
+        for q in ("الباغوز", "Riyadh metro", "النفط"):
+            n = client.get("/search.json", params={"q": q}).json()["total"]
+            page = client.get("/search", params={"q": q, "ui": ui}).text
+            heading = re.search(r'<h1[^>]*id="results-heading"[^>]*>(.*?)</h1>', page, re.S)
+            shown = heading.group(1) if heading else page
+            assert i18n.tn("results", n, ui) in shown
+            if n == 1:
+                assert "1 results" not in page
