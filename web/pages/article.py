@@ -96,7 +96,6 @@ def article_view(article: Article, related: list[Hit], ui: str, search_state: di
             "model": tr.model,
             "date_text": i18n.fmt_date(tr.translated_at, ui) if tr.translated_at else "",
             "reason": tr.reason,
-            "status": status,
         }
     translation["why"] = translation_why(tr, article, can_translate, ui)
     translation["can_translate"] = can_translate and article.language in ("ar", "en") and status != "done"
