@@ -5,6 +5,7 @@ COPY pyproject.toml README.md ./
 COPY arshif ./arshif
 COPY indexer ./indexer
 COPY web ./web
+COPY cli ./cli
 COPY mappings ./mappings
 COPY demo ./demo
 RUN pip install --no-cache-dir -e .

@@ -350,7 +350,7 @@ def test_reader_goes_from_results_to_article_and_back(server, watched):
     fills the text width, and its back link returns to the same results page."""
     context, requests, dialogs = watched
     page = context.new_page()
-    search = server + "/search?q=الرياض&source=aawsat&ui=en&page=2"
+    search = server + "/search?q=الرياض&source=aawsat&size=5&ui=en&page=2"
     page.goto(search)
     page.screenshot(path=str(ARTIFACTS / "reading-results-en.png"), full_page=False)
     assert page.locator("li.hit .hit-state").first.inner_text() == "not translated"
