@@ -31,7 +31,7 @@ def _first_hit_href(page: str) -> str:
 
 
 def test_article_keeps_the_search_it_was_opened_from(client):
-    search = "/search?q=الرياض&source=aawsat&page=2&ui=en"
+    search = "/search?q=الرياض&source=aawsat&size=5&page=2&ui=en"
     results = client.get(search).text
     link = _first_hit_href(results)
     state = parse_qs(urlsplit(link).query)
