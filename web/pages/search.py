@@ -78,6 +78,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
         "saving": bool(service.settings.api_key),  # the "save this search" form needs the API key
         "params": params,
         "state": state,
+        "filter_keys": FILTER_KEYS,
         "q": params.q,
         "mode": params.mode,
         "sort": params.sort,
