@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     api_key: str | None = Field(default=None, description="Enables write endpoints of the API when set.")
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Server processes of `arshif serve` sharing one port: more use more cores (each process has "
+                    "its own engine connections and memory).",
+    )
 
     search_timeout: float = Field(
         default=5.0, ge=0,

@@ -15,7 +15,7 @@ a busy generator understates the server). With ``--lean`` a step with facets,
 histogram and highlights switched off is added.
 
     .venv/bin/python -m bench.bench_api --embedded DATA_DIR [--opensearch URL --index ALIAS]
-        [--concurrency 1,8,32] [--duration 20] [--runs 1] [--lean]
+        [--concurrency 1,8,32] [--duration 20] [--runs 1] [--lean] [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -65,22 +65,36 @@ class Server:
         self.stop()
         raise SystemExit(f"{label}: server did not come up")
 
-    def rss_mb(self) -> float:
-        with open(f"/proc/{self.proc.pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
+    def pids(self) -> list[int]:
+        """The server process and its worker processes (``ARSHIF_WORKERS`` > 1)."""
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
+        return [self.proc.pid, *(int(p) for p in out.stdout.split())]
 
-    def handles(self, name: str = "arshif.db") -> int:
-        """Open file descriptors of the server on the archive file (and its -wal/-shm)."""
-        n = 0
-        for fd in os.listdir(f"/proc/{self.proc.pid}/fd"):
+    def rss_mb(self) -> float:
+        """RSS of the server, all its processes together."""
+        total = 0.0
+        for pid in self.pids():
             try:
-                if os.path.basename(os.readlink(f"/proc/{self.proc.pid}/fd/{fd}")).startswith(name):
-                    n += 1
+                with open(f"/proc/{pid}/status") as fh:
+                    total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0) / 1024
             except OSError:
                 continue
+        return total
+
+    def handles(self, name: str = "arshif.db") -> int:
+        """Open file descriptors of the server (all its processes) on the archive file (and its -wal/-shm)."""
+        n = 0
+        for pid in self.pids():
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.path.basename(os.readlink(f"/proc/{pid}/fd/{fd}")).startswith(name):
+                        n += 1
+                except OSError:
+                    continue
         return n
 
     def stop(self) -> None:
@@ -139,6 +153,8 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=20.0)
     ap.add_argument("--runs", type=int, default=1, help="repeat every step this many times (RSS drift)")
     ap.add_argument("--lean", action="store_true", help="add steps without facets, histogram, highlights")
+    ap.add_argument("--workers", default="1", help="server processes (ARSHIF_WORKERS) to try, e.g. 1,2: each "
+                    "target is served once per count")
     ap.add_argument("--compare-checkout", type=Path, default=None,
                     help="also serve the embedded archive from another checkout of Arshif (before/after figures)")
     args = ap.parse_args()
@@ -156,7 +172,9 @@ def main() -> None:
     queries = QUERIES + nl_questions(60)[:: 2]  # distinct queries, Arabic and English, some OR-ed questions
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; {len(queries)} "
           f"distinct queries; load generator in this process ({args.duration:.0f} s per step)", flush=True)
-    servers = [Server(label, env, checkout) for label, env, checkout in targets]
+    counts = [int(w) for w in args.workers.split(",")]
+    servers = [Server(label + (f"/w{w}" if counts != [1] else ""), {**env, "ARSHIF_WORKERS": str(w)}, checkout)
+               for label, env, checkout in targets for w in counts]
     try:
         for s in servers:  # warm the caches
             load_step(s.base, queries, 2, 3, False)

@@ -357,43 +357,25 @@ def reindex(data_dir: Optional[Path] = DataDirOpt, engine: Optional[str] = Engin
 def serve(
     host: Optional[str] = typer.Option(None, help="Interface to listen on [env ARSHIF_HOST, default 127.0.0.1]."),
     port: Optional[int] = typer.Option(None, help="Port [env ARSHIF_PORT, default 8000]."),
+    workers: Optional[int] = typer.Option(None, min=1, max=64, help="Server processes sharing the port; more use "
+                                          "more cores [env ARSHIF_WORKERS, default 1]."),
     data_dir: Optional[Path] = DataDirOpt,
     engine: Optional[str] = EngineOpt,
 ):
     """Serve the web UI and the JSON API (OpenAPI docs at /docs)."""
-    import uvicorn
-
-    from cli.compose import web_app
+    from cli.serving import serve as run_server
 
     settings = _settings(data_dir, engine)
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
     if settings.engine.startswith("embedded") and not settings.embedded_path.exists():
         console.print(f"[red]error:[/red] no archive at {settings.embedded_path}: run 'arshif ingest PATH…' or "
                       "'arshif demo' first (or pass the right --data-dir)")
         raise typer.Exit(1)
-    application = web_app(settings)
-    console.print(f"Arshif on http://{host or settings.host}:{port or settings.port}/  "
-                  f"(API docs: /docs; engine: {settings.engine})")
-    config = uvicorn.Config(application, host=host or settings.host, port=port or settings.port,
-                            log_level="info", timeout_graceful_shutdown=3)
-    _stopping_server(config, application).run()
-
-
-def _stopping_server(config, application):
-    """A uvicorn server that stops within 5 s of SIGTERM (uvicorn imported only when serving)."""
-    import uvicorn
-
-    class StoppingServer(uvicorn.Server):
-        """Stops promptly on SIGTERM/SIGINT: running searches are interrupted at once (they answer 503),
-        and connections still open after 3 s are dropped, so the server is gone within 5 s."""
-
-        def handle_exit(self, sig, frame):
-            service = getattr(application.state, "service", None)
-            engine = getattr(service, "engine", None)
-            if engine is not None and hasattr(engine, "interrupt"):
-                engine.interrupt()
-            super().handle_exit(sig, frame)
-
-    return StoppingServer(config)
+    host, port = host or settings.host, port or settings.port
+    console.print(f"Arshif on http://{host}:{port}/  (API docs: /docs; engine: {settings.engine}"
+                  + (f"; {settings.workers} server processes" if settings.workers > 1 else "") + ")")
+    run_server(settings, host, port)
 
 
 @app.command()
@@ -409,7 +391,7 @@ def demo(
     summary = run_ingest([DEMO_DIR / "articles.jsonl"], settings, quiet=True)
     print_summary(summary)
     if serve_after:
-        serve(host=host, port=port, data_dir=data_dir, engine=engine)
+        serve(host=host, port=port, workers=None, data_dir=data_dir, engine=engine)
 
 
 def _add_subcommands() -> None:

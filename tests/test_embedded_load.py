@@ -231,14 +231,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_stops_within_five_seconds_of_sigterm_while_answering(sample_archive):
+def _listens(pid: int) -> bool:
+    """Does the process hold a listening TCP socket (a server worker, not a helper process)?"""
+    try:
+        fds = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+    except OSError:
+        return False
+    inodes = {f.split("[")[1].rstrip("]") for f in fds if f.startswith("socket:[")}
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as fh:
+            for line in list(fh)[1:]:
+                parts = line.split()
+                if parts[3] == "0A":  # LISTEN
+                    listening.add(parts[9])
+    return bool(inodes & listening)
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_stops_within_five_seconds_of_sigterm_while_answering(sample_archive, workers):
+    """One server process, or several sharing the port (ARSHIF_WORKERS): both answer searches and are
+    gone, every process of them, within 5 s of SIGTERM while searches run."""
     port = _free_port()
-    env = {**os.environ, "ARSHIF_ENGINE": f"embedded:{sample_archive}"}
+    env = {**os.environ, "ARSHIF_ENGINE": f"embedded:{sample_archive}", "ARSHIF_WORKERS": str(workers)}
     proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], cwd=PROJECT_ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + 90
         while time.time() < deadline:
             try:
                 if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
@@ -255,6 +280,9 @@ def test_serve_stops_within_five_seconds_of_sigterm_while_answering(sample_archi
                     except httpx.HTTPError:
                         return
 
+        assert httpx.get(f"{base}/api/search", params={"q": "الرياض"}, timeout=30).json()["total"] > 0
+        workers_seen = [p for p in _children(proc.pid) if _listens(p)] if workers > 1 else [proc.pid]
+        assert len(workers_seen) == workers, f"{workers} server processes expected, found {workers_seen}"
         clients = [threading.Thread(target=load) for _ in range(4)]
         for t in clients:
             t.start()
@@ -267,6 +295,7 @@ def test_serve_stops_within_five_seconds_of_sigterm_while_answering(sample_archi
         for t in clients:
             t.join()
         assert took <= 5.0, f"serve took {took:.1f} s to stop"
+        assert not [p for p in workers_seen if p != proc.pid and Path(f"/proc/{p}").exists()], "a worker outlived serve"
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -1,0 +1,81 @@
+"""Running the web app under uvicorn: one process, or several sharing the port, stopping promptly.
+
+Why several processes: a search is part Python (query planning, highlights, the JSON answer), and one
+process runs Python on one core at a time. ``ARSHIF_WORKERS`` (or ``serve --workers``) starts that many
+server processes on one listening socket (uvicorn's own supervisor); each opens the archive itself,
+read-only, as every server process does.
+
+Why a server subclass: on SIGTERM the searches still running are interrupted at once (they answer
+503) and connections still open after 3 s are dropped, so ``serve`` is gone within 5 s.
+"""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+import uvicorn.supervisors.multiprocess
+
+from arshif.settings import Settings
+
+#: The app of this process, once built (the signal handler interrupts its engine's searches).
+_app = None
+
+
+def app_from_environment():
+    """uvicorn's app factory in each worker process: settings from the environment ``serve`` prepared."""
+    from cli.compose import web_app
+
+    global _app
+    _app = web_app(Settings())
+    return _app
+
+
+class StoppingServer(uvicorn.Server):
+    """Stops promptly on SIGTERM/SIGINT: running searches are interrupted at once (they answer 503)."""
+
+    def handle_exit(self, sig, frame):
+        service = getattr(getattr(_app, "state", None), "service", None)
+        engine = getattr(service, "engine", None)
+        if engine is not None and hasattr(engine, "interrupt"):
+            engine.interrupt()
+        super().handle_exit(sig, frame)
+
+
+class _Process(uvicorn.supervisors.multiprocess.Process):
+    """A worker process of the supervisor that runs a StoppingServer (uvicorn's would run a plain one)."""
+
+    @property
+    def server(self):
+        if self._server is None:
+            self._server = StoppingServer(self.config)
+        return self._server
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the app on ``host:port`` with ``settings.workers`` processes."""
+    global _app
+    common = dict(host=host, port=port, log_level="info", timeout_graceful_shutdown=3)
+    if settings.workers <= 1:
+        from cli.compose import web_app
+
+        _app = web_app(settings)
+        StoppingServer(uvicorn.Config(_app, **common)).run()
+        return
+    # The workers are new processes: they rebuild the same settings from the environment.
+    os.environ["ARSHIF_DATA_DIR"] = str(settings.data_dir)
+    os.environ["ARSHIF_ENGINE"] = settings.engine
+    # A worker busy building its app (lexicon, engine) on a loaded machine must not be taken for hung.
+    config = uvicorn.Config("cli.serving:app_from_environment", factory=True, workers=settings.workers,
+                            timeout_worker_healthcheck=60, **common)
+    _Supervisor(config, sockets=[config.bind_socket()]).run()
+
+
+class _Supervisor(uvicorn.supervisors.Multiprocess):
+    """uvicorn's supervisor, starting workers that run a StoppingServer."""
+
+    def init_processes(self) -> None:
+        for _ in range(self.processes_num):
+            process = _Process(self.config, self.sockets)
+            process.start()
+            self.processes.append(process)
