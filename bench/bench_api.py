@@ -159,6 +159,7 @@ def main() -> None:
                     help="also serve the embedded archive from another checkout of Arshif (before/after figures)")
     args = ap.parse_args()
     targets: list[tuple[str, dict[str, str], Path]] = []
+    db = Path("arshif.db")
     if args.embedded:
         db = args.embedded if args.embedded.suffix == ".db" else args.embedded / "index" / "arshif.db"
         targets.append(("embedded", {"ARSHIF_ENGINE": f"embedded:{db}"}, PROJECT_ROOT))
@@ -187,7 +188,7 @@ def main() -> None:
                     for s in servers:
                         r = load_step(s.base, queries, conc, args.duration, lean)
                         lat = r["lat"] or [float("nan")]
-                        handles = s.handles() if s.label.startswith("emb") else 0
+                        handles = s.handles(db.name) if s.label.startswith("emb") else 0
                         print(f"{s.label:<12}{conc:>5}{run:>4}{('lean' if lean else 'full'):>6}{r['rps']:>8.1f}"
                               f"{percentile(lat, 50):>8.0f}{percentile(lat, 95):>8.0f}{percentile(lat, 99):>8.0f}"
                               f"{r['errors']:>5}{s.rss_mb():>8.0f}{handles:>8}{r['gen_cpu']:>9.0f}", flush=True)
