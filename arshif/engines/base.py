@@ -18,12 +18,12 @@ from typing import Any, Callable, Iterable, Iterator
 from arshif.analysis import get_analyzer
 from arshif.model import Article
 from arshif.sources import sources
-from arshif.search.contract import FACET_FIELDS, Filters, Hit, SearchRequest, SearchResponse
+from arshif.search.contract import Filters, Hit, SearchRequest, SearchResponse
 from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
 from arshif.search.syntax import And, BestMatch, Node, Not, Or, ParsedQuery, QuerySyntaxError, Words, parse_query
 
 from arshif.errors import BadRequest, EngineUnavailable, SearchTimeout  # noqa: F401 - part of the engine interface
-from arshif.fields import FIELD_BOOSTS  # noqa: F401 - engines weigh fields by it
+from arshif.fields import FIELD_BOOSTS, FILTER_FIELDS  # noqa: F401 - engines weigh fields by FIELD_BOOSTS
 from arshif.search.cursor import decode_cursor, encode_cursor  # noqa: F401 - engines make and read cursors
 
 log = logging.getLogger("arshif.engines")
@@ -330,7 +330,7 @@ def merge_filters(filters: Filters, parsed: ParsedQuery) -> Filters:
         merged.exclude.setdefault(fname, [])
         merged.exclude[fname] += [v for v in values if v not in merged.exclude[fname]]
     for fname in merged.exclude:
-        if fname not in FACET_FIELDS:
+        if fname not in FILTER_FIELDS:
             raise BadRequest(f"cannot exclude on unknown field '{fname}'")
     # A source may be named as people say it (عكاظ, OKAZ): filter on the value the archive stores.
     table = sources()
@@ -382,6 +382,7 @@ def hit_from_article(article: Article, score: float | None, sort: list, with_art
     return Hit(
         id=article.id, score=score, title=article.title, source=article.source, author=article.author,
         site=article.site, language=article.language, date=article_date(article), url=article.url,
+        source_id=article.source_id,
         tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
         translation_language=tr.language if tr else "", translation_status=article.translation_status,
         translation_kind=tr.kind if tr else "", sort=sort, article=article if with_article else None,

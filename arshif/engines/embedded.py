@@ -53,7 +53,7 @@ from arshif.engines.base import (
     failures_as_unavailable,
     plan_query,
 )
-from arshif.fields import FACET_BY_NAME, FACETS, TEXT_FIELD_NAMES
+from arshif.fields import FACET_BY_NAME, FACETS, FILTER_FIELDS, RECORD_ID, TEXT_FIELD_NAMES
 from arshif.mappings import definition_fingerprint
 from arshif.engines import fts_tokens
 from arshif.engines.fts_highlight import highlight_field, match_locations, snippet_field
@@ -61,7 +61,6 @@ from arshif.engines.sqlite_pool import ReadPool, WaitingBusyHandler, budget, bus
 from arshif.model import Article
 from arshif.settings import Settings, get_settings
 from arshif.search.contract import (
-    FACET_FIELDS,
     DateBucket,
     FacetValue,
     Filters,
@@ -95,7 +94,8 @@ CREATE TABLE IF NOT EXISTS articles(
     translation_status TEXT NOT NULL DEFAULT 'none',
     content_hash TEXT NOT NULL,
     doc TEXT NOT NULL,
-    indexed_at TEXT  -- when the article was first stored (UTC, ISO 8601); kept by updates and reindex
+    indexed_at TEXT,  -- when the article was first stored (UTC, ISO 8601); kept by updates and reindex
+    source_id TEXT NOT NULL DEFAULT ''  -- the input record's own id when it could not be the id (filter 'id')
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_author ON articles(author);
@@ -254,6 +254,8 @@ class EmbeddedEngine(Engine):
             columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)").fetchall()}
         # An archive from before the column, opened read-only (so not migrated): no arrival times to give.
         self._indexed_at = "indexed_at" if "indexed_at" in columns else "NULL"
+        # ... and no source_id column: read it from the stored documents (slower, still right).
+        self._source_id = "source_id" if "source_id" in columns else "json_extract(doc, '$.source_id')"
         # An archive made before article_meta, opened read-only: read the same columns from 'articles'.
         self._meta = "article_meta" if has_meta else "articles"
         if version and version[0][0] != str(SCHEMA_VERSION):
@@ -453,20 +455,22 @@ class EmbeddedEngine(Engine):
                 d = article_date(article)
                 tr_key, tr = _indexed_translation(article)
                 values = (article.id, seq, article.language, article.source, article.author, article.site,
-                          d.isoformat() if d else None, tr_key, article.translation_status, chash, doc)
+                          d.isoformat() if d else None, tr_key, article.translation_status, chash, doc,
+                          article.source_id)
                 if row:
                     rowid = row[0][0]
                     self._unindex(conn, rowid)
                     conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
                     conn.execute(
                         "UPDATE articles SET id=?, seq=?, language=?, source=?, author=?, site=?, date=?,"
-                        " tr_language=?, translation_status=?, content_hash=?, doc=? WHERE rowid=?",
+                        " tr_language=?, translation_status=?, content_hash=?, doc=?, source_id=? WHERE rowid=?",
                         (*values, rowid))
                     result.updated.append(article.id)
                 else:
                     conn.execute(
                         "INSERT INTO articles(id, first_seq, seq, language, source, author, site, date, tr_language,"
-                        " translation_status, content_hash, doc, indexed_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        " translation_status, content_hash, doc, source_id, indexed_at)"
+                        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (article.id, seq, *values[1:], now))
                     rowid = conn.last_insert_rowid()
                     result.created.append(article.id)
@@ -526,6 +530,7 @@ class EmbeddedEngine(Engine):
         """
         with self._writing() as conn:
             conn.execute("INSERT INTO fts(fts) VALUES('rebuild')")  # re-reads every text through the view
+            _fill_source_ids(conn)
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)", (definition_fingerprint(),))
         done = self.count()
         if progress:
@@ -723,14 +728,19 @@ class EmbeddedEngine(Engine):
     def _where(self, filters: Filters, negative: list[str], skip: str | None) -> tuple[str, list]:
         clauses: list[str] = ["1"]
         params: list = []
-        for fname in FACET_FIELDS:
+        for fname in FILTER_FIELDS:
             if fname == skip:
                 continue
             values = filters.values(fname)
             if not values:
                 continue
             marks = ",".join("?" * len(values))
-            if FACET_BY_NAME[fname].multi:
+            if fname == RECORD_ID.name:
+                # The record's own id: the archive id when it could be one, else its kept source_id.
+                clauses.append(f"(a.id IN ({marks}) OR a.rowid IN "
+                               f"(SELECT rowid FROM articles WHERE {self._source_id} IN ({marks})))")
+                params += values
+            elif FACET_BY_NAME[fname].multi:
                 clauses.append(f"a.rowid IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
             else:
                 clauses.append(f"{FACET_COLUMNS[fname]} IN ({marks})")
@@ -741,8 +751,10 @@ class EmbeddedEngine(Engine):
             marks = ",".join("?" * len(values))
             if fname in FACET_BY_NAME and FACET_BY_NAME[fname].multi:
                 clauses.append(f"a.rowid NOT IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
-            elif fname == "id":
-                clauses.append(f"a.id NOT IN ({marks})")
+            elif fname == RECORD_ID.name:
+                clauses.append(f"a.id NOT IN ({marks}) AND a.rowid NOT IN "
+                               f"(SELECT rowid FROM articles WHERE {self._source_id} IN ({marks}))")
+                params += values
             else:
                 clauses.append(f"{FACET_COLUMNS[fname]} NOT IN ({marks})")
             params += values
@@ -901,6 +913,18 @@ def _add_missing_columns(conn) -> None:
     have = {row[1] for row in conn.execute("PRAGMA table_info(articles)").fetchall()}
     if "indexed_at" not in have:
         conn.execute("ALTER TABLE articles ADD COLUMN indexed_at TEXT")
+    if "source_id" not in have:
+        # Filled from the stored documents once (only the few rows with one are written), so the filter
+        # finds old articles too without a reindex.
+        conn.execute("ALTER TABLE articles ADD COLUMN source_id TEXT NOT NULL DEFAULT ''")
+        _fill_source_ids(conn)
+    conn.execute("CREATE INDEX IF NOT EXISTS articles_source_id ON articles(source_id)")
+
+
+def _fill_source_ids(conn) -> None:
+    """The source_id column as the stored documents say (a migration, and ``reindex``)."""
+    conn.execute("UPDATE articles SET source_id = coalesce(json_extract(doc, '$.source_id'), '') "
+                 "WHERE source_id != coalesce(json_extract(doc, '$.source_id'), '')")
 
 
 def _end_read(conn: apsw.Connection, quiet: bool = False) -> None:

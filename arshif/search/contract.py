@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from arshif.fields import FACET_FIELDS  # noqa: F401 - re-exported: the contract's facet names
+from arshif.fields import FACET_FIELDS, FILTER_FIELDS  # noqa: F401 - re-exported: the contract's field names
 from arshif.model import Article
 
 FacetField = Literal["source", "author", "language", "tag", "site"]
@@ -47,6 +47,8 @@ class Filters(BaseModel):
     language: list[str] = Field(default_factory=list)
     tag: list[str] = Field(default_factory=list)
     site: list[str] = Field(default_factory=list)
+    id: list[str] = Field(default_factory=list, description="The record's own id: the archive id, or the "
+                                                            "source_id an input record kept (filter only).")
     exclude: dict[str, list[str]] = Field(default_factory=dict, description="field → values to leave out")
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -120,6 +122,7 @@ class Hit(BaseModel):
     date: dt.date | None = None
     url: str = ""
     tags: list[str] = Field(default_factory=list)
+    source_id: str = Field(default="", description="The input record's own id when it could not be the id.")
     translated_title: str = ""
     translation_language: str = ""
     translation_status: str = "none"

@@ -91,8 +91,8 @@ def _describe(search: SavedSearch, ui: str) -> list[dict]:
     return out
 
 
-_KNOWN = {f"saved_param_{k}" for k in ("q", "mode", "source", "author", "lang", "tag", "site", "date_from",
-                                       "date_to", "sort")}
+_KNOWN = {f"saved_param_{k}" for k in ("q", "mode", "source", "author", "lang", "tag", "site", "id",
+                                       "date_from", "date_to", "sort")}
 
 
 def _row(status: Status, ui: str) -> dict:

@@ -18,7 +18,7 @@ from arshif.sources import canonical as canonical_source
 from arshif.sources import display as display_source
 from web.pages.histogram import context_search, histogram_view
 from web.pages.render import Render, text_dir, ui_of
-from web.pages.state import FACET_PARAM, FILTER_KEYS, href, parse_params, state_of, toggled
+from web.pages.state import FACET_PARAM, FILTER_KEYS, FILTER_PARAM, href, parse_params, state_of, toggled
 from web.errors import wants_json
 from web.service import SearchService, service_from
 
@@ -188,7 +188,7 @@ def facet_view(field: str, values, params: SearchParams, state: dict, ui: str, l
 
 def active_chips(params: SearchParams, state: dict, ui: str) -> list[dict]:
     chips = []
-    facet_of = {v: k for k, v in FACET_PARAM.items()}
+    facet_of = {v: k for k, v in FILTER_PARAM.items()}
     for key in FILTER_KEYS:
         for value in getattr(params, key):
             field = facet_of[key]
