@@ -136,3 +136,12 @@ def test_a_remote_index_from_before_the_field_opens_takes_writes_and_finds_old_i
         assert titles(engine, 'id:"old 1/2"') == ["Old wombat"] and titles(engine, 'id:"new 3/4"') == ["New wombat"]
     finally:
         _drop(engine)
+
+
+def test_every_filter_field_is_an_exact_keyword_of_the_index_definition():
+    """The field table and mappings/ agree: what a filter matches exactly is a keyword in the index."""
+    from arshif.fields import FILTERS
+
+    properties = index_definition()["mappings"]["properties"]
+    assert {f.name: properties[f.stored_as]["type"] for f in FILTERS} == {f.name: "keyword" for f in FILTERS}
+    assert properties["source_id"] == {"type": "keyword"}
