@@ -65,6 +65,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "prev": {"en": "Previous", "ar": "السابق"},
     "next": {"en": "Next", "ar": "التالي"},
     "page_n": {"en": "Page {n}", "ar": "الصفحة {n}"},
+    "past_end": {"en": "Page {page} is past the end of the results: the last page is {pages}.",
+                 "ar": "الصفحة {page} بعد آخر النتائج: آخر صفحة هي {pages}."},
+    "past_end_link": {"en": "Go to the last page ({pages})", "ar": "انتقل إلى الصفحة الأخيرة ({pages})"},
     "no_results": {"en": "No articles match", "ar": "لا توجد مقالات مطابقة"},
     "partial_results": {"en": "Part of the archive did not answer: these results may be incomplete. Try again "
                               "shortly.",

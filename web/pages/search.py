@@ -101,6 +101,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
                        for s in SORTS],
         "modes": [{"mode": m, "label": t(f"mode_{m}", ui), "current": m == params.mode} for m in MODES],
         "pagination": pagination(params.page, pages, state),
+        "past_end": past_end(params.page, pages, state, ui) if resp.total and not resp.hits else None,
         "relaxed": relaxed_view(resp, ui),
         "suggestions": suggestions(params, state, chips, ui, offer) if resp.total == 0 and error is None else [],
         "expanded": None if expansion is None else {
@@ -220,6 +221,16 @@ def suggestions(params: SearchParams, state: dict, chips: list[dict], ui: str, o
     return out
 
 
+def past_end(page: int, pages: int, state: dict, ui: str) -> dict | None:
+    """A page after the last one (an old link, a hand-edited URL): say so and lead to the last page,
+    instead of "11–11 of 9" over "No articles match"."""
+    if page <= pages:
+        return None
+    last = href("/search", state, page=None if pages <= 1 else pages)
+    return {"page": page, "pages": pages, "text": t("past_end", ui, page=page, pages=pages),
+            "link_text": t("past_end_link", ui, pages=pages), "href": last}
+
+
 def pagination(page: int, pages: int, state: dict) -> dict:
     if pages <= 1:
         return {"pages": [], "prev": None, "next": None}
@@ -259,6 +270,7 @@ def view_json(view: dict) -> dict:
         "alternatives": view["expanded"]["alternatives"] if view["expanded"] else [],
         "cross_offer": view["cross_offer"],
         "pagination": view["pagination"],
+        "past_end": view["past_end"],
         "error": view["error"],
     }
 
