@@ -152,6 +152,16 @@ STRINGS: dict[str, dict[str, str]] = {
                                     "ar": "لم تُضبط خدمة ترجمة في هذا الأرشيف، فلم تُصنع ترجمة."},
     "translation_why_can": {"en": "It was not translated when it was added. You can have it translated now.",
                             "ar": "لم يُترجَم عند إضافته إلى الأرشيف. يمكنك طلب ترجمته الآن."},
+    "translation_why_no_key": {"en": "A translation service is configured, but this server takes no writes "
+                                      "(it has no API key, ARSHIF_API_KEY), so it cannot be translated from here.",
+                               "ar": "خدمة الترجمة مضبوطة، لكن هذا الخادم لا يقبل الكتابة (لا مفتاح للواجهة البرمجية "
+                                     "ARSHIF_API_KEY)، فلا يمكن طلب الترجمة من هنا."},
+    "translate_disabled": {"en": "Translating from this page is switched off: the server has no API key "
+                                 "(ARSHIF_API_KEY).",
+                           "ar": "طلب الترجمة من هذه الصفحة معطّل: لا يوجد مفتاح للواجهة البرمجية على الخادم "
+                                 "(ARSHIF_API_KEY)."},
+    "translate_key_note": {"en": "Storing a translation is a write: it needs the server's API key.",
+                           "ar": "حفظ الترجمة عملية كتابة: تحتاج إلى مفتاح الواجهة البرمجية للخادم."},
     "translation_why_language": {"en": "Its language is neither Arabic nor English, so it is not translated.",
                                  "ar": "لغته ليست العربية ولا الإنجليزية، فلا يُترجَم."},
     "translation_why_unknown": {"en": "The translation service did not say why.",
