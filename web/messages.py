@@ -194,9 +194,10 @@ STRINGS: dict[str, dict[str, str]] = {
     # saved searches
     "saved_searches": {"en": "Saved searches", "ar": "عمليات البحث المحفوظة"},
     "saved_intro": {"en": "Follow a story or a name: the count of new articles is what arrived in the archive "
-                          "since you last opened the search here. Each search has an Atom feed for a feed reader.",
-                    "ar": "تابع قصة أو اسماً: عدد المقالات الجديدة هو ما وصل إلى الأرشيف منذ آخر مرة فتحت فيها "
-                          "البحث هنا. لكل بحث موجز Atom لقارئ الموجزات."},
+                          "since you last marked the search as seen here. Each search has an Atom feed for a feed "
+                          "reader.",
+                    "ar": "تابع قصة أو اسماً: عدد المقالات الجديدة هو ما وصل إلى الأرشيف منذ آخر مرة علّمت فيها "
+                          "البحث كمقروء هنا. لكل بحث موجز Atom لقارئ الموجزات."},
     "saved_none": {"en": "No saved searches yet: search, then use “Save this search”.",
                    "ar": "لا توجد عمليات بحث محفوظة بعد: ابحث ثم استخدم «احفظ هذا البحث»."},
     "save_search": {"en": "Save this search", "ar": "احفظ هذا البحث"},
@@ -215,6 +216,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "saved_done_saved": {"en": "Search saved.", "ar": "حُفظ البحث."},
     "saved_done_renamed": {"en": "Search renamed.", "ar": "غُيّر اسم البحث."},
     "saved_done_deleted": {"en": "Search deleted.", "ar": "حُذف البحث."},
+    "saved_done_seen": {"en": "Marked as seen.", "ar": "عُلّم كمقروء."},
     "saved_new": {"en": "{n} new", "ar": "{n} جديد"},
     "saved_new_label": {"en": "New since you last looked", "ar": "الجديد منذ آخر اطلاع"},
     "saved_matches": {"en": "Matches", "ar": "النتائج"},
@@ -222,6 +224,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "saved_open": {"en": "Open", "ar": "فتح"},
     "rename": {"en": "Rename", "ar": "إعادة التسمية"},
     "delete": {"en": "Delete", "ar": "حذف"},
+    "saved_mark_seen": {"en": "Mark as seen", "ar": "تعليم كمقروء"},
+    "saved_mark_seen_note": {"en": "Opening a search does not clear its new count; this does.",
+                             "ar": "فتح البحث لا يُصفّر عدد الجديد؛ هذا الزر يفعل."},
     "saved_everything": {"en": "every article", "ar": "كل المقالات"},
     "saved_param_q": {"en": "query", "ar": "عبارة البحث"},
     "saved_param_mode": {"en": "languages", "ar": "اللغات"},
