@@ -36,7 +36,7 @@ EXPORT_BATCH = 1000
 DEFAULT_EXPORT_FIELDS = ("id", "date", "source", "author", "language", "title", "url", "body")
 #: Columns an export can have. Those in ARTICLE_FIELDS need the stored article (fetched a batch at a time).
 HIT_FIELDS = ("id", "date", "source", "author", "site", "language", "title", "url", "tags", "score",
-              "translated_title", "translation_language", "translation_status")
+              "translated_title", "translation_language", "translation_status", "source_id")
 ARTICLE_FIELDS = ("body", "published", "extracted", "related_titles", "translated_body", "translation_kind",
                   "translation_provider")
 EXPORT_FIELDS = HIT_FIELDS + ARTICLE_FIELDS
