@@ -348,9 +348,15 @@ class RemoteEngine(Engine):
                    if name not in have}
         if not missing:
             return
-        self.flavour.clients["write"].indices.put_mapping(index=index, body={"properties": missing})
+        names = ", ".join(sorted(missing))
+        try:
+            self.flavour.clients["write"].indices.put_mapping(index=index, body={"properties": missing})
+        except self.flavour.api_errors as exc:  # e.g. a user allowed to read only: searching still works
+            log.warning("index %s has no field(s) %s and they could not be added (%s): run 'arshif reindex'",
+                        index, names, exc)
+            return
         log.warning("index %s had no field(s) %s: added; run 'arshif reindex' so the articles stored before "
-                    "can be found by them", index, ", ".join(sorted(missing)))
+                    "can be found by them", index, names)
 
     def reindex(self, progress=None) -> tuple[str, str, int]:
         """Build a new index from the stored documents and swap the alias to it atomically."""
