@@ -34,8 +34,10 @@ import apsw
 from arshif.analysis import get_analyzer, normalize_arabic
 from arshif.engines.base import (
     FIELD_BOOSTS,
+    RELAX_BELOW,
     apply_highlights,
     hit_from_article,
+    hit_from_stored,
     like_text,
     BadRequest,
     Engine,
@@ -694,6 +696,11 @@ class EmbeddedEngine(Engine):
             snapshot = cursor.get("snap")
             if not isinstance(snapshot, int):
                 raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
+        if (request.sort == "added" and not request.count_total and cursor is None and not request.facets
+                and not request.date_histogram and not request.highlight and not request.with_articles
+                and request.size >= RELAX_BELOW):
+            return self._newest(request, source, [*params, *wparams], where, "m.rowid" if match else "a.rowid",
+                                started)
 
         with self._reading() as conn:
             conn.execute("BEGIN")  # one read snapshot for count, page, facets and highlights
@@ -716,7 +723,7 @@ class EmbeddedEngine(Engine):
                 histogram, interval = ([], None)
                 if request.date_histogram:
                     histogram, interval = self._histogram(conn, request.date_histogram)
-                if hits:
+                if hits and docs:  # (plain hits come filled: see _page)
                     self._fill_highlights(conn, hits, docs, match if request.highlight else None)
             except BaseException:
                 _end_read(conn, quiet=True)  # never hide the error that stopped the search
@@ -804,25 +811,74 @@ class EmbeddedEngine(Engine):
             sql += " OFFSET ?"
             params.append(request.offset)
         rows = conn.execute(sql, params).fetchall()
-        docs, arrived = self._docs(conn, [r[0] for r in rows])
-        hits: list[Hit] = []
-        by_rowid: dict[int, Article] = {}
+        keyed = []
         for rowid, aid, score, d, first_seq in rows:
-            article = docs[rowid]
             if request.sort == "relevance":
                 key = [score if score is not None else 0, aid]
             elif request.sort == "added":
                 key = [first_seq, aid]
             else:
                 key = [d or ("" if request.sort == "newest" else "9999-99-99"), aid]
-            hit = hit_from_article(article, None if score is None else -score, key, request.with_articles)
+            keyed.append((rowid, None if score is None else -score, key))
+        next_cursor = None
+        if request.size and len(rows) == request.size:
+            next_cursor = encode_cursor({"sort": request.sort, "after": keyed[-1][2], "snap": snapshot})
+        if not request.highlight and not request.with_articles:
+            return self._plain_hits(conn, keyed), {}, next_cursor
+        docs, arrived = self._docs(conn, [r[0] for r in rows])
+        hits: list[Hit] = []
+        by_rowid: dict[int, Article] = {}
+        for rowid, score, key in keyed:
+            article = docs[rowid]
+            hit = hit_from_article(article, score, key, request.with_articles)
             hit.indexed_at = datetime.fromisoformat(arrived[rowid]) if arrived.get(rowid) else None
             hits.append(hit)
             by_rowid[rowid] = article
-        next_cursor = None
-        if request.size and len(rows) == request.size:
-            next_cursor = encode_cursor({"sort": request.sort, "after": hits[-1].sort, "snap": snapshot})
         return hits, by_rowid, next_cursor
+
+    def _plain_hits(self, conn, keyed: list[tuple[int, float | None, list]]) -> list[Hit]:
+        """Hits with no match marked (``highlight=False``), read from the stored JSON without validating
+        whole articles (see :func:`hit_from_stored`), each with when it was first stored."""
+        if not keyed:
+            return []
+        rowids = [r for r, _, _ in keyed]
+        stored = {r: (doc, at) for r, doc, at in conn.execute(
+            f"SELECT rowid, doc, {self._indexed_at} FROM articles WHERE rowid IN ({','.join('?' * len(rowids))})",
+            rowids).fetchall()}
+        hits = []
+        for rowid, score, key in keyed:
+            doc, at = stored[rowid]
+            hit = hit_from_stored(json.loads(doc), score, key)
+            hit.indexed_at = datetime.fromisoformat(at) if at else None
+            hits.append(hit)
+        return hits
+
+    def _newest(self, request: SearchRequest, source: str, params: list, where: str, order: str,
+                started: float) -> SearchResponse:
+        """The matches stored most recently, not counted (a saved search's feed): ``sort=added`` without
+        facets, histogram, highlights or total.
+
+        Rowids are handed out in arrival order: the single writer gives a new article max(rowid)+1 in the
+        transaction that gives it the next ``first_seq``, and updates, reindexing and VACUUM keep both
+        (rowid is the INTEGER PRIMARY KEY). So the newest arrivals are the highest rowids, and FTS5 walks its
+        matches from the highest rowid down and stops once the page is full, instead of collecting,
+        counting and sorting every match (the temporary table of :meth:`_run`)."""
+        with self._reading() as conn:
+            conn.execute("BEGIN")
+            try:
+                snapshot = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+                rows = conn.execute(f"SELECT a.rowid, a.id, a.first_seq FROM {source} WHERE {where} "
+                                    f"ORDER BY {order} DESC LIMIT ? OFFSET ?",
+                                    (*params, request.size, request.offset)).fetchall()
+                hits = self._plain_hits(conn, [(r, None, [seq, aid]) for r, aid, seq in rows])
+            except BaseException:
+                _end_read(conn, quiet=True)
+                raise
+            _end_read(conn)
+        full = len(rows) == request.size
+        next_cursor = encode_cursor({"sort": "added", "after": hits[-1].sort, "snap": snapshot}) if full else None
+        return SearchResponse(total=request.offset + len(hits), hits=hits, took_ms=_ms(started),
+                              next_cursor=next_cursor, total_counted=not full)
 
     def _docs(self, conn, rowids: list[int]) -> tuple[dict[int, Article], dict[int, str | None]]:
         """The page's articles, and when each was first stored."""

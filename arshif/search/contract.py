@@ -92,6 +92,10 @@ class SearchRequest(BaseModel):
     highlight: bool = True
     with_articles: bool = Field(default=False, description="Attach each hit's stored article (for export), so "
                                                            "nothing is fetched twice.")
+    count_total: bool = Field(
+        default=True, description="False: the caller needs the hits, not how many match (a feed). An engine may "
+                                  "then skip counting; the response says so with total_counted=False and its "
+                                  "total is only the number of hits returned.")
 
     @field_validator("q")
     @classmethod
@@ -146,6 +150,9 @@ class SearchResponse(BaseModel):
     interval: str | None = None
     took_ms: float = 0.0
     next_cursor: str | None = None
+    total_counted: bool = Field(default=True, exclude=True,
+                                description="False when the request did not ask for the total and the engine "
+                                            "skipped counting: total is then the number of hits returned.")
     partial: bool = Field(
         default=False,
         description="True when part of the index did not answer (a cluster node is down and some shards have "
