@@ -304,7 +304,10 @@ def test_plain_and_uncounted_pages_list_what_the_full_path_lists(loaded):
             feed = search(loaded, q, sort="added", size=20, highlight=False, count_total=False)
             assert dump(plain) == dump(full) == dump(feed), q
             assert plain.total == full.total and plain.total_counted
-            assert (feed.total, feed.total_counted) == ((20, False) if full.total > 20 else (full.total, True)), q
+            # An engine may skip counting (the embedded one does when more than the page match); a count it
+            # gives is the count, and an uncounted total is the page.
+            assert (feed.total, feed.total_counted) in ((full.total, True), (20, False)), q
+            assert feed.total_counted or full.total > 20, q
             ranked = search(loaded, q, size=20, highlight=False)
             assert dump(ranked) == dump(search(loaded, q, size=20, highlight=False, with_articles=True)), q
         first = search(loaded, "numbat", sort="added", size=10, highlight=False, count_total=False).hits[0]
