@@ -22,11 +22,13 @@ class TextField:
 
 @dataclass(frozen=True)
 class FacetField:
-    """A field with exact values that can be counted (facets) and filtered on.
+    """A field with exact values that can be filtered on and, unless ``countable`` is False, counted (facets).
 
     ``param`` is its name in URLs and in the query syntax (``lang:ar``); ``aliases`` are
     other names people use for it; ``multi`` fields hold several values per article
     (tags), stored in their own table on the embedded engine and as an array elsewhere.
+    A field that is not ``countable`` is a filter only: it has a value per article (an id), so a
+    count of its values would list every article once.
     """
 
     name: str
@@ -36,6 +38,7 @@ class FacetField:
     multi: bool = False
     kind: Literal["keyword", "language"] = "keyword"
     value_aliases: dict[str, str] = field(default_factory=dict)
+    countable: bool = True
 
 
 #: Text fields in the order engines keep them. A match in the title counts more than one in
@@ -64,6 +67,18 @@ FACET_FIELDS: tuple[str, ...] = tuple(f.name for f in FACETS)
 FACET_BY_NAME: dict[str, FacetField] = {f.name: f for f in FACETS}
 #: Every name a facet goes by (its own, its URL parameter, its aliases) → the facet.
 FACET_NAMES: dict[str, FacetField] = {n: f for f in FACETS for n in (f.name, f.param, *f.aliases)}
+
+#: The record's own id, as its input file gave it: the archive id when it could be one, else the article's
+#: ``source_id`` (``ex 2/3``, a URL guid). ``id:bbc-business-001`` and ``source_id:"ex 2/3"`` find the article
+#: either way; it is kept as a keyword field (``source_id`` in ``mappings/articles.json``), never counted.
+RECORD_ID = FacetField("id", "id", "source_id", aliases=("source_id",), countable=False)
+
+#: Every field a search can filter on: the facets, then the filter-only fields.
+FILTERS: tuple[FacetField, ...] = (*FACETS, RECORD_ID)
+FILTER_FIELDS: tuple[str, ...] = tuple(f.name for f in FILTERS)
+FILTER_BY_NAME: dict[str, FacetField] = {f.name: f for f in FILTERS}
+#: Every name a filter goes by in ``field:value`` and in URLs → the field.
+FILTER_NAMES: dict[str, FacetField] = {n: f for f in FILTERS for n in (f.name, f.param, *f.aliases)}
 
 
 def facet_named(name: str) -> FacetField | None:

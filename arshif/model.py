@@ -53,9 +53,10 @@ class Article(BaseModel):
     id: str = Field(default="", pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$",
                     description="Stable id; empty means 'derive it from the URL or the content'. Letters, digits "
                                 "and _ . : - only, so it can stand in a URL path as it is.")
-    source_id: str = Field(default="", description="The input record's own id when it could not serve as "
+    source_id: str = Field(default="", max_length=1000, description="The input record's own id when it could not serve as "
                                                   "the id (spaces, slashes, other scripts); the id is derived from it, and "
-                                                  "GET /api/lookup?source_id=… finds the article by it")
+                                                  "GET /api/lookup?source_id=… finds the article by it, and the "
+                                                  "filter id= (id:… in a query) finds it among results")
     title: str = Field(default="", max_length=MAX_TITLE_CHARS)
     body: str = Field(default="", max_length=MAX_BODY_CHARS)
     source: str = ""

@@ -6,6 +6,9 @@ the queries interleaved in one process:
 
 * ``feed``: what a feed reader's request costs — the search's 50 most recently stored matches, rendered as
   Atom (``web/saved.py`` + ``web/feed.py``); with ``--http`` also through the app's route in-process;
+* ``feed (old path)``: the same feed the way it was read before (every match collected and counted, each
+  hit's whole article validated): the same request with ``count_total`` and ``with_articles``, interleaved
+  with the new one so both meet the same load;
 * ``peer``: the same query as a plain 50-hit search by relevance (no facets), the cost a feed is compared to;
 * ``new count``: the list page's figures for one saved search (its matches, and those new since last look).
 
@@ -66,6 +69,13 @@ def main() -> None:
                            search_url="http://127.0.0.1:8000/search",
                            article_url=lambda i: f"http://127.0.0.1:8000/articles/{i}")
 
+    def feed_old(search) -> bytes:
+        request = saved.request(search.params, size=ENTRIES).model_copy(update={"with_articles": True})
+        response = engine.search(request)
+        return render_feed(search, response, feed_url=f"http://127.0.0.1:8000/saved/{search.id}/feed.atom",
+                           search_url="http://127.0.0.1:8000/search",
+                           article_url=lambda i: f"http://127.0.0.1:8000/articles/{i}")
+
     def peer(search):
         return service.search(SearchParams(q=search.params["q"], size=ENTRIES, facets=[], histogram=None))
 
@@ -84,11 +94,13 @@ def main() -> None:
         parsed = feedparser.parse(feed(search))
         assert not parsed.bozo, (search.name, parsed.bozo_exception)
         entries.append(len(parsed.entries))
+        old = feedparser.parse(feed_old(search))
+        assert [e.id for e in old.entries] == [e.id for e in parsed.entries], search.name  # the same feed
         peer(search)
     print(f"entries per feed: median {statistics.median(entries):.0f}, min {min(entries)}, "
           f"feeds with {ENTRIES}: {sum(1 for n in entries if n == ENTRIES)}/{len(entries)}")
 
-    kinds = ["feed", "peer", "new count"] + (["feed over HTTP"] if client is not None else [])
+    kinds = ["feed", "feed (old path)", "peer", "new count"] + (["feed over HTTP"] if client is not None else [])
     times: dict[str, list[float]] = {k: [] for k in kinds}
     # CPU time of the thread doing the work, beside wall time: on a shared, loaded machine wall time
     # mostly measures waiting for a core; CPU time is what the work itself costs.
@@ -100,6 +112,8 @@ def main() -> None:
                 t0 = time.perf_counter()
                 if kind == "feed":
                     feed(search)
+                elif kind == "feed (old path)":
+                    feed_old(search)
                 elif kind == "peer":
                     peer(search)
                 elif kind == "new count":
@@ -115,6 +129,10 @@ def main() -> None:
     for kind, values in cpu.items():
         print(summary(kind + " (CPU)", values))
     print(f"feed / peer (medians): {statistics.median(times['feed']) / statistics.median(times['peer']):.2f}")
+    for unit, table in (("wall", times), ("CPU", cpu)):
+        new, old = table["feed"], table["feed (old path)"]
+        print(f"feed new / old path ({unit}): p50 {statistics.median(new) / statistics.median(old):.2f}, "
+              f"p95 {percentile(new, 95) / percentile(old, 95):.2f}")
     p95, cpu95 = percentile(times["feed"], 95), percentile(cpu["feed"], 95)
     print(f"target feed p95 ≤ {TARGET_P95_MS:.0f} ms: wall {'met' if p95 <= TARGET_P95_MS else 'NOT met'} "
           f"({p95:.1f} ms), CPU {'met' if cpu95 <= TARGET_P95_MS else 'NOT met'} ({cpu95:.1f} ms); "

@@ -411,6 +411,28 @@ def test_export_concurrency_limit_answers_429_with_retry_after(small_api):
     assert small_api.get("/api/export").status_code == 200
 
 
+def test_head_of_an_export_answers_its_headers_without_running_it(small_api):
+    """A link checker's HEAD gets what a GET would say (type, file name, count) and no export runs: even with
+    every export slot taken, where a GET must wait (429), HEAD answers at once."""
+    from web.api import export as api_module
+
+    get = small_api.get("/api/export", params={"format": "jsonl", "lang": "en"})
+    held = 0
+    try:
+        while api_module._exports.acquire(blocking=False):
+            held += 1
+        assert small_api.get("/api/export", params={"format": "jsonl", "lang": "en"}).status_code == 429
+        head = small_api.head("/api/export", params={"format": "jsonl", "lang": "en"})
+    finally:
+        for _ in range(held):
+            api_module._exports.release()
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"] == "application/x-ndjson"
+    assert head.headers["x-total-count"] == get.headers["x-total-count"] == str(len(get.text.splitlines()))
+    assert re.fullmatch(r'attachment; filename="arshif-export-\d{8}-\d{6}\.jsonl"', head.headers["content-disposition"])
+    assert small_api.head("/api/export", params={"q": 'a "b'}).status_code == 400  # still checks what it is asked
+
+
 def test_abandoned_exports_free_their_slot(live_server):
     from web.api import export as api_module
 

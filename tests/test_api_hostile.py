@@ -425,6 +425,12 @@ def test_batch_cost_is_limited_before_any_search_runs(api, archive_settings):
     assert time.perf_counter() - t0 < 2
     ok = api.post("/api/search/batch", json={"queries": [{"q": f"oil {i}"} for i in range(50)], "size": 10})
     assert ok.status_code == 200 and len(ok.json()["results"]) == 50
+    # Words joined by punctuation instead of spaces are as many terms to the engine (the analyzer splits
+    # them): counted as such, not as one word each.
+    for joiner in (",", "/", "،", "."):
+        packed = joiner.join(f"w{i}" for i in range(60))
+        r = api.post("/api/search/batch", json={"queries": [{"q": packed}] * 50, "size": 100})
+        assert r.status_code == 413 and "cost" in r.json()["error"]["message"], (joiner, r.status_code)
 
 
 def _links(html: str) -> list[str]:

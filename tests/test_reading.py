@@ -63,11 +63,14 @@ def test_english_reader_is_told_why_an_arabic_article_is_untranslated(client):
     assert "الشرق الأوسط" in client.get("/search", params={"source": "aawsat", "ui": "ar"}).text
 
 
+KEY = "reader-key-1"
+
+
 @pytest.fixture
 def translating(tmp_path):
     with TranslateServer() as server:
         settings = Settings(data_dir=tmp_path / "data", translator="libre", translator_url=server.url,
-                            translate_rate_per_second=500, translate_timeout=5)
+                            translate_rate_per_second=500, translate_timeout=5, api_key=KEY)
         engine = EmbeddedEngine(settings.embedded_path)
         assert ingest([SEED, DEMO], engine).indexed > 5  # ingest without translation
         app = create_app(settings, engine=engine, article_translator=build_translator(settings))
@@ -83,7 +86,16 @@ def test_translate_now_stores_a_machine_translation_with_its_provenance(translat
     page = c.get(f"/articles/{hit['id']}", params={"ui": "en", "q": "الباغوز"}).text
     assert "Translate now" in page and "You can have it translated now" in page
     action = html.unescape(re.search(r'<form class="translate-now" method="post" action="([^"]+)"', page).group(1))
-    done = c.post(action, follow_redirects=False)
+    assert 'name="api_key" type="password"' in page  # a write: the form asks for the server's key
+    # A forged or keyless post translates nothing (no provider call, nothing stored) and shows the article again.
+    for data in ({}, {"api_key": "wrong"}):
+        refused = c.post(action, data=data, follow_redirects=False)
+        assert refused.status_code == 403 and "The API key is missing or wrong." in refused.text
+        assert 'class="block-title"' in refused.text and "Translate now" in refused.text
+        assert "/translate" not in refused.text.split("<footer", 1)[1]  # its links are the article's own
+    assert server.requests == 0
+    assert c.get(f"/articles/{hit['id']}.json").json()["translation_state"]["status"] == "none"
+    done = c.post(action, data={"api_key": KEY}, follow_redirects=False)
     assert done.status_code == 303
     back = done.headers["location"]
     assert parse_qs(urlsplit(back).query)["q"] == ["الباغوز"]  # still the reader's search
@@ -97,3 +109,21 @@ def test_translate_now_stores_a_machine_translation_with_its_provenance(translat
     # the translated title now shows in the result list
     results = c.get("/search", params={"q": "الباغوز", "ui": "en"}).text
     assert 'class="hit-translated-title"' in results and "Baghuz" in results
+
+
+def test_translate_now_is_off_on_a_server_that_takes_no_writes(tmp_path):
+    """A provider but no API key: the page says why it cannot be translated here, offers no button, and a
+    post is refused without calling the provider."""
+    with TranslateServer() as server:
+        settings = Settings(data_dir=tmp_path / "data", translator="libre", translator_url=server.url)
+        engine = EmbeddedEngine(settings.embedded_path)
+        ingest([SEED], engine)
+        app = create_app(settings, engine=engine, article_translator=build_translator(settings))
+        with TestClient(app) as c:
+            hit = c.get("/search.json", params={"q": "الباغوز"}).json()["hits"][0]
+            page = c.get(f"/articles/{hit['id']}", params={"ui": "en"}).text
+            assert "Translate now" not in page and "this server takes no writes" in page
+            r = c.post(f"/articles/{hit['id']}/translate", data={"api_key": "guess"})
+            assert r.status_code == 403 and "switched off" in r.text
+            assert server.requests == 0
+        engine.close()

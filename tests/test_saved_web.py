@@ -138,15 +138,23 @@ def test_page_save_list_new_open_rename_delete(client):
     post_article(client, f"The {w} story")
     row = page_row(client.get("/saved?ui=en").text, f"Page {w}")
     assert 'data-new="1"' in row and '<span class="saved-new"' in row and "1 new" in row
-    search_id = int(re.search(r'href="/saved/(\d+)/open', row).group(1))
+    search_id = int(re.search(r'action="/saved/(\d+)/seen"', row).group(1))
 
-    # Opening it shows the search and clears "new" for the page.
-    r = client.get(f"/saved/{search_id}/open?ui=en")
-    assert r.status_code == 303
-    shown = client.get(r.headers["location"]).text
+    # Opening it shows the search and changes nothing: a prefetch, a crawler or a second tab sends the same GET.
+    opened = html.unescape(re.search(r'<h2 class="saved-name"><a href="([^"]+)"', row).group(1))
+    assert opened.startswith("/search?")
+    shown = client.get(opened).text
     assert f"<mark>{w}</mark> story" in shown and "1 result" in shown
+    assert client.get(f"/saved/{search_id}/open?ui=en").status_code == 303  # an older link still leads there
     row = page_row(client.get("/saved?ui=en").text, f"Page {w}")
-    assert 'data-new="0"' in row and '<span class="saved-new"' not in row
+    assert 'data-new="1"' in row
+    # Only the explicit "Mark as seen", with the key, clears it.
+    assert client.post(f"/saved/{search_id}/seen", data={"api_key": "nope", "ui": "en"}).status_code == 403
+    assert 'data-new="1"' in page_row(client.get("/saved?ui=en").text, f"Page {w}")
+    r = client.post(f"/saved/{search_id}/seen", data={"api_key": KEY, "ui": "en"})
+    assert r.status_code == 303 and "Marked as seen." in client.get(r.headers["location"]).text
+    row = page_row(client.get("/saved?ui=en").text, f"Page {w}")
+    assert 'data-new="0"' in row and '<span class="saved-new"' not in row and "/seen" not in row
 
     r = client.post(f"/saved/{search_id}/rename", data={"name": f"Renamed {w}", "api_key": KEY, "ui": "en"})
     assert r.status_code == 303

@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
             "(same URL with `.json`, or `Accept: application/json`).\n\n"
             "**Query syntax**: `word word` (all must match, stemmed, diacritics ignored), "
             "`\"exact phrase\"`, `-exclude`, `a OR b`, `( … )`, and `field:value` for "
-            "`source`, `author`, `lang`, `tag`, `site`."
+            "`source`, `author`, `lang`, `tag`, `site`, and `id` (the id an input record gave the article)."
         ),
     )
     if engine is None:

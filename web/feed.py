@@ -80,8 +80,8 @@ def render_feed(search: SavedSearch, response: SearchResponse, *, feed_url: str,
     fg.register_extension("arshif", _FeedLanguages, _EntryLanguages, rss=False)
     fg.id(feed_url)
     fg.title(xml_text(f"{search.name} — Arshif"))
-    fg.subtitle(xml_text(f"Newest of {response.total} matches of a saved search"
-                         + (f": {search.params['q']}" if search.params.get("q") else "")))
+    newest = f"Newest of {response.total} matches" if response.total_counted else "Newest matches"
+    fg.subtitle(xml_text(f"{newest} of a saved search" + (f": {search.params['q']}" if search.params.get("q") else "")))
     fg.link(href=search_url, rel="alternate", type="text/html")
     fg.link(href=feed_url, rel="self", type="application/atom+xml")
     fg.generator("Arshif", version=__version__)

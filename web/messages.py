@@ -25,6 +25,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "syntax_or": {"en": "either word", "ar": "إحدى الكلمتين"},
     "syntax_field": {"en": "filter by source, author, lang, tag or site",
                      "ar": "التصفية حسب المصدر (source) أو الكاتب (author) أو اللغة (lang) أو الوسم (tag) أو الموقع (site)"},
+    "syntax_id": {"en": "the article its input file gave this id (also source_id:…)",
+                  "ar": "المقالة التي أعطاها ملف الإدخال هذا المعرّف (أو source_id:…)"},
     "mode": {"en": "Languages", "ar": "اللغات"},
     "mode_both": {"en": "Both", "ar": "كلتاهما"},
     "mode_ar": {"en": "Arabic only", "ar": "العربية فقط"},
@@ -63,6 +65,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "prev": {"en": "Previous", "ar": "السابق"},
     "next": {"en": "Next", "ar": "التالي"},
     "page_n": {"en": "Page {n}", "ar": "الصفحة {n}"},
+    "past_end": {"en": "Page {page} is past the end of the results: the last page is {pages}.",
+                 "ar": "الصفحة {page} بعد آخر النتائج: آخر صفحة هي {pages}."},
+    "past_end_link": {"en": "Go to the last page ({pages})", "ar": "انتقل إلى الصفحة الأخيرة ({pages})"},
     "no_results": {"en": "No articles match", "ar": "لا توجد مقالات مطابقة"},
     "partial_results": {"en": "Part of the archive did not answer: these results may be incomplete. Try again "
                               "shortly.",
@@ -94,6 +99,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "facet_language": {"en": "Language", "ar": "اللغة"},
     "facet_tag": {"en": "Tag", "ar": "الوسم"},
     "facet_site": {"en": "Site", "ar": "الموقع"},
+    "facet_id": {"en": "Record id", "ar": "معرّف السجل"},
     "facet_date": {"en": "Date", "ar": "التاريخ"},
     "show_more": {"en": "Show more", "ar": "عرض المزيد"},
     "all_values": {"en": "All values of {f}", "ar": "كل قيم {f}"},
@@ -146,6 +152,16 @@ STRINGS: dict[str, dict[str, str]] = {
                                     "ar": "لم تُضبط خدمة ترجمة في هذا الأرشيف، فلم تُصنع ترجمة."},
     "translation_why_can": {"en": "It was not translated when it was added. You can have it translated now.",
                             "ar": "لم يُترجَم عند إضافته إلى الأرشيف. يمكنك طلب ترجمته الآن."},
+    "translation_why_no_key": {"en": "A translation service is configured, but this server takes no writes "
+                                      "(it has no API key, ARSHIF_API_KEY), so it cannot be translated from here.",
+                               "ar": "خدمة الترجمة مضبوطة، لكن هذا الخادم لا يقبل الكتابة (لا مفتاح للواجهة البرمجية "
+                                     "ARSHIF_API_KEY)، فلا يمكن طلب الترجمة من هنا."},
+    "translate_disabled": {"en": "Translating from this page is switched off: the server has no API key "
+                                 "(ARSHIF_API_KEY).",
+                           "ar": "طلب الترجمة من هذه الصفحة معطّل: لا يوجد مفتاح للواجهة البرمجية على الخادم "
+                                 "(ARSHIF_API_KEY)."},
+    "translate_key_note": {"en": "Storing a translation is a write: it needs the server's API key.",
+                           "ar": "حفظ الترجمة عملية كتابة: تحتاج إلى مفتاح الواجهة البرمجية للخادم."},
     "translation_why_language": {"en": "Its language is neither Arabic nor English, so it is not translated.",
                                  "ar": "لغته ليست العربية ولا الإنجليزية، فلا يُترجَم."},
     "translation_why_unknown": {"en": "The translation service did not say why.",
@@ -178,9 +194,10 @@ STRINGS: dict[str, dict[str, str]] = {
     # saved searches
     "saved_searches": {"en": "Saved searches", "ar": "عمليات البحث المحفوظة"},
     "saved_intro": {"en": "Follow a story or a name: the count of new articles is what arrived in the archive "
-                          "since you last opened the search here. Each search has an Atom feed for a feed reader.",
-                    "ar": "تابع قصة أو اسماً: عدد المقالات الجديدة هو ما وصل إلى الأرشيف منذ آخر مرة فتحت فيها "
-                          "البحث هنا. لكل بحث موجز Atom لقارئ الموجزات."},
+                          "since you last marked the search as seen here. Each search has an Atom feed for a feed "
+                          "reader.",
+                    "ar": "تابع قصة أو اسماً: عدد المقالات الجديدة هو ما وصل إلى الأرشيف منذ آخر مرة علّمت فيها "
+                          "البحث كمقروء هنا. لكل بحث موجز Atom لقارئ الموجزات."},
     "saved_none": {"en": "No saved searches yet: search, then use “Save this search”.",
                    "ar": "لا توجد عمليات بحث محفوظة بعد: ابحث ثم استخدم «احفظ هذا البحث»."},
     "save_search": {"en": "Save this search", "ar": "احفظ هذا البحث"},
@@ -199,6 +216,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "saved_done_saved": {"en": "Search saved.", "ar": "حُفظ البحث."},
     "saved_done_renamed": {"en": "Search renamed.", "ar": "غُيّر اسم البحث."},
     "saved_done_deleted": {"en": "Search deleted.", "ar": "حُذف البحث."},
+    "saved_done_seen": {"en": "Marked as seen.", "ar": "عُلّم كمقروء."},
     "saved_new": {"en": "{n} new", "ar": "{n} جديد"},
     "saved_new_label": {"en": "New since you last looked", "ar": "الجديد منذ آخر اطلاع"},
     "saved_matches": {"en": "Matches", "ar": "النتائج"},
@@ -206,6 +224,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "saved_open": {"en": "Open", "ar": "فتح"},
     "rename": {"en": "Rename", "ar": "إعادة التسمية"},
     "delete": {"en": "Delete", "ar": "حذف"},
+    "saved_mark_seen": {"en": "Mark as seen", "ar": "تعليم كمقروء"},
+    "saved_mark_seen_note": {"en": "Opening a search does not clear its new count; this does.",
+                             "ar": "فتح البحث لا يُصفّر عدد الجديد؛ هذا الزر يفعل."},
     "saved_everything": {"en": "every article", "ar": "كل المقالات"},
     "saved_param_q": {"en": "query", "ar": "عبارة البحث"},
     "saved_param_mode": {"en": "languages", "ar": "اللغات"},
@@ -214,6 +235,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "saved_param_lang": {"en": "language", "ar": "اللغة"},
     "saved_param_tag": {"en": "tag", "ar": "الوسم"},
     "saved_param_site": {"en": "site", "ar": "الموقع"},
+    "saved_param_id": {"en": "record id", "ar": "معرّف السجل"},
     "saved_param_date_from": {"en": "from", "ar": "من"},
     "saved_param_date_to": {"en": "to", "ar": "إلى"},
     "saved_param_sort": {"en": "sort", "ar": "الترتيب"},

@@ -5,7 +5,8 @@ runs, so a check in the route comes too late — a 2-million-article list to a d
 (38 s, 3.4 GB) before its 403. Here, in order:
 
 1. ``X-Content-Type-Options: nosniff`` on every response (JSON, pages, docs, static files, errors).
-2. ``HEAD`` is answered as ``GET`` without the body (load balancers and link checkers send it).
+2. ``HEAD`` is answered as ``GET`` without the body (load balancers and link checkers send it); the route
+   can tell (:func:`is_head`) and skip work whose only product is the body (an export).
 3. The write API's key is checked from the headers alone: 403/401 before one byte of the body is read.
 4. A body larger than its limit (``max_request_bytes``; ``max_write_bytes`` for the write API) is refused
    with 413 from its ``Content-Length``, or as soon as a chunked body passes the limit.
@@ -72,6 +73,14 @@ def lone_surrogate_path(value: Any, path: tuple = ()) -> str | None:
     return None
 
 
+HEAD_KEY = "arshif.head"
+
+
+def is_head(request: Request) -> bool:
+    """Whether the client sent ``HEAD`` (routes see ``GET``): only the status and headers will be sent."""
+    return bool(request.scope.get(HEAD_KEY))
+
+
 class _TooLarge(Exception):
     pass
 
@@ -101,7 +110,7 @@ class GuardMiddleware:
 
         head = scope["method"] == "HEAD"
         if head:
-            scope = {**scope, "method": "GET"}
+            scope = {**scope, "method": "GET", HEAD_KEY: True}
         try:
             refusal, receive = await self._check(scope, receive)
             if refusal is not None:

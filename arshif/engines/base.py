@@ -12,18 +12,18 @@ import functools
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable, Iterable, Iterator
 
 from arshif.analysis import get_analyzer
 from arshif.model import Article
 from arshif.sources import sources
-from arshif.search.contract import FACET_FIELDS, Filters, Hit, SearchRequest, SearchResponse
+from arshif.search.contract import Filters, Hit, SearchRequest, SearchResponse
 from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
 from arshif.search.syntax import And, BestMatch, Node, Not, Or, ParsedQuery, QuerySyntaxError, Words, parse_query
 
 from arshif.errors import BadRequest, EngineUnavailable, SearchTimeout  # noqa: F401 - part of the engine interface
-from arshif.fields import FIELD_BOOSTS  # noqa: F401 - engines weigh fields by it
+from arshif.fields import FIELD_BOOSTS, FILTER_FIELDS  # noqa: F401 - engines weigh fields by FIELD_BOOSTS
 from arshif.search.cursor import decode_cursor, encode_cursor  # noqa: F401 - engines make and read cursors
 
 log = logging.getLogger("arshif.engines")
@@ -295,7 +295,8 @@ def best_match_search(plan: QueryPlan, run) -> SearchResponse:
     is never relaxed, and field filters apply to the relaxed query as to any other.
     """
     response = run(plan)
-    # One or two words are a keyword query: every word stays required.
+    # One or two words are a keyword query: every word stays required. (An uncounted total is a lower bound:
+    # engines skip counting only for pages of at least RELAX_BELOW hits, so a short page is every match.)
     if len(plan.words) < 3 or response.total >= RELAX_BELOW:
         return response
     relaxed = run(relax(plan))
@@ -330,7 +331,7 @@ def merge_filters(filters: Filters, parsed: ParsedQuery) -> Filters:
         merged.exclude.setdefault(fname, [])
         merged.exclude[fname] += [v for v in values if v not in merged.exclude[fname]]
     for fname in merged.exclude:
-        if fname not in FACET_FIELDS:
+        if fname not in FILTER_FIELDS:
             raise BadRequest(f"cannot exclude on unknown field '{fname}'")
     # A source may be named as people say it (عكاظ, OKAZ): filter on the value the archive stores.
     table = sources()
@@ -382,10 +383,37 @@ def hit_from_article(article: Article, score: float | None, sort: list, with_art
     return Hit(
         id=article.id, score=score, title=article.title, source=article.source, author=article.author,
         site=article.site, language=article.language, date=article_date(article), url=article.url,
+        source_id=article.source_id,
         tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
         translation_language=tr.language if tr else "", translation_status=article.translation_status,
         translation_kind=tr.kind if tr else "", sort=sort, article=article if with_article else None,
     )
+
+
+def hit_from_stored(doc: dict, score: float | None, sort: list) -> Hit:
+    """:func:`hit_from_article` plus its plain highlights (no match marked), from an article as stored (its
+    JSON, parsed with ``json.loads``) instead of a validated :class:`Article`.
+
+    Validating the whole article (every field, the translations' bodies) was most of the cost of a page of
+    plain hits, such as a saved search's feed of 50; a row needs a dozen fields. The contract tests hold
+    the two to the same hits."""
+    translations = list((doc.get("translations") or {}).values())
+    done = [t for t in translations if t.get("status", "done") == "done"]
+    tr = done[0] if done else (translations[0] if translations else None)
+    status = "none" if not translations else ("done" if len(done) == len(translations) else "pending")
+    published, extracted = doc.get("published"), doc.get("extracted")
+    when = date.fromisoformat(published) if published else (
+        datetime.fromisoformat(extracted).date() if extracted else None)
+    title, language = doc.get("title", ""), doc.get("language", "other")
+    return Hit.model_construct(
+        id=doc["id"], score=score, title=title, source=doc.get("source", ""), author=doc.get("author", ""),
+        site=doc.get("site", ""), language=language, date=when, url=doc.get("url", ""),
+        tags=list(doc.get("tags") or []), source_id=doc.get("source_id", ""),
+        translated_title=tr.get("title", "") if tr is not None and tr.get("status", "done") == "done" else "",
+        translation_language=tr.get("language", "") if tr else "", translation_status=status,
+        translation_kind=tr.get("kind", "machine") if tr else "", indexed_at=None,
+        snippet=plain_snippet(doc.get("body") or ""), title_highlight=marked_to_html(title),
+        matched_in="none", snippet_language=language, sort=sort, article=None)
 
 
 def apply_highlights(hit: Hit, title: str | None, body: str | None, tr_title: str | None, tr_body: str | None,

@@ -11,12 +11,12 @@ the embedded engine's.
 from __future__ import annotations
 
 from arshif.engines.base import BadRequest, QueryPlan, analyse_phrase, analyse_word
-from arshif.fields import FACET_BY_NAME, FACETS, FIELD_BOOSTS, TEXT_FIELD_NAMES
-from arshif.search.contract import FACET_FIELDS, Filters, SearchRequest
+from arshif.fields import FACET_BY_NAME, FIELD_BOOSTS, FILTER_FIELDS, FILTERS, RECORD_ID, TEXT_FIELD_NAMES
+from arshif.search.contract import Filters, SearchRequest
 from arshif.search.syntax import And, BestMatch, Node, Or, Phrase, Words
 
-#: Filterable field → its name in the index (from the field table), plus the id for exclusions.
-FIELD_NAMES = {**{f.name: f.stored_as for f in FACETS}, "id": "id"}
+#: Filterable field → its name in the index (from the field table).
+FIELD_NAMES = {f.name: f.stored_as for f in FILTERS}
 # combined_fields takes weights of at least 1: the same ratios as FIELD_BOOSTS, scaled up.
 _SCALE = 1 / min(FIELD_BOOSTS.values())
 STEMMED = [f"{f}^{b * _SCALE:g}" for f, b in FIELD_BOOSTS.items()]
@@ -73,13 +73,13 @@ def filter_clauses(filters: Filters, skip: str | None = None) -> tuple[list[dict
     """(filter, must_not) clauses for ``filters``, leaving out the facet ``skip``."""
     must: list[dict] = []
     must_not: list[dict] = []
-    for fname in FACET_FIELDS:
+    for fname in FILTER_FIELDS:
         values = filters.values(fname)
         if values and fname != skip:
-            must.append({"terms": {FIELD_NAMES[fname]: values}})
+            must.append(_terms(fname, values))
     for fname, values in filters.exclude.items():
         if values:
-            must_not.append({"terms": {FIELD_NAMES[fname]: values}})
+            must_not.append(_terms(fname, values))
     rng = {}
     if filters.date_from:
         rng["gte"] = filters.date_from.isoformat()
@@ -90,6 +90,15 @@ def filter_clauses(filters: Filters, skip: str | None = None) -> tuple[list[dict
     if filters.seen_after is not None:
         must.append({"range": {"first_seq": {"gt": filters.seen_after}}})
     return must, must_not
+
+
+def _terms(fname: str, values: list[str]) -> dict:
+    """Articles whose field ``fname`` holds one of ``values``. The record's own id is the archive id when it
+    could be one, else the kept ``source_id``: either matches."""
+    if fname == RECORD_ID.name:
+        return {"bool": {"should": [{"terms": {"id": values}}, {"terms": {RECORD_ID.stored_as: values}}],
+                         "minimum_should_match": 1}}
+    return {"terms": {FIELD_NAMES[fname]: values}}
 
 
 def _bool(filter_: list[dict], must_not: list[dict]) -> dict:

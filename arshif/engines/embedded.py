@@ -34,8 +34,10 @@ import apsw
 from arshif.analysis import get_analyzer, normalize_arabic
 from arshif.engines.base import (
     FIELD_BOOSTS,
+    RELAX_BELOW,
     apply_highlights,
     hit_from_article,
+    hit_from_stored,
     like_text,
     BadRequest,
     Engine,
@@ -53,7 +55,7 @@ from arshif.engines.base import (
     failures_as_unavailable,
     plan_query,
 )
-from arshif.fields import FACET_BY_NAME, FACETS, TEXT_FIELD_NAMES
+from arshif.fields import FACET_BY_NAME, FACETS, FILTER_FIELDS, RECORD_ID, TEXT_FIELD_NAMES
 from arshif.mappings import definition_fingerprint
 from arshif.engines import fts_tokens
 from arshif.engines.fts_highlight import highlight_field, match_locations, snippet_field
@@ -61,7 +63,6 @@ from arshif.engines.sqlite_pool import ReadPool, WaitingBusyHandler, budget, bus
 from arshif.model import Article
 from arshif.settings import Settings, get_settings
 from arshif.search.contract import (
-    FACET_FIELDS,
     DateBucket,
     FacetValue,
     Filters,
@@ -95,7 +96,8 @@ CREATE TABLE IF NOT EXISTS articles(
     translation_status TEXT NOT NULL DEFAULT 'none',
     content_hash TEXT NOT NULL,
     doc TEXT NOT NULL,
-    indexed_at TEXT  -- when the article was first stored (UTC, ISO 8601); kept by updates and reindex
+    indexed_at TEXT,  -- when the article was first stored (UTC, ISO 8601); kept by updates and reindex
+    source_id TEXT NOT NULL DEFAULT ''  -- the input record's own id when it could not be the id (filter 'id')
 );
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE INDEX IF NOT EXISTS articles_author ON articles(author);
@@ -254,6 +256,8 @@ class EmbeddedEngine(Engine):
             columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)").fetchall()}
         # An archive from before the column, opened read-only (so not migrated): no arrival times to give.
         self._indexed_at = "indexed_at" if "indexed_at" in columns else "NULL"
+        # ... and no source_id column: read it from the stored documents (slower, still right).
+        self._source_id = "source_id" if "source_id" in columns else "json_extract(doc, '$.source_id')"
         # An archive made before article_meta, opened read-only: read the same columns from 'articles'.
         self._meta = "article_meta" if has_meta else "articles"
         if version and version[0][0] != str(SCHEMA_VERSION):
@@ -453,20 +457,22 @@ class EmbeddedEngine(Engine):
                 d = article_date(article)
                 tr_key, tr = _indexed_translation(article)
                 values = (article.id, seq, article.language, article.source, article.author, article.site,
-                          d.isoformat() if d else None, tr_key, article.translation_status, chash, doc)
+                          d.isoformat() if d else None, tr_key, article.translation_status, chash, doc,
+                          article.source_id)
                 if row:
                     rowid = row[0][0]
                     self._unindex(conn, rowid)
                     conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
                     conn.execute(
                         "UPDATE articles SET id=?, seq=?, language=?, source=?, author=?, site=?, date=?,"
-                        " tr_language=?, translation_status=?, content_hash=?, doc=? WHERE rowid=?",
+                        " tr_language=?, translation_status=?, content_hash=?, doc=?, source_id=? WHERE rowid=?",
                         (*values, rowid))
                     result.updated.append(article.id)
                 else:
                     conn.execute(
                         "INSERT INTO articles(id, first_seq, seq, language, source, author, site, date, tr_language,"
-                        " translation_status, content_hash, doc, indexed_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        " translation_status, content_hash, doc, source_id, indexed_at)"
+                        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (article.id, seq, *values[1:], now))
                     rowid = conn.last_insert_rowid()
                     result.created.append(article.id)
@@ -526,6 +532,7 @@ class EmbeddedEngine(Engine):
         """
         with self._writing() as conn:
             conn.execute("INSERT INTO fts(fts) VALUES('rebuild')")  # re-reads every text through the view
+            _fill_source_ids(conn)
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)", (definition_fingerprint(),))
         done = self.count()
         if progress:
@@ -689,6 +696,11 @@ class EmbeddedEngine(Engine):
             snapshot = cursor.get("snap")
             if not isinstance(snapshot, int):
                 raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
+        if (request.sort == "added" and not request.count_total and cursor is None and not request.facets
+                and not request.date_histogram and not request.highlight and not request.with_articles
+                and request.size >= RELAX_BELOW):
+            return self._newest(request, source, [*params, *wparams], where, "m.rowid" if match else "a.rowid",
+                                started)
 
         with self._reading() as conn:
             conn.execute("BEGIN")  # one read snapshot for count, page, facets and highlights
@@ -711,7 +723,7 @@ class EmbeddedEngine(Engine):
                 histogram, interval = ([], None)
                 if request.date_histogram:
                     histogram, interval = self._histogram(conn, request.date_histogram)
-                if hits:
+                if hits and docs:  # (plain hits come filled: see _page)
                     self._fill_highlights(conn, hits, docs, match if request.highlight else None)
             except BaseException:
                 _end_read(conn, quiet=True)  # never hide the error that stopped the search
@@ -723,14 +735,19 @@ class EmbeddedEngine(Engine):
     def _where(self, filters: Filters, negative: list[str], skip: str | None) -> tuple[str, list]:
         clauses: list[str] = ["1"]
         params: list = []
-        for fname in FACET_FIELDS:
+        for fname in FILTER_FIELDS:
             if fname == skip:
                 continue
             values = filters.values(fname)
             if not values:
                 continue
             marks = ",".join("?" * len(values))
-            if FACET_BY_NAME[fname].multi:
+            if fname == RECORD_ID.name:
+                # The record's own id: the archive id when it could be one, else its kept source_id.
+                clauses.append(f"(a.id IN ({marks}) OR a.rowid IN "
+                               f"(SELECT rowid FROM articles WHERE {self._source_id} IN ({marks})))")
+                params += values
+            elif FACET_BY_NAME[fname].multi:
                 clauses.append(f"a.rowid IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
             else:
                 clauses.append(f"{FACET_COLUMNS[fname]} IN ({marks})")
@@ -741,8 +758,10 @@ class EmbeddedEngine(Engine):
             marks = ",".join("?" * len(values))
             if fname in FACET_BY_NAME and FACET_BY_NAME[fname].multi:
                 clauses.append(f"a.rowid NOT IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
-            elif fname == "id":
-                clauses.append(f"a.id NOT IN ({marks})")
+            elif fname == RECORD_ID.name:
+                clauses.append(f"a.id NOT IN ({marks}) AND a.rowid NOT IN "
+                               f"(SELECT rowid FROM articles WHERE {self._source_id} IN ({marks}))")
+                params += values
             else:
                 clauses.append(f"{FACET_COLUMNS[fname]} NOT IN ({marks})")
             params += values
@@ -792,25 +811,74 @@ class EmbeddedEngine(Engine):
             sql += " OFFSET ?"
             params.append(request.offset)
         rows = conn.execute(sql, params).fetchall()
-        docs, arrived = self._docs(conn, [r[0] for r in rows])
-        hits: list[Hit] = []
-        by_rowid: dict[int, Article] = {}
+        keyed = []
         for rowid, aid, score, d, first_seq in rows:
-            article = docs[rowid]
             if request.sort == "relevance":
                 key = [score if score is not None else 0, aid]
             elif request.sort == "added":
                 key = [first_seq, aid]
             else:
                 key = [d or ("" if request.sort == "newest" else "9999-99-99"), aid]
-            hit = hit_from_article(article, None if score is None else -score, key, request.with_articles)
+            keyed.append((rowid, None if score is None else -score, key))
+        next_cursor = None
+        if request.size and len(rows) == request.size:
+            next_cursor = encode_cursor({"sort": request.sort, "after": keyed[-1][2], "snap": snapshot})
+        if not request.highlight and not request.with_articles:
+            return self._plain_hits(conn, keyed), {}, next_cursor
+        docs, arrived = self._docs(conn, [r[0] for r in rows])
+        hits: list[Hit] = []
+        by_rowid: dict[int, Article] = {}
+        for rowid, score, key in keyed:
+            article = docs[rowid]
+            hit = hit_from_article(article, score, key, request.with_articles)
             hit.indexed_at = datetime.fromisoformat(arrived[rowid]) if arrived.get(rowid) else None
             hits.append(hit)
             by_rowid[rowid] = article
-        next_cursor = None
-        if request.size and len(rows) == request.size:
-            next_cursor = encode_cursor({"sort": request.sort, "after": hits[-1].sort, "snap": snapshot})
         return hits, by_rowid, next_cursor
+
+    def _plain_hits(self, conn, keyed: list[tuple[int, float | None, list]]) -> list[Hit]:
+        """Hits with no match marked (``highlight=False``), read from the stored JSON without validating
+        whole articles (see :func:`hit_from_stored`), each with when it was first stored."""
+        if not keyed:
+            return []
+        rowids = [r for r, _, _ in keyed]
+        stored = {r: (doc, at) for r, doc, at in conn.execute(
+            f"SELECT rowid, doc, {self._indexed_at} FROM articles WHERE rowid IN ({','.join('?' * len(rowids))})",
+            rowids).fetchall()}
+        hits = []
+        for rowid, score, key in keyed:
+            doc, at = stored[rowid]
+            hit = hit_from_stored(json.loads(doc), score, key)
+            hit.indexed_at = datetime.fromisoformat(at) if at else None
+            hits.append(hit)
+        return hits
+
+    def _newest(self, request: SearchRequest, source: str, params: list, where: str, order: str,
+                started: float) -> SearchResponse:
+        """The matches stored most recently, not counted (a saved search's feed): ``sort=added`` without
+        facets, histogram, highlights or total.
+
+        Rowids are handed out in arrival order: the single writer gives a new article max(rowid)+1 in the
+        transaction that gives it the next ``first_seq``, and updates, reindexing and VACUUM keep both
+        (rowid is the INTEGER PRIMARY KEY). So the newest arrivals are the highest rowids, and FTS5 walks its
+        matches from the highest rowid down and stops once the page is full, instead of collecting,
+        counting and sorting every match (the temporary table of :meth:`_run`)."""
+        with self._reading() as conn:
+            conn.execute("BEGIN")
+            try:
+                snapshot = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+                rows = conn.execute(f"SELECT a.rowid, a.id, a.first_seq FROM {source} WHERE {where} "
+                                    f"ORDER BY {order} DESC LIMIT ? OFFSET ?",
+                                    (*params, request.size, request.offset)).fetchall()
+                hits = self._plain_hits(conn, [(r, None, [seq, aid]) for r, aid, seq in rows])
+            except BaseException:
+                _end_read(conn, quiet=True)
+                raise
+            _end_read(conn)
+        full = len(rows) == request.size
+        next_cursor = encode_cursor({"sort": "added", "after": hits[-1].sort, "snap": snapshot}) if full else None
+        return SearchResponse(total=request.offset + len(hits), hits=hits, took_ms=_ms(started),
+                              next_cursor=next_cursor, total_counted=not full)
 
     def _docs(self, conn, rowids: list[int]) -> tuple[dict[int, Article], dict[int, str | None]]:
         """The page's articles, and when each was first stored."""
@@ -901,6 +969,18 @@ def _add_missing_columns(conn) -> None:
     have = {row[1] for row in conn.execute("PRAGMA table_info(articles)").fetchall()}
     if "indexed_at" not in have:
         conn.execute("ALTER TABLE articles ADD COLUMN indexed_at TEXT")
+    if "source_id" not in have:
+        # Filled from the stored documents once (only the few rows with one are written), so the filter
+        # finds old articles too without a reindex.
+        conn.execute("ALTER TABLE articles ADD COLUMN source_id TEXT NOT NULL DEFAULT ''")
+        _fill_source_ids(conn)
+    conn.execute("CREATE INDEX IF NOT EXISTS articles_source_id ON articles(source_id)")
+
+
+def _fill_source_ids(conn) -> None:
+    """The source_id column as the stored documents say (a migration, and ``reindex``)."""
+    conn.execute("UPDATE articles SET source_id = coalesce(json_extract(doc, '$.source_id'), '') "
+                 "WHERE source_id != coalesce(json_extract(doc, '$.source_id'), '')")
 
 
 def _end_read(conn: apsw.Connection, quiet: bool = False) -> None:

@@ -329,12 +329,34 @@ class RemoteEngine(Engine):
             self.client.indices.put_alias(index=index, name=self.alias)
             log.info("created index %s behind alias %s", index, self.alias)
         self.index = index
-        meta = _body(self.client.indices.get_mapping(index=index))[index]["mappings"].get("_meta", {})
+        mappings = _body(self.client.indices.get_mapping(index=index))[index]["mappings"]
+        self._add_new_fields(index, mappings.get("properties", {}))
+        meta = mappings.get("_meta", {})
         self.mapping_outdated = meta.get("arshif_definition") != self.definition_id
         if self.mapping_outdated:
             log.warning("index %s was built from another version of mappings/articles.json: run "
                         "'arshif reindex' to rebuild it with the current definition (searches keep working "
                         "meanwhile)", index)
+
+    def _add_new_fields(self, index: str, have: dict) -> None:
+        """Fields the definition gained since ``index`` was built (``source_id``) are added to its mapping.
+
+        The index is ``strict``: without them, writing a new article would be refused. Adding a field is
+        allowed in place; the documents stored before hold no value for it until ``arshif reindex``
+        rebuilds them (the index stays marked outdated meanwhile, and the CLI says so)."""
+        missing = {name: spec for name, spec in self.definition["mappings"]["properties"].items()
+                   if name not in have}
+        if not missing:
+            return
+        names = ", ".join(sorted(missing))
+        try:
+            self.flavour.clients["write"].indices.put_mapping(index=index, body={"properties": missing})
+        except self.flavour.api_errors as exc:  # e.g. a user allowed to read only: searching still works
+            log.warning("index %s has no field(s) %s and they could not be added (%s): run 'arshif reindex'",
+                        index, names, exc)
+            return
+        log.warning("index %s had no field(s) %s: added; run 'arshif reindex' so the articles stored before "
+                    "can be found by them", index, names)
 
     def reindex(self, progress=None) -> tuple[str, str, int]:
         """Build a new index from the stored documents and swap the alias to it atomically."""
@@ -703,7 +725,7 @@ def document(article: Article, chash: str, first_seq: int) -> dict:
     d = article_date(article)
     done = tr is not None and tr.status == "done"
     return {
-        "id": article.id, "seq": time.time_ns(), "first_seq": first_seq, "language": article.language,
+        "id": article.id, "source_id": article.source_id, "seq": time.time_ns(), "first_seq": first_seq, "language": article.language,
         "source": article.source, "author": article.author, "site": article.site, "tags": article.tags,
         "url": article.url, "date": d.isoformat() if d else None, "title": article.title, "body": article.body,
         "tr_language": tr.language if tr else "", "tr_title": tr.title if done else "",

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from arshif.fields import FACET_FIELDS  # noqa: F401 - re-exported: the contract's facet names
+from arshif.fields import FACET_FIELDS, FILTER_FIELDS  # noqa: F401 - re-exported: the contract's field names
 from arshif.model import Article
 
 FacetField = Literal["source", "author", "language", "tag", "site"]
@@ -47,6 +47,8 @@ class Filters(BaseModel):
     language: list[str] = Field(default_factory=list)
     tag: list[str] = Field(default_factory=list)
     site: list[str] = Field(default_factory=list)
+    id: list[str] = Field(default_factory=list, description="The record's own id: the archive id, or the "
+                                                            "source_id an input record kept (filter only).")
     exclude: dict[str, list[str]] = Field(default_factory=dict, description="field → values to leave out")
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -90,6 +92,10 @@ class SearchRequest(BaseModel):
     highlight: bool = True
     with_articles: bool = Field(default=False, description="Attach each hit's stored article (for export), so "
                                                            "nothing is fetched twice.")
+    count_total: bool = Field(
+        default=True, description="False: the caller needs the hits, not how many match (a feed). An engine may "
+                                  "then skip counting; the response says so with total_counted=False and its "
+                                  "total is only the number of hits returned.")
 
     @field_validator("q")
     @classmethod
@@ -120,6 +126,7 @@ class Hit(BaseModel):
     date: dt.date | None = None
     url: str = ""
     tags: list[str] = Field(default_factory=list)
+    source_id: str = Field(default="", description="The input record's own id when it could not be the id.")
     translated_title: str = ""
     translation_language: str = ""
     translation_status: str = "none"
@@ -143,6 +150,9 @@ class SearchResponse(BaseModel):
     interval: str | None = None
     took_ms: float = 0.0
     next_cursor: str | None = None
+    total_counted: bool = Field(default=True, exclude=True,
+                                description="False when the request did not ask for the total and the engine "
+                                            "skipped counting: total is then the number of hits returned.")
     partial: bool = Field(
         default=False,
         description="True when part of the index did not answer (a cluster node is down and some shards have "

@@ -36,6 +36,7 @@ class SearchParams(BaseModel):
     lang: FilterValues
     tag: FilterValues
     site: FilterValues
+    id: FilterValues
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sort: Sort = "relevance"
@@ -73,7 +74,8 @@ class SearchParams(BaseModel):
             lang = [self.mode]
         try:
             return Filters(source=self.source, author=self.author, language=lang, tag=self.tag, site=self.site,
-                           date_from=self.date_from, date_to=self.date_to)
+                           id=[v.strip() for v in self.id if v.strip()], date_from=self.date_from,
+                           date_to=self.date_to)
         except ValidationError as exc:
             raise BadRequest("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
 

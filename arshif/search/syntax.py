@@ -7,7 +7,7 @@ Syntax (documented in the README and the API docs)::
     -word  -"phrase"   leave out articles that match
     a OR b             either side may match (binds tighter than the implicit AND)
     ( … )              grouping
-    field:value        filter on source, author, lang, tag or site (value may be "quoted")
+    field:value        filter on source, author, lang, tag, site or id (the record's own id; value may be "quoted")
 
 User text never reaches an engine's own query-string parser: each engine
 compiles the tree below into its query DSL. Malformed input raises
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from arshif.fields import FACET_NAMES
+from arshif.fields import FILTER_NAMES
 
 #: Every name a filter field goes by in ``field:value`` → its canonical name (from the field table).
-FIELD_ALIASES = {name: facet.name for name, facet in FACET_NAMES.items()}
+FIELD_ALIASES = {name: field.name for name, field in FILTER_NAMES.items()}
 MAX_CLAUSES = 64
 
 

@@ -12,8 +12,8 @@ import threading
 from typing import Annotated, Any, AsyncIterator, Iterator
 
 import anyio
-from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
 
 from arshif.engines import BadRequest, Engine
 from arshif.model import Article
@@ -21,6 +21,7 @@ from arshif.search.contract import Hit, SearchRequest, SearchResponse
 from web.api.params import SYNTAX_HELP, ExportParams, as_search_params
 from web.api.search import run
 from web.errors import READ_ERRORS, api_error, cursor_errors, error_doc
+from web.middleware import is_head
 from web.service import Service
 
 log = logging.getLogger("arshif.api.export")
@@ -35,7 +36,7 @@ EXPORT_BATCH = 1000
 DEFAULT_EXPORT_FIELDS = ("id", "date", "source", "author", "language", "title", "url", "body")
 #: Columns an export can have. Those in ARTICLE_FIELDS need the stored article (fetched a batch at a time).
 HIT_FIELDS = ("id", "date", "source", "author", "site", "language", "title", "url", "tags", "score",
-              "translated_title", "translation_language", "translation_status")
+              "translated_title", "translation_language", "translation_status", "source_id")
 ARTICLE_FIELDS = ("body", "published", "extracted", "related_titles", "translated_body", "translation_kind",
                   "translation_provider")
 EXPORT_FIELDS = HIT_FIELDS + ARTICLE_FIELDS
@@ -213,11 +214,17 @@ def _in_one_thread(chunks: Iterator[str], on_exit=lambda: None, ahead: int = 2) 
         f"{MAX_CONCURRENT_EXPORTS} stream at once per server (more → 429 with `Retry-After`).\n\n" + SYNTAX_HELP
     ),
 )
-def export(params: Annotated[ExportParams, Query()], service: Service):  # type: ignore[valid-type]
+def export(params: Annotated[ExportParams, Query()], service: Service, http: Request):  # type: ignore[valid-type]
     fields = _export_fields(params.fields)
     sp = as_search_params(params, facets=[], histogram=None, highlight=False)
     request = service.request_for(sp, size=EXPORT_BATCH, capped=False).model_copy(
         update={"with_articles": any(f in ARTICLE_FIELDS for f in fields)})
+    ext, media = ("csv", "text/csv; charset=utf-8") if params.format == "csv" else ("jsonl", "application/x-ndjson")
+    if is_head(http):
+        # A link checker or a download manager asking what it would get: the headers (and the count, one
+        # counting search), never the export itself, and no export slot taken.
+        total = run(service, request.model_copy(update={"size": 0, "with_articles": False})).total
+        return Response(media_type=media, headers=_headers(ext, total))
     if not _exports.acquire(blocking=False):
         raise api_error(429, f"{MAX_CONCURRENT_EXPORTS} exports are already running: retry shortly",
                         headers={"Retry-After": "10"})
@@ -233,10 +240,7 @@ def export(params: Annotated[ExportParams, Query()], service: Service):  # type:
     except BaseException:
         release()
         raise
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    ext, media = ("csv", "text/csv; charset=utf-8") if params.format == "csv" else ("jsonl", "application/x-ndjson")
-    headers = {"Content-Disposition": f'attachment; filename="arshif-export-{stamp}.{ext}"',
-               "X-Total-Count": str(first.total)}
+    headers = _headers(ext, first.total)
     chunks = _export_stream(service.engine, request, first, fields, params.format, release)
 
     def finish() -> None:  # runs on the export's own thread, after its last chunk
@@ -245,3 +249,8 @@ def export(params: Annotated[ExportParams, Query()], service: Service):  # type:
 
     return StreamingResponse(_in_one_thread(chunks, on_exit=finish), media_type=media, headers=headers)
 
+
+def _headers(ext: str, total: int) -> dict[str, str]:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return {"Content-Disposition": f'attachment; filename="arshif-export-{stamp}.{ext}"',
+            "X-Total-Count": str(total)}

@@ -18,7 +18,9 @@ from arshif.search.params import SearchParams
 SYNTAX_HELP = (
     "**Query syntax** (`q`): `word word` — every word must match (stemmed, diacritics ignored); "
     "`\"exact phrase\"`; `-word` / `-\"phrase\"` — leave out; `a OR b`; `( … )` grouping; "
-    "`field:value` filters on `source`, `author`, `lang`, `tag`, `site` (value may be \"quoted\"). "
+    "`field:value` filters on `source`, `author`, `lang`, `tag`, `site` (value may be \"quoted\"); "
+    "`id:value` (or `source_id:value`) finds the article an input record gave that id, whether the archive kept "
+    "it as the article's id or, when it could not be one (spaces, slashes, a URL), as its `source_id`. "
     "An empty `q` matches every article. Malformed queries answer 400 with the problem and its position."
 )
 
@@ -32,6 +34,10 @@ class ApiSearchParams(SearchParams):
                             examples=[["ar"]])
     tag: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES, description="Only articles with one of these tags (repeatable).")
     site: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES, description="Only these sites (repeatable).")
+    id: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                          description="Only the articles whose input record had one of these ids (repeatable): the "
+                                      "archive id, or the `source_id` kept when the record's id could not be one.",
+                          examples=[["bbc-business-001"]])
     date_from: dt.date | None = Field(default=None, description="Earliest date, inclusive (YYYY-MM-DD).",
                                       examples=["2015-07-21"])
     date_to: dt.date | None = Field(default=None, description="Latest date, inclusive (YYYY-MM-DD).",
@@ -58,7 +64,7 @@ class ApiSearchParams(SearchParams):
                             examples=['"محمد بن سلمان"'])
 
 
-FILTER_FIELDS = ("q", "mode", "source", "author", "lang", "tag", "site", "date_from", "date_to", "alt")
+FILTER_FIELDS = ("q", "mode", "source", "author", "lang", "tag", "site", "id", "date_from", "date_to", "alt")
 
 
 def _subset(model_name: str, names: tuple[str, ...], doc: str, /, **extra: Any) -> type[BaseModel]:

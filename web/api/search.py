@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Annotated, Any
 
@@ -9,7 +10,8 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import ValidationError
 
 from arshif.errors import BadRequest, InvalidParameter
-from arshif.fields import FACET_FIELDS, facet_named
+from arshif.analysis import get_analyzer
+from arshif.fields import FACET_FIELDS, FILTERS, facet_named
 from arshif.search.contract import FacetRequest, SearchRequest, SearchResponse
 from arshif.search.syntax import QuerySyntaxError
 from web.api.models import BatchItem, BatchQuery, BatchRequest, BatchResult, FacetResult, SearchResult
@@ -64,16 +66,29 @@ BATCH_EXAMPLES = {
 }
 
 
+#: The query syntax's OR operator (upper case, standing alone): an operator, not a term to look up.
+_OR = re.compile(r"(?<!\S)OR(?!\S)")
+#: Filter parameters a batch query may carry (from the field table).
+_FILTER_PARAMS = tuple(dict.fromkeys(f.param for f in FILTERS))
+
+
+def query_terms(q: str) -> int:
+    """How many terms the engine will look up for ``q``: the tokens of the index's own analyzer (the
+    standard tokenizer splits at punctuation too, so ``a,b,c`` or ``a/b/c`` is three terms, as the engine
+    sees it), not its space-separated words."""
+    return len(get_analyzer("arshif_exact").terms(_OR.sub(" ", q)))
+
+
 def batch_cost(queries: list[dict[str, Any]], default_size: int) -> int:
-    """What a batch asks the engine to do, counted before running it: each query costs its words, phrases
-    and filter values (at least 1) × (1 + size/10), doubled in cross-lingual mode. One 64-word OR query at
-    size 100 costs 704 and took ~2 s on the full archive; the limit (``max_batch_cost``) keeps a batch to
-    seconds instead of the 112 s that 50 of them took."""
+    """What a batch asks the engine to do, counted before running it: each query costs its terms (words and
+    phrase words, as the analyzer splits them) and filter values (at least 1) × (1 + size/10), doubled in
+    cross-lingual mode. One 64-word OR query at size 100 costs 704 and took ~2 s on the full archive; the
+    limit (``max_batch_cost``) keeps a batch to seconds instead of the 112 s that 50 of them took."""
     total = 0
     for raw in queries:
         q = raw.get("q") if isinstance(raw.get("q"), str) else ""
-        terms = sum(1 for w in q.replace("(", " ").replace(")", " ").split() if w != "OR")
-        for f in ("source", "author", "lang", "tag", "site"):
+        terms = query_terms(q)
+        for f in _FILTER_PARAMS:
             v = raw.get(f)
             terms += len(v) if isinstance(v, list) else int(bool(v))
         size = raw.get("size", default_size)
@@ -91,7 +106,8 @@ def batch_cost(queries: list[dict[str, Any]], default_size: int) -> int:
         "query and in order, its `total` and top hits; facets and histogram only when the query asks for them. "
         "A query that cannot run (bad syntax, bad cursor, unknown facet) gets an `error` of its own while the others "
         "still run. At most `max_batch_queries` queries (50 by default; more → 413); `size` ≤ `max_page_size`. "
-        "A batch's cost — per query its words, phrases and filter values × (1 + size/10), doubled for "
+        "A batch's cost — per query its terms (as the analyzer splits the text: `a,b,c` is three) and filter "
+        "values × (1 + size/10), doubled for "
         "`mode=cross` — may be at most `max_batch_cost` (2,000 by default; more → 413 before any search runs).\n\n"
         + SYNTAX_HELP
     ),

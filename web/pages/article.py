@@ -15,7 +15,9 @@ from arshif.search.marks import mark_text, query_terms
 from arshif.sources import display as display_source
 from web import i18n
 from web.i18n import t
-from web.pages.render import ui_of, json_error, paragraphs, render_error, safe_url, text_dir, twin
+from web.middleware import write_key_problem
+from web.pages.render import Render, ui_of, json_error, paragraphs, render_error, safe_url, text_dir, twin
+from web.pages.saved import Form
 from web.pages.state import href, parse_params, state_of
 from web.service import service_from
 
@@ -36,6 +38,11 @@ def came_from(request: Request, ui: str) -> dict[str, list[str]]:
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: str):
     article_id, as_json, r = twin(request, article_id)
+    return _show(request, r, article_id, as_json)
+
+
+def _show(request: Request, r: Render, article_id: str, as_json: bool = False, status: int = 200,
+          translate_error: str = ""):
     ui = r.ui
     service = service_from(request)
     article = service.article(article_id)
@@ -47,8 +54,8 @@ def article_page(request: Request, article_id: str):
     except Exception:  # noqa: BLE001 - related coverage is a bonus: the article still shows
         log.exception("related articles failed for %s", article_id)
         related = []
-    view = article_view(article, related, ui, came_from(request, ui),
-                        can_translate=getattr(request.app.state, "article_translator", None) is not None)
+    view = article_view(article, related, ui, came_from(request, ui), can_translate=_translating(request))
+    view["translate_error"] = translate_error
     if as_json:
         return r.json({
             "article": article.model_dump(mode="json"),
@@ -58,10 +65,18 @@ def article_page(request: Request, article_id: str):
             "related": [{**h["hit"].model_dump(mode="json", exclude={"sort", "snippet", "title_highlight"}),
                          "href": h["href"]} for h in view["related"]],
         })
-    return r.html("article.html", **view)
+    return r.html("article.html", status=status, **view)
 
 
-def translation_why(tr: Translation | None, article: Article, can_translate: bool, ui: str) -> str:
+def _translating(request: Request) -> str:
+    """Whether readers may ask for a translation here: 'yes'; 'no-provider'; or 'no-key' when a provider is
+    configured but the server takes no writes (a stored translation is a write: it needs ARSHIF_API_KEY)."""
+    if getattr(request.app.state, "article_translator", None) is None:
+        return "no-provider"
+    return "yes" if request.app.state.settings.api_key else "no-key"
+
+
+def translation_why(tr: Translation | None, article: Article, can_translate: bool | str, ui: str) -> str:
     """Why an article shows no translation (or a pending/failed one), in the reader's words."""
     if tr is not None:
         if tr.status == "done":
@@ -69,11 +84,13 @@ def translation_why(tr: Translation | None, article: Article, can_translate: boo
         return tr.reason or t("translation_why_unknown", ui)
     if article.language not in ("ar", "en"):
         return t("translation_why_language", ui)
-    return t("translation_why_can" if can_translate else "translation_why_no_provider", ui)
+    if can_translate == "no-key":
+        return t("translation_why_no_key", ui)
+    return t("translation_why_can" if can_translate in (True, "yes") else "translation_why_no_provider", ui)
 
 
 def article_view(article: Article, related: list[Hit], ui: str, search_state: dict[str, list[str]] | None = None,
-                 can_translate: bool = False) -> dict:
+                 can_translate: bool | str = False) -> dict:
     tr: Translation | None = article.translation()
     search_state = search_state or {"ui": [ui]}
     came_from_search = any(k != "ui" for k in search_state)
@@ -98,7 +115,8 @@ def article_view(article: Article, related: list[Hit], ui: str, search_state: di
             "reason": tr.reason,
         }
     translation["why"] = translation_why(tr, article, can_translate, ui)
-    translation["can_translate"] = can_translate and article.language in ("ar", "en") and status != "done"
+    translation["can_translate"] = can_translate in (True, "yes") and article.language in ("ar", "en") \
+        and status != "done"
     # A reader of the article's own language needs no note that it is untranslated.
     translation["show_none"] = status == "none" and article.language != ui
     plain_state = {"ui": [ui]}
@@ -138,10 +156,14 @@ def hit_view_plain(hit: Hit, ui: str) -> dict:
 
 
 @router.post("/articles/{article_id}/translate")
-def translate_now(request: Request, article_id: str):
+def translate_now(request: Request, article_id: str, form: Form):
     """'Translate now': the configured provider translates the article, the translation is stored with
     its provenance (provider, model, time, kind 'machine') like one made at ingest, and the reader is
-    sent back to the article (with the search they came from)."""
+    sent back to the article (with the search they came from).
+
+    It costs a paid provider call and writes to the archive, so it follows the write API's rule: the
+    form carries the server's API key (refused without one, and switched off when the server has none).
+    A refusal shows the article again with the reason beside the form, not an error page."""
     service = service_from(request)
     translator = getattr(request.app.state, "article_translator", None)
     article = service.article(article_id)
@@ -149,6 +171,12 @@ def translate_now(request: Request, article_id: str):
         return render_error(request, 404, f"no article with id '{article_id}'")
     if translator is None:
         return render_error(request, 409, "no translation provider is configured on this server")
+    settings = request.app.state.settings
+    if write_key_problem(settings, (form.get("api_key") or [""])[0]) is not None:
+        ui, remember = ui_of(request)
+        key = "saved_wrong_key" if settings.api_key else "translate_disabled"
+        page = Render(request, ui, remember, path=f"/articles/{quote(article_id, safe='')}")
+        return _show(request, page, article_id, status=403, translate_error=t(key, ui))
     translator.translate_batch([article])
     from web.api.writes import writable_engine
 

@@ -83,17 +83,20 @@ def twin(request: Request, segment: str) -> tuple[str, bool, "Render"]:
 class Render:
     """Per-request rendering context: the UI language and its helpers."""
 
-    def __init__(self, request: Request, ui: str, remember: bool):
+    def __init__(self, request: Request, ui: str, remember: bool, path: str | None = None):
+        """``path``: the page the links (language switch, JSON twin) are about, when the request was a form
+        post to another path that shows this page again (a refused "Translate now" shows the article)."""
         self.request = request
         self.ui = ui
         self.remember = remember
+        self.path = path
 
     def base(self, **extra) -> dict[str, Any]:
         ui = self.ui
         other = "en" if ui == "ar" else "ar"
         qp = [(k, v) for k, v in self.request.query_params.multi_items() if k != "ui"]
         # '//evil.example/x' (or '/\\evil…') would be a link to another site: keep every link on this one.
-        path = "/" + self.request.url.path.lstrip("/\\")
+        path = "/" + (self.path or self.request.url.path).lstrip("/\\")
         if path.endswith(".json"):
             path = path[:-5]
         switch = path + "?" + urlencode(qp + [("ui", other)])

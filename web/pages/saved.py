@@ -1,10 +1,14 @@
 """The saved-searches page: save from the search page, list with "new since you last looked", rename,
 delete, open, and each search's Atom feed.
 
-Forms are plain HTML (no JavaScript). Saving, renaming and deleting are writes, so, like the write API, they
-need the server's API key: each form has a field for it, and a forged cross-site post fails without it.
-Opening a saved search from the list records that the page's reader has looked (``page``), then shows the
-search itself.
+Forms are plain HTML (no JavaScript). Saving, renaming, deleting and marking as seen are writes, so, like the
+write API, they need the server's API key: each form has a field for it, and a forged cross-site post fails
+without it.
+
+Opening a saved search (a GET) only shows its results: it never clears the "new since you last looked" count,
+because a GET is sent by link prefetchers, crawlers, a preview or a second tab as readily as by the reader, and
+would clear the count before anyone looked. The count is cleared by the explicit "Mark as seen" (a POST here,
+``POST /api/saved-searches/{id}/seen`` in the API).
 """
 
 from __future__ import annotations
@@ -91,15 +95,16 @@ def _describe(search: SavedSearch, ui: str) -> list[dict]:
     return out
 
 
-_KNOWN = {f"saved_param_{k}" for k in ("q", "mode", "source", "author", "lang", "tag", "site", "date_from",
-                                       "date_to", "sort")}
+_KNOWN = {f"saved_param_{k}" for k in ("q", "mode", "source", "author", "lang", "tag", "site", "id",
+                                       "date_from", "date_to", "sort")}
 
 
 def _row(status: Status, ui: str) -> dict:
     s = status.search
+    query = search_query_string(s.params)
     return {"id": s.id, "name": s.name, "total": status.total, "new": status.new, "params": s.params,
-            "describe": _describe(s, ui), "open_href": f"/saved/{s.id}/open?ui={ui}",
-            "feed_href": f"/saved/{s.id}/feed.atom"}
+            "describe": _describe(s, ui), "open_href": f"/search?{query}&ui={ui}" if query else f"/search?ui={ui}",
+            "seen_action": f"/saved/{s.id}/seen", "feed_href": f"/saved/{s.id}/feed.atom"}
 
 
 def _list(request: Request, saved: SavedSearches, ui: str, *, status: int = 200, message: str = "",
@@ -118,7 +123,7 @@ def _list(request: Request, saved: SavedSearches, ui: str, *, status: int = 200,
 def saved_page(request: Request, saved: Saved):
     ui, remember = ui_of(request)
     done = request.query_params.get("done", "")
-    message = t(f"saved_done_{done}", ui) if done in ("saved", "renamed", "deleted") else ""
+    message = t(f"saved_done_{done}", ui) if done in ("saved", "renamed", "deleted", "seen") else ""
     response = _list(request, saved, ui, message=message, as_json=request.url.path.endswith(".json"))
     Render(request, ui, remember)._cookie(response)
     return response
@@ -175,6 +180,21 @@ def delete(request: Request, saved: Saved, form: Form, search_id: SearchId):
     return _after(ui, "deleted")
 
 
+@router.post("/saved/{search_id}/seen", response_class=HTMLResponse)
+def mark_seen(request: Request, saved: Saved, form: Form, search_id: SearchId):
+    """The reader has dealt with what is new: everything the search matches now counts as seen on the page."""
+    ui = _ui(request, form)
+    try:
+        _check_key(request, form)
+        search = saved.store.get(search_id)
+        if search is None:
+            raise _Refused(404, t("saved_missing", ui))
+        saved.looked(search, PAGE)
+    except _Refused as exc:
+        return _list(request, saved, ui, status=exc.status, error=exc.message)
+    return _after(ui, "seen")
+
+
 def _get(saved: SavedSearches, search_id: int, ui: str) -> SavedSearch:
     search = saved.store.get(search_id)
     if search is None:
@@ -184,10 +204,10 @@ def _get(saved: SavedSearches, search_id: int, ui: str) -> SavedSearch:
 
 @router.get("/saved/{search_id}/open")
 def open_saved(request: Request, saved: Saved, search_id: SearchId):
-    """Show the saved search; from now on its matches so far are no longer new on the page."""
+    """Show the saved search (links made before the list linked the search directly). Changes nothing:
+    its "new" count stays until the reader marks it seen."""
     ui = ui_of(request)[0]
     search = _get(saved, search_id, ui)
-    saved.looked(search, PAGE)
     query = search_query_string(search.params)
     return RedirectResponse(f"/search?{query}&ui={ui}" if query else f"/search?ui={ui}", status_code=303)
 

@@ -18,7 +18,7 @@ from arshif.sources import canonical as canonical_source
 from arshif.sources import display as display_source
 from web.pages.histogram import context_search, histogram_view
 from web.pages.render import Render, text_dir, ui_of
-from web.pages.state import FACET_PARAM, FILTER_KEYS, href, parse_params, state_of, toggled
+from web.pages.state import FACET_PARAM, FILTER_KEYS, FILTER_PARAM, href, parse_params, state_of, toggled
 from web.errors import wants_json
 from web.service import SearchService, service_from
 
@@ -101,6 +101,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
                        for s in SORTS],
         "modes": [{"mode": m, "label": t(f"mode_{m}", ui), "current": m == params.mode} for m in MODES],
         "pagination": pagination(params.page, pages, state),
+        "past_end": past_end(params.page, pages, state, ui) if resp.total and not resp.hits else None,
         "relaxed": relaxed_view(resp, ui),
         "suggestions": suggestions(params, state, chips, ui, offer) if resp.total == 0 and error is None else [],
         "expanded": None if expansion is None else {
@@ -188,7 +189,7 @@ def facet_view(field: str, values, params: SearchParams, state: dict, ui: str, l
 
 def active_chips(params: SearchParams, state: dict, ui: str) -> list[dict]:
     chips = []
-    facet_of = {v: k for k, v in FACET_PARAM.items()}
+    facet_of = {v: k for k, v in FILTER_PARAM.items()}
     for key in FILTER_KEYS:
         for value in getattr(params, key):
             field = facet_of[key]
@@ -218,6 +219,16 @@ def suggestions(params: SearchParams, state: dict, chips: list[dict], ui: str, o
     if params.q and params.mode != "cross" and offer is None:
         out.append({"text": t("try_cross", ui), "href": href("/search", state, mode="cross", page=None)})
     return out
+
+
+def past_end(page: int, pages: int, state: dict, ui: str) -> dict | None:
+    """A page after the last one (an old link, a hand-edited URL): say so and lead to the last page,
+    instead of "11–11 of 9" over "No articles match"."""
+    if page <= pages:
+        return None
+    last = href("/search", state, page=None if pages <= 1 else pages)
+    return {"page": page, "pages": pages, "text": t("past_end", ui, page=page, pages=pages),
+            "link_text": t("past_end_link", ui, pages=pages), "href": last}
 
 
 def pagination(page: int, pages: int, state: dict) -> dict:
@@ -259,6 +270,7 @@ def view_json(view: dict) -> dict:
         "alternatives": view["expanded"]["alternatives"] if view["expanded"] else [],
         "cross_offer": view["cross_offer"],
         "pagination": view["pagination"],
+        "past_end": view["past_end"],
         "error": view["error"],
     }
 

@@ -12,12 +12,14 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from arshif.fields import FACETS
+from arshif.fields import FACETS, FILTERS
 from arshif.search.params import SearchParams
 
 #: Facet field → the URL parameter that filters on it.
 FACET_PARAM = {f.name: f.param for f in FACETS}
-FILTER_KEYS = tuple(FACET_PARAM.values())
+#: Every filter field (facets and filter-only fields such as the record id) → its URL parameter.
+FILTER_PARAM = {f.name: f.param for f in FILTERS}
+FILTER_KEYS = tuple(FILTER_PARAM.values())
 LIST_PARAMS = (*FILTER_KEYS, "facets")
 #: The URL parameters that make up a search page's state, in the order links write them.
 STATE_KEYS = ("q", "mode", "alt", *FILTER_KEYS, "date_from", "date_to", "sort", "size", "page", "histogram", "ui")
