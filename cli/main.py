@@ -82,7 +82,10 @@ def run_ingest(paths: list[Path], settings: Settings, *, defaults=None, field_ma
     except (ProviderUnavailable, ValueError) as exc:
         console.print(f"[red]error:[/red] translation provider: {exc}")
         raise typer.Exit(2) from None
+    from indexer.stories import open_assigner
+
     engine = _open(settings)
+    stories = open_assigner(settings)
     total = estimate_records(paths)
     with Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(), TextColumn("records"),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=quiet,
@@ -94,8 +97,10 @@ def run_ingest(paths: list[Path], settings: Settings, *, defaults=None, field_ma
             if t.total is not None and t.completed > t.total:  # the estimate missed some records
                 progress.update(task, total=t.completed)
 
-        summary = ingest(paths, engine, translator=translator, defaults=defaults, field_map=field_map,
-                         on_progress=advance)
+        summary = ingest(paths, engine, translator=translator, stories=stories, defaults=defaults,
+                         field_map=field_map, on_progress=advance)
+    if stories is not None:
+        stories.close()
     if summary.indexed + summary.updated > 1000:
         engine.optimize()
     engine.close()

@@ -1,4 +1,4 @@
-"""The write path, end to end: readers → clean → detect language → translate → index.
+"""The write path, end to end: readers → clean → detect language → translate → story → index.
 
 :func:`ingest` streams records from the readers in batches, so memory stays flat
 whatever the corpus size, and writes each batch in one engine transaction. A bad
@@ -98,12 +98,17 @@ def ingest(
     engine: Engine,
     *,
     translator=None,
+    stories=None,
     defaults: dict | None = None,
     field_map: dict | None = None,
     batch_size: int = 250,
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestSummary:
-    """Ingest every record under ``paths`` into ``engine``; see the module docstring."""
+    """Ingest every record under ``paths`` into ``engine``; see the module docstring.
+
+    ``stories`` (an :class:`indexer.stories.StoryAssigner`, optional) sets each article's
+    ``story_id`` just before its batch is written.
+    """
     summary = IngestSummary()
     batch: list[Article] = []
     first_seen: dict[str, str] = {}  # id → where this run first read it
@@ -117,6 +122,8 @@ def ingest(
             return
         if translator is not None:
             translator.translate_batch(batch)
+        if stories is not None:  # after translation: a stored translation helps find the other language
+            stories.assign(batch)
         summary.add(engine.upsert(batch))
         if on_progress:
             on_progress(len(batch))

@@ -730,6 +730,7 @@ def document(article: Article, chash: str, first_seq: int) -> dict:
         "url": article.url, "date": d.isoformat() if d else None, "title": article.title, "body": article.body,
         "tr_language": tr.language if tr else "", "tr_title": tr.title if done else "",
         "tr_body": tr.body if done else "", "translation_status": article.translation_status,
+        "story_id": article.story_id or article.id,
         "content_hash": chash, "article": json.loads(article.model_dump_json(exclude={"translation_status"})),
     }
 

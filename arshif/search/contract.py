@@ -133,6 +133,8 @@ class Hit(BaseModel):
     translation_kind: str = Field(default="", description="machine, human or provided: how the translation "
                                                            "was made ('' when there is none).")
     indexed_at: dt.datetime | None = Field(default=None, description="When the archive first stored the article (UTC).")
+    story_id: str = Field(default="", description="The story the article belongs to (copies and translations "
+                                                  "of one report share it).")
     snippet: str = Field(default="", description="HTML-safe: text is escaped, matches wrapped in <mark>.")
     title_highlight: str = Field(default="", description="HTML-safe title with matches in <mark>.")
     matched_in: Literal["original", "translation", "none"] = "none"

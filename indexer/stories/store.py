@@ -1,0 +1,114 @@
+"""Where story assignments and signatures live between runs: a small SQLite file beside the archive.
+
+Why a sidecar and not the engine: the signatures are write-path state (the
+MinHash values the LSH index is rebuilt from at start, and each article's
+neutral keys for exact verification). They are of no use to a search, would
+bloat every engine's documents, and would have to be read back from a remote
+node on every start. The engine holds only what readers need: ``story_id`` on
+each article. The sidecar is rebuilt from nothing by re-ingesting (assignment
+is deterministic given the order), and is cheap: ~1.3 KB an article.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import apsw
+import numpy as np
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS members(
+    id TEXT PRIMARY KEY,
+    story_id TEXT NOT NULL,
+    language TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,   -- hash of the text the features came from: unchanged → nothing to do
+    neutral TEXT NOT NULL,       -- JSON list of neutral keys (exact cross-language verification)
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS members_story ON members(story_id);
+CREATE INDEX IF NOT EXISTS members_seq ON members(seq);
+CREATE TABLE IF NOT EXISTS signatures(
+    id TEXT NOT NULL, kind TEXT NOT NULL, hashvalues BLOB NOT NULL, PRIMARY KEY(id, kind)) WITHOUT ROWID;
+"""
+#: Bump when features or hashing change: old signatures would not be comparable with new ones.
+FORMAT = "1"
+
+
+@dataclass
+class Member:
+    id: str
+    story_id: str
+    language: str
+    fingerprint: str
+
+
+class StoryStore:
+    """The sidecar file: members (article → story), their signatures and neutral keys."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = apsw.Connection(str(self.path))
+        self.conn.set_busy_timeout(30_000)
+        self.conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        with self.conn:
+            self.conn.execute(SCHEMA)
+            found = self.conn.execute("SELECT value FROM meta WHERE key='format'").fetchall()
+            if found and found[0][0] != FORMAT:
+                # Signatures of another format cannot be compared with new ones: start over (articles keep
+                # their story_id in the engine; the next ingest re-derives what it needs).
+                self.conn.execute("DELETE FROM members; DELETE FROM signatures;")
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('format', ?)", (FORMAT,))
+        self._seq = self.conn.execute("SELECT coalesce(max(seq), 0) FROM members").fetchall()[0][0]
+
+    def member(self, article_id: str) -> Member | None:
+        row = self.conn.execute("SELECT id, story_id, language, fingerprint FROM members WHERE id=?",
+                                (article_id,)).fetchall()
+        return Member(*row[0]) if row else None
+
+    def neutral(self, ids: list[str]) -> dict[str, set[str]]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(f"SELECT id, neutral FROM members WHERE id IN ({','.join('?' * len(ids))})",
+                                 ids).fetchall()
+        return {i: set(json.loads(n)) for i, n in rows}
+
+    def story_of(self, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(f"SELECT id, story_id FROM members WHERE id IN ({','.join('?' * len(ids))})",
+                                 ids).fetchall()
+        return dict(rows)
+
+    def save(self, member: Member, neutral: set[str], signatures: dict[str, np.ndarray]) -> None:
+        """Write one member (inside the caller's transaction, see :meth:`transaction`)."""
+        c = self.conn
+        c.execute("INSERT OR REPLACE INTO members(id, story_id, language, fingerprint, neutral, seq) "
+                  "VALUES(?,?,?,?,?,?)",
+                  (member.id, member.story_id, member.language, member.fingerprint,
+                   json.dumps(sorted(neutral), ensure_ascii=False), self._seq + 1))
+        self._seq += 1
+        c.execute("DELETE FROM signatures WHERE id=?", (member.id,))
+        for kind, values in signatures.items():
+            c.execute("INSERT INTO signatures(id, kind, hashvalues) VALUES(?,?,?)",
+                      (member.id, kind, values.astype(np.uint32).tobytes()))
+
+    def transaction(self):
+        return self.conn
+
+    def signatures(self) -> Iterator[tuple[str, str, str, np.ndarray]]:
+        """(id, language, kind, hash values) of every stored member, in the order they were placed."""
+        for aid, lang, kind, blob in self.conn.execute(
+                "SELECT m.id, m.language, s.kind, s.hashvalues FROM members m JOIN signatures s ON s.id = m.id "
+                "ORDER BY m.seq"):
+            yield aid, lang, kind, np.frombuffer(blob, dtype=np.uint32)
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM members").fetchall()[0][0]
+
+    def close(self) -> None:
+        self.conn.close()
