@@ -98,3 +98,77 @@ def test_stories_can_be_switched_off(tmp_path):
     from arshif.settings import Settings
 
     assert open_assigner(Settings(data_dir=tmp_path, stories=False)) is None
+
+
+# --- grouping on every engine -------------------------------------------------------------------
+
+from arshif.search import SearchRequest  # noqa: E402
+from arshif.search.contract import Filters  # noqa: E402
+from tests.test_engine_contract import _remote  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=["embedded", "opensearch", "elasticsearch"])
+def grouped(request, tmp_path_factory):
+    """An engine holding the fixture articles, placed in stories at ingest."""
+    from arshif.settings import Settings
+
+    kind = request.param
+    tmp = tmp_path_factory.mktemp(f"stories-{kind}")
+    if kind == "embedded":
+        settings = Settings(data_dir=tmp / "data")
+        eng = EmbeddedEngine(settings.embedded_path)
+    else:
+        eng = _remote(kind, tmp_path_factory)
+        settings = eng.settings
+    stories = open_assigner(settings)
+    summary = ingest([write_jsonl(tmp / "fx.jsonl", fx.fresh())], eng, stories=stories)
+    stories.close()
+    assert summary.indexed == len(fx.ALL) and summary.ok, summary.as_dict()
+    yield eng
+    if kind != "embedded":
+        eng.client.indices.delete(index=eng.current_index())
+    eng.close()
+
+
+def _search(engine, **kw):
+    return engine.search(SearchRequest(size=20, highlight=False, **kw))
+
+
+@pytest.mark.engines
+def test_grouped_results_show_one_hit_per_story_with_its_other_copies(grouped):
+    resp = _search(grouped, group="story", sort="oldest")
+    assert resp.total == len(fx.ALL) and resp.stories == 4 and len(resp.hits) == 4
+    rain = next(h for h in resp.hits if h.id in (NAMES["rain-okaz"], NAMES["rain-alweeam"], NAMES["rain-alriyadh"]))
+    assert rain.story_size == 3
+    assert sorted(rain.story_sources + [rain.source]) == ["alriyadh", "alweeam", "okaz"]
+    port = next(h for h in resp.hits if h.id in (NAMES["port-en"], NAMES["port-ar"]))
+    assert port.story_size == 2 and port.story_sources
+
+
+@pytest.mark.engines
+def test_group_none_shows_every_copy(grouped):
+    resp = _search(grouped, group="none")
+    assert resp.stories is None and {h.id for h in resp.hits} == set(NAMES.values())
+
+
+@pytest.mark.engines
+def test_grouping_follows_the_query(grouped):
+    """A query matching one copy only shows that copy, alone: the others are not matches."""
+    resp = _search(grouped, q='"حارة نهاراً"', group="story")  # a sentence two of the three rain copies have
+    assert resp.stories == 1 and resp.hits[0].story_size == 2
+
+
+@pytest.mark.engines
+def test_a_story_lists_its_copies_and_cursor_pages_walk_stories(grouped):
+    rain = grouped.get(NAMES["rain-okaz"]).story_id
+    copies = _search(grouped, filters=Filters(story=[rain]), sort="oldest")
+    assert [h.source for h in copies.hits][:1] in (["okaz"], ["alweeam"])  # 2 Nov, before alriyadh's 3 Nov
+    assert {h.id for h in copies.hits} == {NAMES["rain-okaz"], NAMES["rain-alriyadh"], NAMES["rain-alweeam"]}
+    seen, cursor = [], None
+    for _ in range(10):
+        resp = grouped.search(SearchRequest(size=1, group="story", sort="newest", cursor=cursor, highlight=False))
+        seen += [h.story_id for h in resp.hits]
+        cursor = resp.next_cursor
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 4

@@ -386,7 +386,7 @@ def hit_from_article(article: Article, score: float | None, sort: list, with_art
         source_id=article.source_id,
         tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
         translation_language=tr.language if tr else "", translation_status=article.translation_status,
-        translation_kind=tr.kind if tr else "", story_id=article.story_id, sort=sort,
+        translation_kind=tr.kind if tr else "", story_id=article.story_id or article.id, sort=sort,
         article=article if with_article else None,
     )
 

@@ -521,7 +521,14 @@ class RemoteEngine(Engine):
             return SearchResponse(total=0, hits=[], took_ms=_ms(started))
         cursor = decode_cursor(request.cursor, request.sort) if request.cursor else None
         snapshot, search_after = None, None
-        if cursor is not None:
+        if cursor is not None and request.group == "story":
+            # Collapsed results cannot page with search_after unless sorted on the story itself: a grouped
+            # cursor holds the offset of the next story instead (so reaches the first 10,000 stories).
+            if not isinstance(cursor.get("offset"), int) or not 0 <= cursor["offset"] <= 10_000:
+                raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
+            snapshot = cursor.get("snap")
+            request = request.model_copy(update={"offset": cursor["offset"]})
+        elif cursor is not None:
             if not isinstance(cursor.get("after"), list):
                 raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
             snapshot, search_after = cursor.get("snap"), cursor["after"]
@@ -571,13 +578,25 @@ class RemoteEngine(Engine):
         histogram = [DateBucket(start=date.fromisoformat(b["key_as_string"][:10]), count=b["doc_count"])
                      for b in aggs.get("histogram", {}).get("buckets", {}).get("buckets", [])]
         next_cursor = None
-        if request.size and len(hits) == request.size:
+        stories = None
+        if request.group == "story":
+            stories = aggs.get("stories", {}).get("n", {}).get("value", 0)
+            for hit, raw in zip(hits, resp["hits"]["hits"]):
+                copies = raw.get("inner_hits", {}).get("copies", {}).get("hits", {})
+                hit.story_size = max(1, copies.get("total", {}).get("value", 1))
+                hit.story_sources = list(dict.fromkeys(
+                    c["_source"].get("source", "") for c in copies.get("hits", [])
+                    if c["_id"] != hit.id and c["_source"].get("source")))[:5]
+            if request.size and len(hits) == request.size and request.offset + request.size <= 10_000:
+                next_cursor = encode_cursor({"sort": request.sort, "offset": request.offset + request.size,
+                                             "snap": snapshot})
+        elif request.size and len(hits) == request.size:
             next_cursor = encode_cursor({"sort": request.sort, "after": resp["hits"]["hits"][-1]["sort"],
                                          "snap": snapshot})
         partial = _partial(resp) or bool(resp.get("_arshif_partial"))
         if partial:
             log.warning("partial search results: %s", resp.get("_shards"))
-        return SearchResponse(total=resp["hits"]["total"]["value"], hits=hits, facets=facets,
+        return SearchResponse(total=resp["hits"]["total"]["value"], stories=stories, hits=hits, facets=facets,
                               date_histogram=histogram, interval=interval if request.date_histogram else None,
                               took_ms=_ms(started), next_cursor=next_cursor, partial=partial)
 
