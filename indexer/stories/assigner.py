@@ -36,7 +36,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from arshif.model import Article
 from indexer.stories.features import Features, article_features
@@ -44,7 +44,7 @@ from indexer.stories.store import Member, StoryStore
 
 log = logging.getLogger("arshif.stories")
 
-NUM_PERM = 128
+NUM_PERM = 64
 SEED = 1
 #: Estimated shingle Jaccard at which two texts in one language are copies of one report.
 COPY_THRESHOLD = 0.25
@@ -63,21 +63,24 @@ def _crc32(data: bytes) -> int:
     return zlib.crc32(data)
 
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_crc32, scheme="affine32")
+_SKETCH = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_crc32, scheme="affine32")
 
 
-def signature(items: set[str]) -> MinHash:
-    """A MinHash of a set of strings (CRC-32 per item: deterministic across runs, and fast)."""
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_crc32, scheme="affine32",
-                permutations=_TEMPLATE.permutations)
+def signature(items: set[str]) -> np.ndarray:
+    """MinHash values of a set of strings (CRC-32 per item: deterministic across runs, and fast).
+
+    One MinHash is cleared and reused: building one per article (permutations checked each time)
+    cost more than hashing the article's shingles. The assigner is single-threaded.
+    """
+    _SKETCH.clear()
     if items:
-        m.update_batch([s.encode("utf-8") for s in items])
-    return m
+        _SKETCH.update_batch([s.encode("utf-8") for s in items])
+    return _SKETCH.hashvalues.copy()
 
 
-def _as_minhash(values: np.ndarray) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_crc32, scheme="affine32", hashvalues=values,
-                   permutations=_TEMPLATE.permutations)
+def _as_minhash(values: np.ndarray) -> LeanMinHash:
+    """What the LSH index needs of a signature (its values), without a MinHash's permutations."""
+    return LeanMinHash(seed=SEED, hashvalues=values, scheme="affine32")
 
 
 def fingerprint(article: Article) -> str:
@@ -168,10 +171,9 @@ class StoryAssigner:
         return story
 
     def _signatures(self, feats: Features) -> dict[str, np.ndarray]:
-        sigs = {f"copy:{lang}": signature(sh).hashvalues for lang, sh in feats.shingles.items()
-                if lang in LANGUAGES and sh}
+        sigs = {f"copy:{lang}": signature(sh) for lang, sh in feats.shingles.items() if lang in LANGUAGES and sh}
         if feats.neutral and feats.language in LANGUAGES:
-            sigs[f"cross:{feats.language}"] = signature(feats.neutral).hashvalues
+            sigs[f"cross:{feats.language}"] = signature(feats.neutral)
         return sigs
 
     def _match(self, aid: str, feats: Features, sigs: dict[str, np.ndarray]) -> str | None:

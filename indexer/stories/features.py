@@ -147,16 +147,33 @@ def _lexicon_keys() -> _LexiconKeys:
     return _LexiconKeys()
 
 
-@lru_cache(maxsize=200_000)
-def _stem(exact_term: str) -> str | None:
-    """The stemmed term of an exact term (None for a stopword).
+#: exact term → (stem or None for a stopword, neutral key or None), filled as words are met.
+_TERMS: dict[str, tuple[str | None, str | None]] = {}
+_TERMS_MAX = 300_000
+
+
+def _term_info(exact_term: str) -> tuple[str | None, str | None]:
+    """The stem of an exact term and its neutral key (number or skeleton), computed once per word.
 
     ``arshif_text`` is ``arshif_exact`` plus stopwords and stemming, and the exact chain
-    is idempotent, so this equals the stem of the original word; analysing each text
-    once and stemming each distinct word once halves the cost of two full passes.
+    is idempotent, so the stem of the exact term is the stem of the original word:
+    analysing each text once and each distinct word once halves the cost of two passes.
     """
-    terms = _analyzers()[1].terms(exact_term)
-    return terms[0] if len(terms) == 1 else None
+    found = _TERMS.get(exact_term)
+    if found is not None:
+        return found
+    stem = _analyzers()[1].filter_token(exact_term)
+    key = None
+    if _DIGITS.match(exact_term):
+        key = "n:" + exact_term.lstrip("0")
+    elif stem is not None and not exact_term.isdigit():
+        sk = skeleton(exact_term)
+        if len(sk) >= MIN_SKELETON:
+            key = "k:" + sk
+    if len(_TERMS) >= _TERMS_MAX:
+        _TERMS.clear()
+    _TERMS[exact_term] = (stem, key)
+    return stem, key
 
 
 @lru_cache(maxsize=1)
@@ -168,11 +185,22 @@ def _analyzers():
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'’-]+")
 
 
-def _analyse(text: str) -> list[tuple[str, str | None, bool]]:
-    """(exact term, stem or None for a stopword, capitalised in the text) per token, capped."""
-    exact = _analyzers()[0].terms(text[:MAX_CHARS])[:MAX_TOKENS]
-    capitalised = {w.lower() for w in _CAPITALISED.findall(text[:MAX_CHARS])}
-    return [(t, _stem(t), t in capitalised) for t in exact]
+class Text:
+    """One analysed text: exact terms, stems (None for stopwords), and which words were capitalised."""
+
+    __slots__ = ("exact", "stems", "keys", "capitalised")
+
+    def __init__(self, text: str):
+        text = text[:MAX_CHARS]
+        self.exact = _analyzers()[0].terms(text)[:MAX_TOKENS]
+        info = [_term_info(t) for t in self.exact]
+        self.stems = [i[0] for i in info]
+        self.keys = [i[1] for i in info]
+        self.capitalised = {w.lower() for w in _CAPITALISED.findall(text)} if text.isascii() or \
+            _LATIN.search(text) else set()
+
+
+_LATIN = re.compile(r"[A-Z]")
 
 
 def shingles(stems: list[str], size: int = SHINGLE) -> set[str]:
@@ -182,22 +210,17 @@ def shingles(stems: list[str], size: int = SHINGLE) -> set[str]:
     return {" ".join(stems[i:i + size]) for i in range(len(stems) - size + 1)}
 
 
-def neutral_keys(tokens: list[tuple[str, str | None, bool]], lang: str) -> set[str]:
+def neutral_keys(text: Text, lang: str) -> set[str]:
     """Numbers, lexicon entries and name skeletons of one text (see the module docstring)."""
-    exact = [t[0] for t in tokens]
-    lookup = exact if lang == "ar" else [t[1] or "" for t in tokens]
+    lookup = text.exact if lang == "ar" else [t or "" for t in text.stems]
     keys, covered = _lexicon_keys().match(lookup, lang)
-    for i, (term, stem, capitalised) in enumerate(tokens):
-        if _DIGITS.match(term):
-            keys.add("n:" + term.lstrip("0"))
+    capitalised = text.capitalised
+    for i, key in enumerate(text.keys):
+        if key is None or i in covered:
             continue
-        if i in covered or stem is None or term.isdigit():
-            continue
-        if lang == "en" and not capitalised:
+        if lang == "en" and key[0] == "k" and text.exact[i] not in capitalised:
             continue  # English names are capitalised; other English words have no Arabic look-alike
-        sk = skeleton(term)
-        if len(sk) >= MIN_SKELETON:
-            keys.add("k:" + sk)
+        keys.add(key)
     return keys
 
 
@@ -208,11 +231,11 @@ def article_features(article: Article) -> Features:
     for tr in article.translations.values():
         if tr.status == "done" and (tr.title or tr.body):
             readings.append((tr.language, f"{tr.title}\n{tr.body}"))
-    for lang, text in readings:
-        tokens = _analyse(text)
-        stems = [t[1] for t in tokens if t[1] is not None]
+    for lang, raw in readings:
+        text = Text(raw)
+        stems = [t for t in text.stems if t is not None]
         if stems:
             feats.shingles.setdefault(lang, set()).update(shingles(stems))
         if lang in ("ar", "en"):
-            feats.neutral |= neutral_keys(tokens, lang)
+            feats.neutral |= neutral_keys(text, lang)
     return feats

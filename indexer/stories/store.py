@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS signatures(
     id TEXT NOT NULL, kind TEXT NOT NULL, hashvalues BLOB NOT NULL, PRIMARY KEY(id, kind)) WITHOUT ROWID;
 """
 #: Bump when features or hashing change: old signatures would not be comparable with new ones.
-FORMAT = "1"
+FORMAT = "2"
 
 
 @dataclass
