@@ -82,9 +82,9 @@ def corpus_records() -> list[Article]:
     return [item for item in read_paths(sorted(SAUDI.glob("*.zip"))) if not isinstance(item, ReadProblem)]
 
 
-def bench_corpus(tmp: Path) -> dict:
+def bench_corpus(tmp: Path, limit: int | None = None) -> dict:
     """Ingest the corpus into two archives in turns, without and with stories; time each part."""
-    records = corpus_records()
+    records = corpus_records()[:limit]
     plain = EmbeddedEngine(tmp / "plain" / "index.db")
     storied = EmbeddedEngine(tmp / "stories" / "index.db")
     started = time.perf_counter()
@@ -172,6 +172,8 @@ def score_labels(stories_of: dict[str, str]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-corpus", action="store_true", help="NTREX only (seconds instead of many minutes)")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N corpus records (a smoke run; the "
+                                                            "targets are for the whole corpus)")
     args = ap.parse_args()
     print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} on {os.cpu_count()} cores")
     for order in ("document", "shuffled"):
@@ -182,7 +184,7 @@ def main() -> None:
     if args.skip_corpus:
         return
     with tempfile.TemporaryDirectory() as tmp:
-        r = bench_corpus(Path(tmp))
+        r = bench_corpus(Path(tmp), args.limit)
     s = score_labels(r.pop("_stories_of"))
     print(f"SaudiNewsNet: {r['articles']} records → {r['stories']} stories")
     print(f"  ingest without stories {r['ingest_without_s']} s, with {r['ingest_with_s']} s: "
