@@ -104,3 +104,23 @@ def test_export_carries_story_id_and_every_copy(client):
     assert len(rows) == len(fx.ALL)
     stories = {row["id"]: row["story_id"] for row in rows}
     assert len({stories[i] for i in RAIN}) == 1 and stories[NAMES["port-ar"]] == NAMES["port-en"]
+
+
+def test_an_article_written_through_the_api_joins_its_story(tmp_path_factory):
+    """The write API places articles in stories too: a republished copy lands in the story of the original."""
+    tmp = tmp_path_factory.mktemp("stories-write")
+    settings = Settings(data_dir=tmp / "data", translator="none", api_key="k")
+    eng = EmbeddedEngine(settings.embedded_path)
+    stories = open_assigner(settings)
+    ingest([write_jsonl(tmp / "fx.jsonl", fx.fresh())], eng, stories=stories)
+    stories.close()
+    eng.close()
+    copy = fx.RAIN_OKAZ.model_dump(mode="json", exclude={"id", "story_id", "translation_status"})
+    copy.update(source="sabq", url="https://example.org/sabq/rain", title="أمطار رعدية على مكة والباحة")
+    with TestClient(create_app(settings)) as c:
+        r = c.post("/api/articles", json=copy, headers={"X-API-Key": "k"})
+        assert r.status_code == 200 and r.json()["created"]
+        new_id = r.json()["ids"][0]
+        assert c.get(f"/api/articles/{new_id}").json()["story_id"] == NAMES["rain-okaz"]
+        hits = c.get("/api/search", params={"q": "الأرصاد"}).json()["hits"]
+        assert len(hits) == 1 and hits[0]["story_size"] == 4

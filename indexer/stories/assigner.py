@@ -187,7 +187,7 @@ class StoryAssigner:
                 if cand == aid:
                     continue
                 est = self._estimate(values, self._sigs[f"{kind}|{cand}"])
-                if est >= COPY_THRESHOLD and (best is None or est > best[0]):
+                if est >= COPY_THRESHOLD and (best is None or est > best[0] or (est == best[0] and cand < best[1])):
                     best = (est, cand)
         if best is not None:
             return self._story.get(best[1])
@@ -202,7 +202,7 @@ class StoryAssigner:
         cands = [c for c in self.cross[other].query(_as_minhash(values)) if c != aid]
         if not cands:
             return None
-        ranked = sorted(cands, key=lambda c: -self._estimate(values, self._sigs[f"{kind}|{c}"]))[:CROSS_VERIFY]
+        ranked = sorted(cands, key=lambda c: (-self._estimate(values, self._sigs[f"{kind}|{c}"]), c))[:CROSS_VERIFY]
         sets = self.store.neutral(ranked)
         scored = sorted(((len(feats.neutral & s) / len(feats.neutral | s), c) for c, s in sets.items() if s),
                         reverse=True)
