@@ -333,6 +333,8 @@ class RemoteEngine(Engine):
         self._add_new_fields(index, mappings.get("properties", {}))
         meta = mappings.get("_meta", {})
         self.mapping_outdated = meta.get("arshif_definition") != self.definition_id
+        # An index built before stories has no story_id to collapse on: it lists every article until reindexed.
+        self.has_stories = "story_id" in mappings.get("properties", {})
         if self.mapping_outdated:
             log.warning("index %s was built from another version of mappings/articles.json: run "
                         "'arshif reindex' to rebuild it with the current definition (searches keep working "
@@ -388,6 +390,7 @@ class RemoteEngine(Engine):
         self.client.indices.update_aliases(body={"actions": actions})
         self.index = new
         self.mapping_outdated = False
+        self.has_stories = True
         if old:
             self.client.indices.delete(index=old)
         return old or "", new, copied
@@ -519,6 +522,8 @@ class RemoteEngine(Engine):
         match = dsl.text_query(plan.text)
         if plan.text is not None and match is None and not plan.negative:
             return SearchResponse(total=0, hits=[], took_ms=_ms(started))
+        if request.group == "story" and not self.has_stories:
+            request = request.model_copy(update={"group": "none"})
         cursor = decode_cursor(request.cursor, request.sort) if request.cursor else None
         snapshot, search_after = None, None
         if cursor is not None and request.group == "story":
