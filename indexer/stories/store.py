@@ -12,6 +12,7 @@ is deterministic given the order), and is cheap: ~1.3 KB an article.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -34,6 +35,8 @@ CREATE INDEX IF NOT EXISTS members_seq ON members(seq);
 CREATE TABLE IF NOT EXISTS signatures(
     id TEXT NOT NULL, kind TEXT NOT NULL, hashvalues BLOB NOT NULL, PRIMARY KEY(id, kind)) WITHOUT ROWID;
 """
+#: How long a writer waits for another process's batch (the archive itself waits as long).
+BUSY_TIMEOUT_MS = 600_000
 #: Bump when features or hashing change: old signatures would not be comparable with new ones.
 FORMAT = "2"
 
@@ -53,9 +56,9 @@ class StoryStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = apsw.Connection(str(self.path))
-        self.conn.set_busy_timeout(30_000)
+        self.conn.set_busy_timeout(BUSY_TIMEOUT_MS)
         self.conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-        with self.conn:
+        with self.transaction():
             self.conn.execute(SCHEMA)
             found = self.conn.execute("SELECT value FROM meta WHERE key='format'").fetchall()
             if found and found[0][0] != FORMAT:
@@ -97,8 +100,17 @@ class StoryStore:
             c.execute("INSERT INTO signatures(id, kind, hashvalues) VALUES(?,?,?)",
                       (member.id, kind, values.astype(np.uint32).tobytes()))
 
+    @contextmanager
     def transaction(self):
-        return self.conn
+        """One write transaction, its lock taken at the start (BEGIN IMMEDIATE): a second ingest waits for it
+        (up to the busy timeout) instead of failing when it would upgrade a read to a write."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     def signatures(self) -> Iterator[tuple[str, str, str, np.ndarray]]:
         """(id, language, kind, hash values) of every stored member, in the order they were placed."""
