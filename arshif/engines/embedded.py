@@ -703,7 +703,8 @@ class EmbeddedEngine(Engine):
         if match and request.sort != "relevance":
             # Ordered by date or arrival: no score to compute for every match (as on the other engines,
             # hits sorted by a field carry none).
-            source = f"(SELECT rowid FROM fts WHERE fts MATCH ?) m JOIN {self._meta} a ON a.rowid = m.rowid"
+            source = f"(SELECT rowid FROM fts WHERE fts MATCH ?) m JOIN {self._meta} a ON a.rowid = m.rowid" \
+                     f"{self._story_join}"
             params.append(match)
             score = "NULL"
         elif match:
