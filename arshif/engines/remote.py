@@ -522,7 +522,7 @@ class RemoteEngine(Engine):
         match = dsl.text_query(plan.text)
         if plan.text is not None and match is None and not plan.negative:
             return SearchResponse(total=0, hits=[], took_ms=_ms(started))
-        if request.group == "story" and not self.has_stories:
+        if request.group == "story" and not getattr(self, "has_stories", True):
             request = request.model_copy(update={"group": "none"})
         cursor = decode_cursor(request.cursor, request.sort) if request.cursor else None
         snapshot, search_after = None, None
