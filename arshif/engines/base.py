@@ -56,6 +56,9 @@ class Engine(ABC):
     name: str = "engine"
     #: Opened for reading only (writes go through :meth:`writable`).
     readonly: bool = False
+    #: The engine analyses text in this process as it writes (:mod:`arshif.engines.fts_tokens`): a caller that
+    #: analysed the texts already can leave their tokens registered there, and they are not analysed twice.
+    analyses_here: bool = False
 
     @property
     @abstractmethod

@@ -233,6 +233,7 @@ class EmbeddedEngine(Engine):
     """In-process engine persisted in one SQLite file; safe for one writer and many readers."""
 
     name = "embedded"
+    analyses_here = True
 
     def __init__(self, path: str | Path, *, readonly: bool = False, settings: Settings | None = None,
                  on_wait: Callable[[str], None] | None = None):
@@ -523,16 +524,15 @@ class EmbeddedEngine(Engine):
                 chunk = [a.id for a in articles[i:i + 500]]
                 stored.update(conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN "
                                            f"({','.join('?' * len(chunk))})", chunk).fetchall())
-        changed = [a for a in articles if stored.get(a.id) != a.content_hash()]
+        # Texts the caller had analysed already (the write path does, for story features) are not sent again.
+        changed = [a for a in articles if stored.get(a.id) != a.content_hash()
+                   and not all(fts_tokens.is_registered(t) for t in _indexed_texts(a))]
         if len(changed) < fts_tokens.POOL_THRESHOLD:
             return []
         chunks = []
         for i in range(0, len(changed), fts_tokens.CHUNK):
             part = changed[i:i + fts_tokens.CHUNK]
-            texts: list[str] = []
-            for a in part:
-                _key, tr = _indexed_translation(a)
-                texts += [a.title, a.body, tr.title if tr else "", tr.body if tr else ""]
+            texts = [t for a in part for t in _indexed_texts(a)]
             chunks.append(({a.id for a in part}, texts, fts_tokens.submit(texts)))
         return chunks
 
@@ -1058,6 +1058,12 @@ def _indexed_translation(article: Article):
         return "", None
     key = next(k for k, v in article.translations.items() if v is tr)
     return key, tr
+
+
+def _indexed_texts(article: Article) -> list[str]:
+    """The four texts FTS5 indexes of an article, in column order (title, body, translated title and body)."""
+    _key, tr = _indexed_translation(article)
+    return [article.title, article.body, tr.title if tr else "", tr.body if tr else ""]
 
 
 def _ms(started: float) -> float:

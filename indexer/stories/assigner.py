@@ -29,23 +29,23 @@ good enough to rank candidates before the exact check.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-import zlib
+from contextlib import contextmanager
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
+from arshif.analysis import workers
+from arshif.engines import fts_tokens
 from arshif.model import Article
-from indexer.stories.features import Features, article_features
+from indexer.stories.sketch import NUM_PERM, Analysed, analyse, analyse_items, as_minhash, fingerprint, item_of
 from indexer.stories.store import Member, StoryStore
 
 log = logging.getLogger("arshif.stories")
 
-NUM_PERM = 64
-SEED = 1
 #: Estimated shingle Jaccard at which two texts in one language are copies of one report.
 COPY_THRESHOLD = 0.25
 #: Exact Jaccard of neutral keys at which an article and one in the other language tell one story.
@@ -57,40 +57,45 @@ CROSS_MARGIN = 1.5
 CROSS_LSH = 0.04
 CROSS_VERIFY = 5          # candidates checked exactly, best estimates first
 LANGUAGES = ("ar", "en")
+#: Articles per unit of work sent to an analysis worker, and fewer than this are analysed in-process.
+CHUNK = 48
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
+class Ahead:
+    """One batch's story analysis, under way in the analysis workers while the writer does other work.
 
-
-_SKETCH = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_crc32, scheme="affine32")
-
-
-def signature(items: set[str]) -> np.ndarray:
-    """MinHash values of a set of strings (CRC-32 per item: deterministic across runs, and fast).
-
-    One MinHash is cleared and reused: building one per article (permutations checked each time)
-    cost more than hashing the article's shingles. The assigner is single-threaded.
+    ``known`` holds the members whose texts did not change (nothing to analyse); the others are
+    analysed in chunks, in the workers, or here when the batch is small or the pool broke.
     """
-    _SKETCH.clear()
-    if items:
-        _SKETCH.update_batch([s.encode("utf-8") for s in items])
-    return _SKETCH.hashvalues.copy()
 
+    def __init__(self, articles: list[Article], known: dict[str, Member], fingerprints: list[str],
+                 keep_tokens: bool):
+        self.articles = articles
+        self.known = known
+        self.fingerprints = fingerprints
+        self.keep_tokens = keep_tokens
+        todo = [a for a, fp in zip(articles, fingerprints)
+                if a.id not in known or known[a.id].fingerprint != fp]
+        self._chunks: list[tuple[list[Article], Future | list[Analysed]]] = []
+        pooled = len(todo) >= CHUNK
+        for i in range(0, len(todo), CHUNK):
+            part = todo[i:i + CHUNK]
+            items = [item_of(a) for a in part]
+            self._chunks.append((part, workers.submit(analyse_items, items, keep_tokens) if pooled
+                                 else analyse_items(items, keep_tokens)))
+        self._done: dict[str, Analysed] | None = None
 
-def _as_minhash(values: np.ndarray) -> LeanMinHash:
-    """What the LSH index needs of a signature (its values), without a MinHash's permutations."""
-    return LeanMinHash(seed=SEED, hashvalues=values, scheme="affine32")
-
-
-def fingerprint(article: Article) -> str:
-    """What the features depend on: the texts of the article and of its done translations."""
-    parts = [article.language, article.title, article.body]
-    for key in sorted(article.translations):
-        tr = article.translations[key]
-        if tr.status == "done":
-            parts += [tr.language, tr.title, tr.body]
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    def results(self) -> dict[str, Analysed]:
+        """Article id → its analysis (articles whose texts did not change are not in it)."""
+        if self._done is None:
+            done: dict[str, Analysed] = {}
+            for part, work in self._chunks:
+                got = work if isinstance(work, list) else workers.result(work)
+                if got is None:  # the pool broke: analyse here
+                    got = analyse_items([item_of(a) for a in part], self.keep_tokens)
+                done.update((a.id, r) for a, r in zip(part, got))
+            self._done = done
+        return self._done
 
 
 class StoryAssigner:
@@ -124,7 +129,7 @@ class StoryAssigner:
         key = f"{kind}|{aid}"
         if key in self._sigs:
             lsh.remove(aid)
-        lsh.insert(aid, _as_minhash(values), check_duplication=False)
+        lsh.insert(aid, as_minhash(values), check_duplication=False)
         self._sigs[key] = values
 
     def _unindex(self, aid: str) -> None:
@@ -142,48 +147,73 @@ class StoryAssigner:
 
     # --- assignment -----------------------------------------------------------------------
 
+    def analyse_ahead(self, articles: list[Article], keep_tokens: bool = False) -> Ahead:
+        """Start the story analysis of a batch (ids fixed) in the analysis workers; see :meth:`placing`.
+
+        ``keep_tokens``: also keep the index's tokens of every text, for an engine that analyses in this
+        process (the embedded one), so it need not analyse the same texts again.
+        """
+        for a in articles:
+            a.with_id()
+        return Ahead(articles, self.store.members([a.id for a in articles]),
+                     [fingerprint(a) for a in articles], keep_tokens)
+
+    @contextmanager
+    def placing(self, articles: list[Article], ahead: Ahead | None = None):
+        """Set ``story_id`` on each article, in order; the batch's tokens stay at hand for the engine
+        (:func:`arshif.engines.fts_tokens.registered`) until the block, which writes the batch, ends."""
+        ahead = ahead if ahead is not None and ahead.articles is articles else self.analyse_ahead(articles)
+        results = ahead.results()
+        with fts_tokens.registered() as register:
+            if ahead.keep_tokens:
+                for r in results.values():
+                    if r.tokens:
+                        register(list(r.tokens), list(r.tokens.values()))
+            with self.store.transaction():
+                for article, fp in zip(articles, ahead.fingerprints):
+                    self._place(article, fp, ahead.known.get(article.id), results.get(article.id))
+            yield
+
     def assign(self, articles: list[Article]) -> None:
-        """Set ``story_id`` on each article (with its id already fixed), remembering them all."""
-        with self.store.transaction():
-            for article in articles:
-                self.assign_one(article)
+        """Set ``story_id`` on each article (an API write, a test), remembering them all."""
+        with self.placing(articles):
+            pass
 
     def assign_one(self, article: Article) -> str:
+        """Place one article, analysed here (inside :meth:`StoryStore.transaction`)."""
         article.with_id()
         fp = fingerprint(article)
         known = self.store.member(article.id)
+        return self._place(article, fp, known, None)
+
+    def _place(self, article: Article, fp: str, known: Member | None, analysed: Analysed | None) -> str:
         if known is not None and known.fingerprint == fp:
             article.story_id = known.story_id
             return known.story_id
-        feats = article_features(article)
-        sigs = self._signatures(feats)
+        if analysed is None:
+            analysed = analyse(article)
+        sigs = analysed.sigs
         if known is not None:
             story = known.story_id  # an edited article stays in its story
             self._unindex(article.id)
         else:
-            story = self._match(article.id, feats, sigs) or article.id
+            story = self._match(article.id, article.language, analysed.neutral, sigs) or article.id
         article.story_id = story
         for kind, m in sigs.items():
             self._index(article.id, kind, m)
         self._story[article.id] = story
         self._lang[article.id] = article.language
-        self.store.save(Member(article.id, story, article.language, fp), feats.neutral, sigs)
+        self.store.save(Member(article.id, story, article.language, fp), analysed.neutral, sigs)
         return story
 
-    def _signatures(self, feats: Features) -> dict[str, np.ndarray]:
-        sigs = {f"copy:{lang}": signature(sh) for lang, sh in feats.shingles.items() if lang in LANGUAGES and sh}
-        if feats.neutral and feats.language in LANGUAGES:
-            sigs[f"cross:{feats.language}"] = signature(feats.neutral)
-        return sigs
-
-    def _match(self, aid: str, feats: Features, sigs: dict[str, np.ndarray]) -> str | None:
+    def _match(self, aid: str, language: str, neutral: set[str], sigs: dict[str, np.ndarray]) -> str | None:
         """The story of the best match, or None: copies first, then the other language."""
         best: tuple[float, str] | None = None
         for kind, values in sigs.items():
             family, _, lang = kind.partition(":")
             if family != "copy":
                 continue
-            for cand in self.copies[lang].query(_as_minhash(values)):
+            for cand in self.copies[lang].query(as_minhash(values)):
                 if cand == aid:
                     continue
                 est = self._estimate(values, self._sigs[f"{kind}|{cand}"])
@@ -191,20 +221,20 @@ class StoryAssigner:
                     best = (est, cand)
         if best is not None:
             return self._story.get(best[1])
-        return self._match_across(aid, feats, sigs)
+        return self._match_across(aid, language, neutral, sigs)
 
-    def _match_across(self, aid: str, feats: Features, sigs: dict[str, np.ndarray]) -> str | None:
-        values = sigs.get(f"cross:{feats.language}")
+    def _match_across(self, aid: str, language: str, neutral: set[str], sigs: dict[str, np.ndarray]) -> str | None:
+        values = sigs.get(f"cross:{language}")
         if values is None:
             return None
-        other = "en" if feats.language == "ar" else "ar"
+        other = "en" if language == "ar" else "ar"
         kind = f"cross:{other}"
-        cands = [c for c in self.cross[other].query(_as_minhash(values)) if c != aid]
+        cands = [c for c in self.cross[other].query(as_minhash(values)) if c != aid]
         if not cands:
             return None
         ranked = sorted(cands, key=lambda c: (-self._estimate(values, self._sigs[f"{kind}|{c}"]), c))[:CROSS_VERIFY]
         sets = self.store.neutral(ranked)
-        scored = sorted(((len(feats.neutral & s) / len(feats.neutral | s), c) for c, s in sets.items() if s),
+        scored = sorted(((len(neutral & s) / len(neutral | s), c) for c, s in sets.items() if s),
                         reverse=True)
         if not scored or scored[0][0] < CROSS_THRESHOLD:
             return None

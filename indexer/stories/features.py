@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from arshif.analysis import get_analyzer
+from arshif.engines.fts_tokens import document_tokens
 from arshif.lexicon import add_clitic, load_lexicon
 from arshif.model import Article
 
 SHINGLE = 3          # words per shingle
-MAX_TOKENS = 500     # tokens read per text: copies agree from the start, and it bounds the cost
-MAX_CHARS = 4000     # …and characters analysed to get them
+MAX_TOKENS = 500     # tokens read per reading: copies agree from the start, and it bounds the cost
+MAX_CHARS = 8000     # body characters analysed when the index's tokens of the whole text are not at hand
 MIN_SKELETON = 3     # shorter skeletons collide across unrelated words
 
 # Arabic letter → skeleton consonant ('' = a vowel letter or a letter with no Latin consonant).
@@ -147,60 +148,60 @@ def _lexicon_keys() -> _LexiconKeys:
     return _LexiconKeys()
 
 
-#: exact term → (stem or None for a stopword, neutral key or None), filled as words are met.
-_TERMS: dict[str, tuple[str | None, str | None]] = {}
-_TERMS_MAX = 300_000
+#: exact term → its neutral key (number or skeleton; None when it has none), filled as words are met.
+_KEYS: dict[str, str | None] = {}
+_KEYS_MAX = 300_000
 
 
-def _term_info(exact_term: str) -> tuple[str | None, str | None]:
-    """The stem of an exact term and its neutral key (number or skeleton), computed once per word.
-
-    ``arshif_text`` is ``arshif_exact`` plus stopwords and stemming, and the exact chain
-    is idempotent, so the stem of the exact term is the stem of the original word:
-    analysing each text once and each distinct word once halves the cost of two passes.
-    """
-    found = _TERMS.get(exact_term)
-    if found is not None:
+def _key_of(exact_term: str) -> str | None:
+    """The neutral key of a (non-stopword) exact term, computed once per word."""
+    found = _KEYS.get(exact_term, _MISSING)
+    if found is not _MISSING:
         return found
-    stem = _analyzers()[1].filter_token(exact_term)
     key = None
     if _DIGITS.match(exact_term):
         key = "n:" + exact_term.lstrip("0")
-    elif stem is not None and not exact_term.isdigit():
+    elif not exact_term.isdigit():
         sk = skeleton(exact_term)
         if len(sk) >= MIN_SKELETON:
             key = "k:" + sk
-    if len(_TERMS) >= _TERMS_MAX:
-        _TERMS.clear()
-    _TERMS[exact_term] = (stem, key)
-    return stem, key
+    if len(_KEYS) >= _KEYS_MAX:
+        _KEYS.clear()
+    _KEYS[exact_term] = key
+    return key
 
 
-@lru_cache(maxsize=1)
-def _analyzers():
-    """(arshif_exact, arshif_text), looked up once (get_analyzer resolves the mappings path per call)."""
-    return get_analyzer("arshif_exact"), get_analyzer("arshif_text")
-
-
+_MISSING = object()
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'’-]+")
+_LATIN = re.compile(r"[A-Z]")
+
+
+def text_tokens(text: str) -> list[tuple]:
+    """The tokens of a text as the embedded engine indexes them (:func:`document_tokens`): the same
+    analysis serves the index and the features, so the write path analyses each text once."""
+    return document_tokens(text)
 
 
 class Text:
-    """One analysed text: exact terms, stems (None for stopwords), and which words were capitalised."""
+    """One reading's first :data:`MAX_TOKENS` words: exact terms, stems (None for stopwords), neutral keys,
+    and which words were capitalised. Built from the index's tokens of its title and body."""
 
     __slots__ = ("exact", "stems", "keys", "capitalised")
 
-    def __init__(self, text: str):
-        text = text[:MAX_CHARS]
-        self.exact = _analyzers()[0].terms(text)[:MAX_TOKENS]
-        info = [_term_info(t) for t in self.exact]
-        self.stems = [i[0] for i in info]
-        self.keys = [i[1] for i in info]
-        self.capitalised = {w.lower() for w in _CAPITALISED.findall(text)} if text.isascii() or \
-            _LATIN.search(text) else set()
-
-
-_LATIN = re.compile(r"[A-Z]")
+    def __init__(self, title: str, body: str, title_tokens: list[tuple], body_tokens: list[tuple]):
+        self.exact: list[str] = []
+        self.stems: list[str | None] = []
+        self.keys: list[str | None] = []
+        for tokens in (title_tokens, body_tokens):
+            for tok in tokens[:MAX_TOKENS - len(self.exact)]:
+                # (start, end, stem, "=exact") or, for a stopword, (start, end, "=exact")
+                exact = tok[-1][1:]
+                stem = tok[2] if len(tok) == 4 else None
+                self.exact.append(exact)
+                self.stems.append(stem)
+                self.keys.append(None if stem is None else _key_of(exact))
+        raw = f"{title}\n{body[:MAX_CHARS]}"
+        self.capitalised = {w.lower() for w in _CAPITALISED.findall(raw)} if _LATIN.search(raw) else set()
 
 
 def shingles(stems: list[str], size: int = SHINGLE) -> set[str]:
@@ -224,18 +225,29 @@ def neutral_keys(text: Text, lang: str) -> set[str]:
     return keys
 
 
-def article_features(article: Article) -> Features:
-    """The features of an article: its original and every done translation."""
-    feats = Features(language=article.language)
-    readings = [(article.language, f"{article.title}\n{article.body}")]
+def readings(article: Article) -> list[tuple[str, str, str]]:
+    """(language, title, body) of the article's original and of each done translation."""
+    out = [(article.language, article.title, article.body)]
     for tr in article.translations.values():
         if tr.status == "done" and (tr.title or tr.body):
-            readings.append((tr.language, f"{tr.title}\n{tr.body}"))
-    for lang, raw in readings:
-        text = Text(raw)
+            out.append((tr.language, tr.title, tr.body))
+    return out
+
+
+def features_of(language: str, texts: list[tuple[str, str, str, list[tuple], list[tuple]]]) -> Features:
+    """The features of an article from its readings: (language, title, body, title tokens, body tokens)."""
+    feats = Features(language=language)
+    for lang, title, body, title_tokens, body_tokens in texts:
+        text = Text(title, body, title_tokens, body_tokens)
         stems = [t for t in text.stems if t is not None]
         if stems:
             feats.shingles.setdefault(lang, set()).update(shingles(stems))
         if lang in ("ar", "en"):
             feats.neutral |= neutral_keys(text, lang)
     return feats
+
+
+def article_features(article: Article) -> Features:
+    """The features of an article, analysed here (one article: an API write, a test)."""
+    return features_of(article.language, [(lang, title, body, text_tokens(title), text_tokens(body[:MAX_CHARS]))
+                                          for lang, title, body in readings(article)])

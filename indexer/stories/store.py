@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS signatures(
 #: How long a writer waits for another process's batch (the archive itself waits as long).
 BUSY_TIMEOUT_MS = 600_000
 #: Bump when features or hashing change: old signatures would not be comparable with new ones.
-FORMAT = "2"
+FORMAT = "3"
 
 
 @dataclass
@@ -72,6 +72,16 @@ class StoryStore:
         row = self.conn.execute("SELECT id, story_id, language, fingerprint FROM members WHERE id=?",
                                 (article_id,)).fetchall()
         return Member(*row[0]) if row else None
+
+    def members(self, ids: list[str]) -> dict[str, Member]:
+        """The stored members among ``ids`` (one query per 500)."""
+        out: dict[str, Member] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            for row in self.conn.execute("SELECT id, story_id, language, fingerprint FROM members WHERE id IN "
+                                         f"({','.join('?' * len(part))})", part).fetchall():
+                out[row[0]] = Member(*row)
+        return out
 
     def neutral(self, ids: list[str]) -> dict[str, set[str]]:
         if not ids:

@@ -105,9 +105,11 @@ def put_articles(request: Request, service: Service, body: ArticleBody,
     engine = writable_engine(request, service)
     with _write_lock:
         stories = story_assigner(request)
-        if stories is not None:
-            stories.assign(ready)
-        result = engine.upsert(ready)
+        if stories is None:
+            result = engine.upsert(ready)
+        else:  # placed in stories first; texts analysed once for both when the engine analyses here
+            with stories.placing(ready, stories.analyse_ahead(ready, keep_tokens=engine.analyses_here)):
+                result = engine.upsert(ready)
     failed.update(result.failed)
     return WriteOut(ids=ids, created=result.created, updated=result.updated, unchanged=result.unchanged,
                     failed=failed)
