@@ -10,6 +10,7 @@ import pytest
 from arshif.engines.embedded import EmbeddedEngine
 from arshif.model import Article, Translation
 from indexer.pipeline import ingest
+from arshif.search import SearchRequest
 from indexer.stories import StoryAssigner, open_assigner, story_store_path
 from tests import stories_fixture as fx
 
@@ -82,6 +83,43 @@ def test_an_edited_article_stays_in_its_story(settings, engine, tmp_path, ingest
     assert engine.get(NAMES["rain-alriyadh"]).story_id == ingested["rain-okaz"]
 
 
+def test_a_large_ingest_places_and_indexes_as_article_by_article_writes_do(tmp_path):
+    """A large batch is analysed once, in the worker processes, for both its stories and the index; a
+    batch of one is analysed in-process. Both give the same stories and the same search results."""
+    import zipfile
+
+    from tests.conftest import SAUDI
+
+    sample = tmp_path / "sample.jsonl"
+    with sample.open("w", encoding="utf-8") as fh:
+        for z in sorted(SAUDI.glob("*.zip"))[:2]:
+            with zipfile.ZipFile(z) as zf:
+                records = [r for name in zf.namelist() for r in json.loads(zf.read(name))]
+            for rec in records[:30]:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    fixture = write_jsonl(tmp_path / "fx.jsonl", fx.fresh())
+    archives = {}
+    for name, batch_size in (("bulk", 250), ("one_by_one", 1)):
+        engine = EmbeddedEngine(tmp_path / name / "index.db")
+        stories = StoryAssigner(tmp_path / name / "index.stories.db")
+        summary = ingest([sample, fixture], engine, stories=stories, batch_size=batch_size)
+        assert summary.ok and summary.indexed > 60
+        archives[name] = (engine, dict(stories._story))
+        stories.close()
+    (bulk, bulk_stories), (single, single_stories) = archives["bulk"], archives["one_by_one"]
+    assert bulk_stories == single_stories
+    assert bulk_stories["rain-alweeam"] == bulk_stories["rain-okaz"] and bulk_stories["port-ar"] == "port-en"
+    found = 0
+    for q in ("أمطار", "الرياض", "وزير", "السعودية", "ميناء جدة", "Jeddah"):
+        a, b = (e.search(SearchRequest(q=q, size=50, highlight=False, sort="oldest")) for e in (bulk, single))
+        assert a.total == b.total and [h.id for h in a.hits] == [h.id for h in b.hits], q
+        assert [h.story_id for h in a.hits] == [h.story_id for h in b.hits]
+        found += a.total
+    assert found > 30
+    bulk.close()
+    single.close()
+
+
 def test_a_stored_translation_joins_the_other_language(tmp_path):
     """With a translation stored, an English article meets an Arabic copy of that translation's text."""
     assigner = StoryAssigner(tmp_path / "s.db")
@@ -102,7 +140,6 @@ def test_stories_can_be_switched_off(tmp_path):
 
 # --- grouping on every engine -------------------------------------------------------------------
 
-from arshif.search import SearchRequest  # noqa: E402
 from arshif.search.contract import Filters  # noqa: E402
 from tests.test_engine_contract import _remote  # noqa: E402
 

@@ -41,6 +41,7 @@ from datasketch import MinHashLSH
 from arshif.analysis import workers
 from arshif.engines import fts_tokens
 from arshif.model import Article
+from indexer.stories.features import lexicon_keys
 from indexer.stories.sketch import NUM_PERM, Analysed, analyse, analyse_items, as_minhash, fingerprint, item_of
 from indexer.stories.store import Member, StoryStore
 
@@ -103,6 +104,8 @@ class StoryAssigner:
 
     def __init__(self, path: str | Path):
         started = time.perf_counter()
+        # The lexicon's keys are built here, once: analysis workers forked from now on inherit them.
+        lexicon_keys()
         self.store = StoryStore(path)
         self.copies = {lang: MinHashLSH(threshold=COPY_THRESHOLD, num_perm=NUM_PERM) for lang in LANGUAGES}
         self.cross = {lang: MinHashLSH(threshold=CROSS_LSH, num_perm=NUM_PERM) for lang in LANGUAGES}

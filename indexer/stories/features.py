@@ -144,7 +144,7 @@ class _LexiconKeys:
 
 
 @lru_cache(maxsize=1)
-def _lexicon_keys() -> _LexiconKeys:
+def lexicon_keys() -> _LexiconKeys:
     return _LexiconKeys()
 
 
@@ -214,7 +214,7 @@ def shingles(stems: list[str], size: int = SHINGLE) -> set[str]:
 def neutral_keys(text: Text, lang: str) -> set[str]:
     """Numbers, lexicon entries and name skeletons of one text (see the module docstring)."""
     lookup = text.exact if lang == "ar" else [t or "" for t in text.stems]
-    keys, covered = _lexicon_keys().match(lookup, lang)
+    keys, covered = lexicon_keys().match(lookup, lang)
     capitalised = text.capitalised
     for i, key in enumerate(text.keys):
         if key is None or i in covered:
