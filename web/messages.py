@@ -250,6 +250,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "saved_param_date_from": {"en": "from", "ar": "من"},
     "saved_param_date_to": {"en": "to", "ar": "إلى"},
     "saved_param_sort": {"en": "sort", "ar": "الترتيب"},
+    "saved_param_group": {"en": "copies", "ar": "النسخ"},
     # errors
     "error_title": {"en": "Something went wrong", "ar": "حدث خطأ"},
     "error_400": {"en": "The request could not be read", "ar": "تعذّرت قراءة الطلب"},
