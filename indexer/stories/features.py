@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from arshif.analysis import get_analyzer
-from arshif.engines.fts_tokens import document_tokens
 from arshif.lexicon import add_clitic, load_lexicon
 from arshif.model import Article
 
 SHINGLE = 3          # words per shingle
 MAX_TOKENS = 500     # tokens read per reading: copies agree from the start, and it bounds the cost
-MAX_CHARS = 8000     # body characters analysed when the index's tokens of the whole text are not at hand
+MAX_CHARS = 8000     # body characters searched for capitalised (English) names
 MIN_SKELETON = 3     # shorter skeletons collide across unrelated words
 
 # Arabic letter → skeleton consonant ('' = a vowel letter or a letter with no Latin consonant).
@@ -176,30 +175,40 @@ _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'’-]+")
 _LATIN = re.compile(r"[A-Z]")
 
 
-def text_tokens(text: str) -> list[tuple]:
-    """The tokens of a text as the embedded engine indexes them (:func:`document_tokens`): the same
-    analysis serves the index and the features, so the write path analyses each text once."""
-    return document_tokens(text)
+Pair = tuple[str, str | None]  # (exact term, stem or None for a stopword)
+
+
+def index_pairs(tokens: list[tuple], limit: int = MAX_TOKENS) -> list[Pair]:
+    """The first words of a text from the tokens the embedded engine indexes (:func:`document_tokens`:
+    ``(start, end, stem, "=exact")``, or ``(start, end, "=exact")`` for a stopword)."""
+    return [(tok[-1][1:], tok[2] if len(tok) == 4 else None) for tok in tokens[:limit]]
+
+
+def word_pairs(text: str, limit: int = MAX_TOKENS) -> list[Pair]:
+    """The first ``limit`` words of a text, analysed here by the same chain (and no further than needed)."""
+    out: list[Pair] = []
+    if limit <= 0 or not text:
+        return out
+    exact_an, text_an = get_analyzer("arshif_exact"), get_analyzer("arshif_text")
+    for _start, _end, _pos, exact, stem in exact_an.iter_analyze_with(text_an, text):
+        if exact is not None:
+            out.append((exact, stem))
+            if len(out) >= limit:
+                break
+    return out
 
 
 class Text:
     """One reading's first :data:`MAX_TOKENS` words: exact terms, stems (None for stopwords), neutral keys,
-    and which words were capitalised. Built from the index's tokens of its title and body."""
+    and which words were capitalised."""
 
     __slots__ = ("exact", "stems", "keys", "capitalised")
 
-    def __init__(self, title: str, body: str, title_tokens: list[tuple], body_tokens: list[tuple]):
-        self.exact: list[str] = []
-        self.stems: list[str | None] = []
-        self.keys: list[str | None] = []
-        for tokens in (title_tokens, body_tokens):
-            for tok in tokens[:MAX_TOKENS - len(self.exact)]:
-                # (start, end, stem, "=exact") or, for a stopword, (start, end, "=exact")
-                exact = tok[-1][1:]
-                stem = tok[2] if len(tok) == 4 else None
-                self.exact.append(exact)
-                self.stems.append(stem)
-                self.keys.append(None if stem is None else _key_of(exact))
+    def __init__(self, title: str, body: str, pairs: list[Pair]):
+        pairs = pairs[:MAX_TOKENS]
+        self.exact = [e for e, _ in pairs]
+        self.stems = [s for _, s in pairs]
+        self.keys = [None if s is None else _key_of(e) for e, s in pairs]
         raw = f"{title}\n{body[:MAX_CHARS]}"
         self.capitalised = {w.lower() for w in _CAPITALISED.findall(raw)} if _LATIN.search(raw) else set()
 
@@ -234,11 +243,11 @@ def readings(article: Article) -> list[tuple[str, str, str]]:
     return out
 
 
-def features_of(language: str, texts: list[tuple[str, str, str, list[tuple], list[tuple]]]) -> Features:
-    """The features of an article from its readings: (language, title, body, title tokens, body tokens)."""
+def features_of(language: str, texts: list[tuple[str, str, str, list[Pair]]]) -> Features:
+    """The features of an article from its readings: (language, title, body, first words of title + body)."""
     feats = Features(language=language)
-    for lang, title, body, title_tokens, body_tokens in texts:
-        text = Text(title, body, title_tokens, body_tokens)
+    for lang, title, body, pairs in texts:
+        text = Text(title, body, pairs)
         stems = [t for t in text.stems if t is not None]
         if stems:
             feats.shingles.setdefault(lang, set()).update(shingles(stems))
@@ -247,7 +256,13 @@ def features_of(language: str, texts: list[tuple[str, str, str, list[tuple], lis
     return feats
 
 
+def reading_pairs(title: str, body: str) -> list[Pair]:
+    """The first :data:`MAX_TOKENS` words of a reading, title first, analysed here."""
+    pairs = word_pairs(title)
+    return pairs + word_pairs(body, MAX_TOKENS - len(pairs))
+
+
 def article_features(article: Article) -> Features:
     """The features of an article, analysed here (one article: an API write, a test)."""
-    return features_of(article.language, [(lang, title, body, text_tokens(title), text_tokens(body[:MAX_CHARS]))
+    return features_of(article.language, [(lang, title, body, reading_pairs(title, body))
                                           for lang, title, body in readings(article)])

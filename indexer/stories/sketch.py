@@ -20,7 +20,8 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash
 
 from arshif.model import Article
-from indexer.stories.features import MAX_CHARS, Features, features_of, readings, text_tokens
+from arshif.engines.fts_tokens import document_tokens
+from indexer.stories.features import MAX_TOKENS, Features, features_of, index_pairs, reading_pairs, readings
 
 NUM_PERM = 64
 SEED = 1
@@ -83,22 +84,26 @@ Item = tuple[str, list[tuple[str, str, str]]]
 
 
 def analyse_items(items: list[Item], keep_tokens: bool) -> list[Analysed]:
-    """Worker entry point: features, signatures and (``keep_tokens``) the tokens of whole texts.
+    """Worker entry point: features, signatures and (``keep_tokens``) the index's tokens of every text.
 
-    Without ``keep_tokens`` (an engine that analyses on its own node) only the start of each body
-    is analysed: the features need no more.
+    With ``keep_tokens`` the features are read off the index's tokens of the whole texts; without
+    (an engine that analyses on its own node, or one article) only the first words are analysed.
+    Both give the same features.
     """
     out = []
     for language, texts in items:
         tokens: dict[str, list[tuple]] = {}
         analysed = []
         for lang, title, body in texts:
-            if not keep_tokens:
-                body = body[:MAX_CHARS]
-            for text in (title, body):
-                if text not in tokens:
-                    tokens[text] = text_tokens(text) if text else []
-            analysed.append((lang, title, body, tokens[title], tokens[body]))
+            if keep_tokens:
+                for text in (title, body):
+                    if text not in tokens:
+                        tokens[text] = document_tokens(text) if text else []
+                pairs = index_pairs(tokens[title])
+                pairs += index_pairs(tokens[body], MAX_TOKENS - len(pairs))
+            else:
+                pairs = reading_pairs(title, body)
+            analysed.append((lang, title, body, pairs))
         feats = features_of(language, analysed)
         out.append(Analysed(feats.neutral, signatures(feats), tokens if keep_tokens else None))
     return out
@@ -109,5 +114,5 @@ def item_of(article: Article) -> Item:
 
 
 def analyse(article: Article) -> Analysed:
-    """One article, analysed in this process (the features of the first :data:`MAX_CHARS` of each body)."""
+    """One article, analysed in this process (its first words only)."""
     return analyse_items([item_of(article)], keep_tokens=False)[0]
