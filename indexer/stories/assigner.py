@@ -99,6 +99,28 @@ class Ahead:
         return self._done
 
 
+class _Signatures:
+    """The signatures of one kind (``copy:ar``, ``cross:en``…) as rows of one array, so that the estimates
+    of all of a query's candidates come from one numpy comparison instead of one per candidate."""
+
+    def __init__(self):
+        self.values = np.empty((1024, NUM_PERM), dtype=np.uint32)
+        self.row: dict[str, int] = {}
+
+    def put(self, aid: str, values: np.ndarray) -> None:
+        row = self.row.get(aid)
+        if row is None:
+            row = self.row[aid] = len(self.row)
+            if row == len(self.values):
+                self.values = np.concatenate([self.values, np.empty_like(self.values)])
+        self.values[row] = values
+
+    def estimates(self, ids: list[str], values: np.ndarray) -> np.ndarray:
+        """Estimated Jaccard of ``values`` with each of ``ids``' signatures (the share of equal minima)."""
+        rows = np.fromiter((self.row[i] for i in ids), dtype=np.int64, count=len(ids))
+        return np.count_nonzero(self.values[rows] == values.astype(np.uint32), axis=1) / NUM_PERM
+
+
 class StoryAssigner:
     """Assigns ``story_id`` to articles before they are written; see the module docstring."""
 
@@ -109,7 +131,9 @@ class StoryAssigner:
         self.store = StoryStore(path)
         self.copies = {lang: MinHashLSH(threshold=COPY_THRESHOLD, num_perm=NUM_PERM) for lang in LANGUAGES}
         self.cross = {lang: MinHashLSH(threshold=CROSS_LSH, num_perm=NUM_PERM) for lang in LANGUAGES}
-        self._sigs: dict[str, np.ndarray] = {}   # "kind:id" → hash values, for estimates without the store
+        self._sigs: dict[str, _Signatures] = {f"{family}:{lang}": _Signatures()
+                                              for family in ("copy", "cross") for lang in LANGUAGES}
+        self._kinds: dict[str, list[str]] = {}   # article id → the kinds of signature it has
         self._story: dict[str, str] = {}         # article id → story id
         self._lang: dict[str, str] = {}
         n = 0
@@ -124,29 +148,27 @@ class StoryAssigner:
 
     # --- the index ------------------------------------------------------------------------
 
-    def _index(self, aid: str, kind: str, values: np.ndarray) -> None:
+    def _lsh(self, kind: str) -> MinHashLSH | None:
         family, _, lang = kind.partition(":")
-        lsh = (self.copies if family == "copy" else self.cross).get(lang)
+        return (self.copies if family == "copy" else self.cross).get(lang)
+
+    def _index(self, aid: str, kind: str, values: np.ndarray) -> None:
+        lsh = self._lsh(kind)
         if lsh is None:
             return
-        key = f"{kind}|{aid}"
-        if key in self._sigs:
+        kinds = self._kinds.setdefault(aid, [])
+        if kind in kinds:
             lsh.remove(aid)
+        else:
+            kinds.append(kind)
         lsh.insert(aid, as_minhash(values), check_duplication=False)
-        self._sigs[key] = values
+        self._sigs[kind].put(aid, values)
 
     def _unindex(self, aid: str) -> None:
-        for key in [k for k in self._sigs if k.endswith("|" + aid)]:
-            kind = key.split("|", 1)[0]
-            family, _, lang = kind.partition(":")
-            lsh = (self.copies if family == "copy" else self.cross)[lang]
+        for kind in self._kinds.pop(aid, []):
+            lsh = self._lsh(kind)
             if aid in lsh:
                 lsh.remove(aid)
-            del self._sigs[key]
-
-    @staticmethod
-    def _estimate(a: np.ndarray, b: np.ndarray) -> float:
-        return float(np.count_nonzero(a == b)) / len(a)
 
     # --- assignment -----------------------------------------------------------------------
 
@@ -216,10 +238,10 @@ class StoryAssigner:
             family, _, lang = kind.partition(":")
             if family != "copy":
                 continue
-            for cand in self.copies[lang].query(as_minhash(values)):
-                if cand == aid:
-                    continue
-                est = self._estimate(values, self._sigs[f"{kind}|{cand}"])
+            cands = [c for c in self.copies[lang].query(as_minhash(values)) if c != aid]
+            if not cands:
+                continue
+            for est, cand in zip(self._sigs[kind].estimates(cands, values).tolist(), cands):
                 if est >= COPY_THRESHOLD and (best is None or est > best[0] or (est == best[0] and cand < best[1])):
                     best = (est, cand)
         if best is not None:
@@ -235,7 +257,12 @@ class StoryAssigner:
         cands = [c for c in self.cross[other].query(as_minhash(values)) if c != aid]
         if not cands:
             return None
-        ranked = sorted(cands, key=lambda c: (-self._estimate(values, self._sigs[f"{kind}|{c}"]), c))[:CROSS_VERIFY]
+        est = self._sigs[kind].estimates(cands, values)
+        if len(cands) > CROSS_VERIFY:  # only those at or above the CROSS_VERIFY-th best estimate are ranked
+            cut = np.partition(est, len(est) - CROSS_VERIFY)[len(est) - CROSS_VERIFY]
+            keep = np.flatnonzero(est >= cut)
+            cands, est = [cands[i] for i in keep], est[keep]
+        ranked = [c for _, c in sorted(zip((-est).tolist(), cands))][:CROSS_VERIFY]
         sets = self.store.neutral(ranked)
         scored = sorted(((len(neutral & s) / len(neutral | s), c) for c, s in sets.items() if s),
                         reverse=True)
