@@ -25,6 +25,12 @@ idempotent.
 Why MinHash LSH (``datasketch``): a query costs a few hash-table look-ups
 whatever the archive's size, inserts are incremental, and the estimates are
 good enough to rank candidates before the exact check.
+
+Where the time goes: analysing the texts is most of the work, so a batch is
+analysed ahead, in the analysis worker processes, while the batch before it
+is written (:meth:`StoryAssigner.analyse_ahead`, :mod:`.sketch`); placing it
+(:meth:`StoryAssigner.placing`) is then a few LSH look-ups and one row per
+article, in the writer, in order.
 """
 
 from __future__ import annotations
