@@ -105,6 +105,12 @@ class Ahead:
         return self._done
 
 
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard of two sets given as sorted distinct hashes."""
+    common = np.intersect1d(a, b, assume_unique=True).size
+    return common / (a.size + b.size - common)
+
+
 class _Signatures:
     """The signatures of one kind (``copy:ar``, ``cross:en``…) as rows of one array, so that the estimates
     of all of a query's candidates come from one numpy comparison instead of one per candidate."""
@@ -237,7 +243,7 @@ class StoryAssigner:
         self.store.save(Member(article.id, story, article.language, fp), analysed.neutral, sigs)
         return story
 
-    def _match(self, aid: str, language: str, neutral: set[str], sigs: dict[str, np.ndarray]) -> str | None:
+    def _match(self, aid: str, language: str, neutral: np.ndarray, sigs: dict[str, np.ndarray]) -> str | None:
         """The story of the best match, or None: copies first, then the other language."""
         best: tuple[float, str] | None = None
         for kind, values in sigs.items():
@@ -254,12 +260,14 @@ class StoryAssigner:
             return self._story.get(best[1])
         return self._match_across(aid, language, neutral, sigs)
 
-    def _match_across(self, aid: str, language: str, neutral: set[str], sigs: dict[str, np.ndarray]) -> str | None:
+    def _match_across(self, aid: str, language: str, neutral: np.ndarray, sigs: dict[str, np.ndarray]) -> str | None:
         values = sigs.get(f"cross:{language}")
         if values is None:
             return None
         other = "en" if language == "ar" else "ar"
         kind = f"cross:{other}"
+        if not self._sigs[kind].row:
+            return None  # no article in the other language yet
         cands = [c for c in self.cross[other].query(as_minhash(values)) if c != aid]
         if not cands:
             return None
@@ -270,8 +278,7 @@ class StoryAssigner:
             cands, est = [cands[i] for i in keep], est[keep]
         ranked = [c for _, c in sorted(zip((-est).tolist(), cands))][:CROSS_VERIFY]
         sets = self.store.neutral(ranked)
-        scored = sorted(((len(neutral & s) / len(neutral | s), c) for c, s in sets.items() if s),
-                        reverse=True)
+        scored = sorted(((_jaccard(neutral, s), c) for c, s in sets.items() if len(s)), reverse=True)
         if not scored or scored[0][0] < CROSS_THRESHOLD:
             return None
         top, top_id = scored[0]

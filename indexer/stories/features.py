@@ -26,8 +26,12 @@ does not write short ones, and letters English spells alike are merged).
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
+
+import numpy as np
 
 from arshif.analysis import get_analyzer
 from arshif.lexicon import add_clitic, load_lexicon
@@ -86,10 +90,11 @@ def skeleton(word: str) -> str:
 
 @dataclass
 class Features:
-    """The sets a story is matched on; see the module docstring."""
+    """The sets a story is matched on; see the module docstring. Shingles are kept as their 32-bit hashes
+    (:func:`shingle_hashes`): only their MinHash is ever needed, and no shingle string is built."""
 
     language: str
-    shingles: dict[str, set[str]] = field(default_factory=dict)  # language → shingles of that reading
+    shingles: dict[str, np.ndarray] = field(default_factory=dict)  # language → hashes of that reading's shingles
     neutral: set[str] = field(default_factory=set)
 
 
@@ -117,28 +122,34 @@ class _LexiconKeys:
                     for first in (terms[0], *add_clitic(terms[0])):
                         self.ar.setdefault((first, *terms[1:]), set()).add(key)
                     self.max_ar = max(self.max_ar, len(terms))
-        self.first = {"ar": {k[0] for k in self.ar}, "en": {k[0] for k in self.en}}
+        # first word → the lengths of the entries it begins, longest first (only those are tried)
+        self.sizes: dict[str, dict[str, tuple[int, ...]]] = {}
+        for lang, table in (("ar", self.ar), ("en", self.en)):
+            sizes: dict[str, set[int]] = {}
+            for k in table:
+                sizes.setdefault(k[0], set()).add(len(k))
+            self.sizes[lang] = {w: tuple(sorted(v, reverse=True)) for w, v in sizes.items()}
 
     def match(self, terms: list[str], lang: str) -> tuple[set[str], set[int]]:
         """(entry keys found, positions they cover) — longest entries first, left to right."""
-        table, longest = (self.ar, self.max_ar) if lang == "ar" else (self.en, self.max_en)
+        table = self.ar if lang == "ar" else self.en
+        sizes_of = self.sizes[lang]
         keys: set[str] = set()
         covered: set[int] = set()
-        first = self.first[lang]
-        i, n = 0, len(terms)
-        while i < n:
-            if terms[i] not in first:
-                i += 1
-                continue
-            for size in range(min(longest, n - i), 0, -1):
-                found = table.get(tuple(terms[i:i + size]))
-                if found:
-                    keys |= found
-                    covered.update(range(i, i + size))
-                    i += size
-                    break
-            else:
-                i += 1
+        n = len(terms)
+        starts = list(map(sizes_of.get, terms))  # C-level: most words begin no entry
+        end = 0
+        for i in compress(range(n), starts):
+            if i < end:
+                continue  # inside the entry matched before
+            for size in starts[i]:
+                if size <= n - i:
+                    found = table.get(tuple(terms[i:i + size]))
+                    if found:
+                        keys |= found
+                        covered.update(range(i, i + size))
+                        end = i + size
+                        break
         return keys, covered
 
 
@@ -147,90 +158,135 @@ def lexicon_keys() -> _LexiconKeys:
     return _LexiconKeys()
 
 
-#: exact term → its neutral key (number or skeleton; None when it has none), filled as words are met.
-_KEYS: dict[str, str | None] = {}
-_KEYS_MAX = 300_000
+#: exact term → its neutral key ("" for none; a stopword has none), filled as words are met.
+_KEYS: dict[str, str] = {}
+#: string (a stem or a neutral key) → its CRC-32, filled as they are met: each is hashed once.
+_HASHES: dict[str, int] = {}
+_CACHE_MAX = 500_000
 
 
-def _key_of(exact_term: str) -> str | None:
-    """The neutral key of a (non-stopword) exact term, computed once per word."""
-    found = _KEYS.get(exact_term, _MISSING)
-    if found is not _MISSING:
-        return found
-    key = None
-    if _DIGITS.match(exact_term):
+def _key_of(exact_term: str, stopword: bool) -> str:
+    """The neutral key of an exact term (a number or a skeleton), computed once per word."""
+    key = ""
+    if stopword:
+        pass
+    elif _DIGITS.match(exact_term):
         key = "n:" + exact_term.lstrip("0")
     elif not exact_term.isdigit():
         sk = skeleton(exact_term)
         if len(sk) >= MIN_SKELETON:
             key = "k:" + sk
-    if len(_KEYS) >= _KEYS_MAX:
+    if len(_KEYS) >= _CACHE_MAX:
         _KEYS.clear()
     _KEYS[exact_term] = key
     return key
 
 
-_MISSING = object()
+def hash_of(word: str) -> int:
+    """A deterministic 32-bit hash of a string (CRC-32: the same in every process and run)."""
+    h = _HASHES.get(word)
+    if h is None:
+        if len(_HASHES) >= _CACHE_MAX:
+            _HASHES.clear()
+        h = _HASHES[word] = zlib.crc32(word.encode("utf-8"))
+    return h
+
+
+def _hashes(words: list[str]) -> list[int]:
+    """hash_of each word: a C-level map over the cache, the misses filled in after."""
+    found = list(map(_HASHES.get, words))
+    if None in found:
+        found = [h if h is not None else hash_of(w) for h, w in zip(found, words)]
+    return found
+
+
+def hashes_of(words) -> np.ndarray:
+    """The sorted distinct hashes of some strings."""
+    words = list(words)
+    return np.unique(np.array(_hashes(words), dtype=np.uint32))
+
+
+# Odd multipliers that mix a shingle's three word hashes into one (arithmetic modulo 2^32).
+_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D], dtype=np.uint32)
+
+
+def shingle_hashes(stems: list[str], size: int = SHINGLE) -> np.ndarray:
+    """Hashes of the word n-grams of the stems (the whole text as one shingle when it is shorter), sorted
+    and distinct: each word is hashed once and its n-grams are mixed in one numpy expression."""
+    if not stems:
+        return np.empty(0, dtype=np.uint32)
+    words = np.array(_hashes(stems), dtype=np.uint32)
+    if len(words) < size:
+        return np.array([int((words * _MIX[:len(words)]).sum(dtype=np.uint32))], dtype=np.uint32)
+    n = len(words) - size + 1
+    mixed = words[:n] * _MIX[0]
+    for k in range(1, size):
+        mixed = (mixed ^ (mixed >> np.uint32(15))) + words[k:k + n] * _MIX[k]
+    return np.unique(mixed)
+
+
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'’-]+")
 _LATIN = re.compile(r"[A-Z]")
 
 
-Pair = tuple[str, str | None]  # (exact term, stem or None for a stopword)
-
-
-def index_pairs(tokens: list[tuple], limit: int = MAX_TOKENS) -> list[Pair]:
-    """The first words of a text from the tokens the embedded engine indexes (:func:`document_tokens`:
-    ``(start, end, stem, "=exact")``, or ``(start, end, "=exact")`` for a stopword)."""
-    return [(tok[-1][1:], tok[2] if len(tok) == 4 else None) for tok in tokens[:limit]]
-
-
-def word_pairs(text: str, limit: int = MAX_TOKENS) -> list[Pair]:
-    """The first ``limit`` words of a text, analysed here by the same chain (and no further than needed)."""
-    out: list[Pair] = []
-    if limit <= 0 or not text:
-        return out
-    exact_an, text_an = get_analyzer("arshif_exact"), get_analyzer("arshif_text")
-    for _start, _end, _pos, exact, stem in exact_an.iter_analyze_with(text_an, text):
-        if exact is not None:
-            out.append((exact, stem))
-            if len(out) >= limit:
-                break
-    return out
-
-
 class Text:
-    """One reading's first :data:`MAX_TOKENS` words: exact terms, stems (None for stopwords), neutral keys,
-    and which words were capitalised."""
+    """One reading's first :data:`MAX_TOKENS` words: exact terms, stems (None for stopwords), neutral keys
+    ("" for none), and which words were capitalised."""
 
     __slots__ = ("exact", "stems", "keys", "capitalised")
 
-    def __init__(self, title: str, body: str, pairs: list[Pair]):
-        pairs = pairs[:MAX_TOKENS]
-        self.exact = [e for e, _ in pairs]
-        self.stems = [s for _, s in pairs]
-        self.keys = [None if s is None else _key_of(e) for e, s in pairs]
+    def __init__(self, title: str, body: str, exact: list[str], stems: list[str | None]):
+        self.exact = exact[:MAX_TOKENS]
+        self.stems = stems[:MAX_TOKENS]
+        keys = list(map(_KEYS.get, self.exact))
+        if None in keys:
+            keys = [k if k is not None else _key_of(e, s is None) for k, e, s in zip(keys, self.exact, self.stems)]
+        self.keys = keys
         raw = f"{title}\n{body[:MAX_CHARS]}"
         self.capitalised = {w.lower() for w in _CAPITALISED.findall(raw)} if _LATIN.search(raw) else set()
 
 
-def shingles(stems: list[str], size: int = SHINGLE) -> set[str]:
-    """Word n-grams of the stems (the whole text as one shingle when it is shorter)."""
-    if len(stems) < size:
-        return {" ".join(stems)} if stems else set()
-    return {" ".join(stems[i:i + size]) for i in range(len(stems) - size + 1)}
+def index_words(title_tokens: list[tuple], body_tokens: list[tuple]) -> tuple[list[str], list[str | None]]:
+    """(exact terms, stems) of the first words of a reading, from the tokens the embedded engine indexes
+    (:func:`document_tokens`: ``(start, end, stem, "=exact")``, or ``(start, end, "=exact")`` for a
+    stopword), title first."""
+    toks = title_tokens[:MAX_TOKENS] + body_tokens[:max(0, MAX_TOKENS - len(title_tokens))]
+    return [t[-1][1:] for t in toks], [t[2] if len(t) == 4 else None for t in toks]
+
+
+def reading_words(title: str, body: str) -> tuple[list[str], list[str | None]]:
+    """(exact terms, stems) of the first :data:`MAX_TOKENS` words of a reading, title first, analysed here by
+    the same chain as the index's (and no further into the body than needed)."""
+    exact: list[str] = []
+    stems: list[str | None] = []
+    exact_an, text_an = get_analyzer("arshif_exact"), get_analyzer("arshif_text")
+    for text in (title, body):
+        if not text or len(exact) >= MAX_TOKENS:
+            continue
+        for _start, _end, _pos, e, stem in exact_an.iter_analyze_with(text_an, text):
+            if e is not None:
+                exact.append(e)
+                stems.append(stem)
+                if len(exact) >= MAX_TOKENS:
+                    break
+    return exact, stems
 
 
 def neutral_keys(text: Text, lang: str) -> set[str]:
     """Numbers, lexicon entries and name skeletons of one text (see the module docstring)."""
     lookup = text.exact if lang == "ar" else [t or "" for t in text.stems]
     keys, covered = lexicon_keys().match(lookup, lang)
-    capitalised = text.capitalised
-    for i, key in enumerate(text.keys):
-        if key is None or i in covered:
-            continue
-        if lang == "en" and key[0] == "k" and text.exact[i] not in capitalised:
-            continue  # English names are capitalised; other English words have no Arabic look-alike
-        keys.add(key)
+    found = text.keys
+    if covered:  # words inside a lexicon entry count as that entry only
+        found = list(found)
+        for i in covered:
+            found[i] = ""
+    if lang == "en":  # English names are capitalised; other English words have no Arabic look-alike
+        capitalised = text.capitalised
+        keys.update(k for k, e in zip(found, text.exact) if k and (k[0] == "n" or e in capitalised))
+    else:
+        keys.update(found)
+        keys.discard("")
     return keys
 
 
@@ -243,26 +299,22 @@ def readings(article: Article) -> list[tuple[str, str, str]]:
     return out
 
 
-def features_of(language: str, texts: list[tuple[str, str, str, list[Pair]]]) -> Features:
-    """The features of an article from its readings: (language, title, body, first words of title + body)."""
+def features_of(language: str, texts: list[tuple[str, str, str, list[str], list[str | None]]]) -> Features:
+    """The features of an article from its readings: (language, title, body, exact terms, stems)."""
     feats = Features(language=language)
-    for lang, title, body, pairs in texts:
-        text = Text(title, body, pairs)
-        stems = [t for t in text.stems if t is not None]
-        if stems:
-            feats.shingles.setdefault(lang, set()).update(shingles(stems))
+    for lang, title, body, exact, stems in texts:
+        text = Text(title, body, exact, stems)
+        kept = [t for t in text.stems if t is not None]
+        if kept:
+            found = shingle_hashes(kept)
+            seen = feats.shingles.get(lang)
+            feats.shingles[lang] = found if seen is None else np.union1d(seen, found)
         if lang in ("ar", "en"):
             feats.neutral |= neutral_keys(text, lang)
     return feats
 
 
-def reading_pairs(title: str, body: str) -> list[Pair]:
-    """The first :data:`MAX_TOKENS` words of a reading, title first, analysed here."""
-    pairs = word_pairs(title)
-    return pairs + word_pairs(body, MAX_TOKENS - len(pairs))
-
-
 def article_features(article: Article) -> Features:
     """The features of an article, analysed here (one article: an API write, a test)."""
-    return features_of(article.language, [(lang, title, body, reading_pairs(title, body))
+    return features_of(article.language, [(lang, title, body, *reading_words(title, body))
                                           for lang, title, body in readings(article)])

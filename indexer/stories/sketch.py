@@ -13,7 +13,6 @@ analysed in-process the same way, so both paths give the same features.
 from __future__ import annotations
 
 import hashlib
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,30 +20,28 @@ from datasketch import LeanMinHash, MinHash
 
 from arshif.model import Article
 from arshif.engines.fts_tokens import document_tokens
-from indexer.stories.features import MAX_TOKENS, Features, features_of, index_pairs, reading_pairs, readings
+from indexer.stories.features import Features, features_of, hashes_of, index_words, reading_words, readings
 
 NUM_PERM = 64
 SEED = 1
 LANGUAGES = ("ar", "en")
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
+# The inputs are 32-bit hashes already (CRC-32 of words, mixed into shingles: see .features), so the MinHash
+# takes them as they are; datasketch's affine32 scheme pre-mixes every input (MurmurHash3's finaliser).
+_SKETCH = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme="affine32")
 
 
-_SKETCH = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_crc32, scheme="affine32")
-
-
-def signature(items: set[str]) -> np.ndarray:
-    """MinHash values of a set of strings (CRC-32 per item: deterministic across runs, and fast).
+def signature(hashes: np.ndarray) -> np.ndarray:
+    """MinHash values (uint32) of a set given as its members' 32-bit hashes.
 
     One MinHash (per process) is cleared and reused: building one per article (permutations checked each
     time) cost more than hashing the article's shingles.
     """
     _SKETCH.clear()
-    if items:
-        _SKETCH.update_batch([s.encode("utf-8") for s in items])
-    return _SKETCH.hashvalues.copy()
+    if len(hashes):
+        _SKETCH.update_batch(hashes.tolist())
+    return _SKETCH.hashvalues.astype(np.uint32)
 
 
 def as_minhash(values: np.ndarray) -> LeanMinHash:
@@ -52,11 +49,11 @@ def as_minhash(values: np.ndarray) -> LeanMinHash:
     return LeanMinHash(seed=SEED, hashvalues=values, scheme="affine32")
 
 
-def signatures(feats: Features) -> dict[str, np.ndarray]:
-    """``copy:<lang>`` per reading language with shingles, ``cross:<lang>`` of the neutral keys."""
-    sigs = {f"copy:{lang}": signature(sh) for lang, sh in feats.shingles.items() if lang in LANGUAGES and sh}
-    if feats.neutral and feats.language in LANGUAGES:
-        sigs[f"cross:{feats.language}"] = signature(feats.neutral)
+def signatures(feats: Features, neutral: np.ndarray) -> dict[str, np.ndarray]:
+    """``copy:<lang>`` per reading language with shingles, ``cross:<lang>`` of the neutral keys' hashes."""
+    sigs = {f"copy:{lang}": signature(sh) for lang, sh in feats.shingles.items() if lang in LANGUAGES and len(sh)}
+    if len(neutral) and feats.language in LANGUAGES:
+        sigs[f"cross:{feats.language}"] = signature(neutral)
     return sigs
 
 
@@ -72,9 +69,10 @@ def fingerprint(article: Article) -> str:
 
 @dataclass
 class Analysed:
-    """One article's story features and signatures, and (bulk path) the index's tokens of its texts."""
+    """One article's story features and signatures, and (bulk path) the index's tokens of its texts.
+    ``neutral`` holds the sorted hashes of its neutral keys (the exact cross-language check compares them)."""
 
-    neutral: set[str]
+    neutral: np.ndarray
     sigs: dict[str, np.ndarray]
     tokens: dict[str, list[tuple]] | None = None
 
@@ -99,13 +97,13 @@ def analyse_items(items: list[Item], keep_tokens: bool) -> list[Analysed]:
                 for text in (title, body):
                     if text not in tokens:
                         tokens[text] = document_tokens(text) if text else []
-                pairs = index_pairs(tokens[title])
-                pairs += index_pairs(tokens[body], MAX_TOKENS - len(pairs))
+                exact, stems = index_words(tokens[title], tokens[body])
             else:
-                pairs = reading_pairs(title, body)
-            analysed.append((lang, title, body, pairs))
+                exact, stems = reading_words(title, body)
+            analysed.append((lang, title, body, exact, stems))
         feats = features_of(language, analysed)
-        out.append(Analysed(feats.neutral, signatures(feats), tokens if keep_tokens else None))
+        neutral = hashes_of(feats.neutral)
+        out.append(Analysed(neutral, signatures(feats, neutral), tokens if keep_tokens else None))
     return out
 
 

@@ -11,7 +11,6 @@ is deterministic given the order), and is cheap: ~1.3 KB an article.
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ CREATE TABLE IF NOT EXISTS members(
     story_id TEXT NOT NULL,
     language TEXT NOT NULL,
     fingerprint TEXT NOT NULL,   -- hash of the text the features came from: unchanged → nothing to do
-    neutral TEXT NOT NULL,       -- JSON list of neutral keys (exact cross-language verification)
+    neutral BLOB NOT NULL,       -- sorted uint32 hashes of its neutral keys (exact cross-language check)
     seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS members_story ON members(story_id);
@@ -38,7 +37,7 @@ CREATE TABLE IF NOT EXISTS signatures(
 #: How long a writer waits for another process's batch (the archive itself waits as long).
 BUSY_TIMEOUT_MS = 600_000
 #: Bump when features or hashing change: old signatures would not be comparable with new ones.
-FORMAT = "3"
+FORMAT = "4"
 
 
 @dataclass
@@ -83,12 +82,13 @@ class StoryStore:
                 out[row[0]] = Member(*row)
         return out
 
-    def neutral(self, ids: list[str]) -> dict[str, set[str]]:
+    def neutral(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The sorted hashes of the neutral keys of ``ids``."""
         if not ids:
             return {}
         rows = self.conn.execute(f"SELECT id, neutral FROM members WHERE id IN ({','.join('?' * len(ids))})",
                                  ids).fetchall()
-        return {i: set(json.loads(n)) for i, n in rows}
+        return {i: np.frombuffer(n, dtype=np.uint32) for i, n in rows}
 
     def story_of(self, ids: list[str]) -> dict[str, str]:
         if not ids:
@@ -97,13 +97,13 @@ class StoryStore:
                                  ids).fetchall()
         return dict(rows)
 
-    def save(self, member: Member, neutral: set[str], signatures: dict[str, np.ndarray]) -> None:
+    def save(self, member: Member, neutral: np.ndarray, signatures: dict[str, np.ndarray]) -> None:
         """Write one member (inside the caller's transaction, see :meth:`transaction`)."""
         c = self.conn
         c.execute("INSERT OR REPLACE INTO members(id, story_id, language, fingerprint, neutral, seq) "
                   "VALUES(?,?,?,?,?,?)",
                   (member.id, member.story_id, member.language, member.fingerprint,
-                   json.dumps(sorted(neutral), ensure_ascii=False), self._seq + 1))
+                   neutral.astype(np.uint32).tobytes(), self._seq + 1))
         self._seq += 1
         c.execute("DELETE FROM signatures WHERE id=?", (member.id,))
         for kind, values in signatures.items():
