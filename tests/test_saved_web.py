@@ -214,6 +214,6 @@ def test_the_every_copy_switch_is_saved_with_the_search_and_counts_each_copy(cli
     row = page_row(listing, f"Copies {w}")
     assert 'data-new="2"' in row and 'data-total="2"' in row and "copies: <bdi>Every copy</bdi>" in row
     assert (listed(client, grouped["id"])["total"], listed(client, grouped["id"])["new"]) == (1, 1)
-    search_id = int(re.search(r'href="/saved/(\d+)/open', row).group(1))
-    shown = client.get(client.get(f"/saved/{search_id}/open?ui=en").headers["location"]).text
-    assert len(re.findall(r'<li class="hit" ', shown)) == 2  # every copy, as it was saved
+    opened = html.unescape(re.search(r'<h2 class="saved-name"><a href="([^"]+)"', row).group(1))
+    shown = client.get(opened).text
+    assert "group=none" in opened and len(re.findall(r'<li class="hit" ', shown)) == 2  # every copy, as saved

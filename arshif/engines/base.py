@@ -413,6 +413,7 @@ def hit_from_stored(doc: dict, score: float | None, sort: list) -> Hit:
         id=doc["id"], score=score, title=title, source=doc.get("source", ""), author=doc.get("author", ""),
         site=doc.get("site", ""), language=language, date=when, url=doc.get("url", ""),
         tags=list(doc.get("tags") or []), source_id=doc.get("source_id", ""),
+        story_id=doc.get("story_id") or doc["id"],
         translated_title=tr.get("title", "") if tr is not None and tr.get("status", "done") == "done" else "",
         translation_language=tr.get("language", "") if tr else "", translation_status=status,
         translation_kind=tr.get("kind", "machine") if tr else "", indexed_at=None,
