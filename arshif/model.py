@@ -72,6 +72,9 @@ class Article(BaseModel):
     related_titles: list[str] = Field(default_factory=list)
     translations: dict[str, Translation] = Field(default_factory=dict)
     provenance: Provenance = Field(default_factory=Provenance)
+    story_id: str = Field(default="", pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$",
+                          description="The story the article belongs to (the id of its first article): copies and "
+                                      "translations of one report share it. Set at ingest by indexer/stories.")
 
     @field_validator("id")
     @classmethod

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     sources_file: Path | None = Field(
         default=None,
         description="A table of source names (same columns as arshif/sources.tsv) that extends the shipped one.")
+    stories: bool = Field(default=True, description="Group copies and translations of one report into stories "
+                                                    "at ingest (indexer/stories); off skips it.")
 
     api_key: str | None = Field(default=None, description="Enables write endpoints of the API when set.")
     host: str = "127.0.0.1"

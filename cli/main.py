@@ -82,7 +82,10 @@ def run_ingest(paths: list[Path], settings: Settings, *, defaults=None, field_ma
     except (ProviderUnavailable, ValueError) as exc:
         console.print(f"[red]error:[/red] translation provider: {exc}")
         raise typer.Exit(2) from None
+    from indexer.stories import open_assigner
+
     engine = _open(settings)
+    stories = open_assigner(settings)
     total = estimate_records(paths)
     with Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(), TextColumn("records"),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=quiet,
@@ -94,8 +97,10 @@ def run_ingest(paths: list[Path], settings: Settings, *, defaults=None, field_ma
             if t.total is not None and t.completed > t.total:  # the estimate missed some records
                 progress.update(task, total=t.completed)
 
-        summary = ingest(paths, engine, translator=translator, defaults=defaults, field_map=field_map,
-                         on_progress=advance)
+        summary = ingest(paths, engine, translator=translator, stories=stories, defaults=defaults,
+                         field_map=field_map, on_progress=advance)
+    if stories is not None:
+        stories.close()
     if summary.indexed + summary.updated > 1000:
         engine.optimize()
     engine.close()
@@ -182,6 +187,8 @@ def search(
                                           "the configured provider)."),
     size: int = typer.Option(10, min=0, max=1000, help="How many hits."),
     facets: bool = typer.Option(False, "--facets", help="Also show facet counts (source, author, language, tag)."),
+    every_copy: bool = typer.Option(False, "--every-copy", help="List every copy of a story (default: one hit "
+                                                                 "per story, with how many more copies match)."),
     json_out: bool = typer.Option(False, "--json", help="Print the full response as JSON."),
     data_dir: Optional[Path] = DataDirOpt,
     engine: Optional[str] = EngineOpt,
@@ -200,7 +207,8 @@ def search(
     try:
         params = SearchParams(q=query, mode=mode, sort=sort, source=source, author=author, lang=lang, tag=tag,
                               date_from=date_from, date_to=date_to,
-                              facets=list(DEFAULT_FACETS) if facets else [], histogram="auto" if facets else "none")
+                              facets=list(DEFAULT_FACETS) if facets else [], histogram="auto" if facets else "none",
+                              group="none" if every_copy else "story")
         request = params.to_request(size=size)
     except ValidationError as exc:
         problem = exc.errors()[0]
@@ -243,7 +251,8 @@ def search(
     import re
     strip = lambda s: re.sub(r"</?mark>", "", s)  # noqa: E731
     import html as _html
-    out.print(f"{response.total} articles ({response.took_ms} ms)")
+    stories = f" in {response.stories} stories" if response.stories is not None else ""
+    out.print(f"{response.total} articles{stories} ({response.took_ms} ms)")
     if expansion is not None:
         words = ", ".join(expansion.words) or "nothing (no translation found)"
         out.print(f"[dim]also searched for:[/dim] {words}", highlight=False)
@@ -259,6 +268,9 @@ def search(
             text = _html.unescape(hit.snippet).replace("<mark>", "[reverse]").replace("</mark>", "[/reverse]")
             where = f"[dim]\\[translation, {hit.snippet_language}][/dim] " if hit.snippet_language != hit.language else ""
             out.print("  " + where + text.replace("\n", " "), highlight=False)
+        if hit.story_size > 1:
+            sources = f" from {', '.join(hit.story_sources)}" if hit.story_sources else ""
+            out.print(f"  [dim]+{hit.story_size - 1} more{sources} (story {hit.story_id})[/dim]", highlight=False)
     if facets:
         for name, values in response.facets.items():
             listed = ", ".join(f"{v.value} ({v.count})" for v in values) or "(none)"

@@ -74,6 +74,8 @@ def add(name: str = typer.Argument(..., help="A name to list it by."),
         author: list[str] = typer.Option([], help="Only these authors (repeatable)."),
         lang: list[str] = typer.Option([], help="Only these languages (repeatable)."),
         tag: list[str] = typer.Option([], help="Only these tags (repeatable)."),
+        every_copy: bool = typer.Option(False, "--every-copy", help="Count and list every copy of a story (default: "
+                                                                     "one item per story, as results are grouped)."),
         data_dir: Optional[Path] = DataDirOpt, engine: Optional[str] = EngineOpt):
     """Save a search: from now on, matching articles that arrive are 'new'."""
     from pydantic import ValidationError
@@ -83,7 +85,8 @@ def add(name: str = typer.Argument(..., help="A name to list it by."),
     from arshif.search.syntax import QuerySyntaxError
 
     saved = _saved(data_dir, engine)
-    params = {"q": query, "mode": mode, "source": source, "author": author, "lang": lang, "tag": tag}
+    params = {"q": query, "mode": mode, "source": source, "author": author, "lang": lang, "tag": tag,
+              "group": "none" if every_copy else "story"}
     try:
         search = saved.save(name, params)
     except (NameTaken, InvalidName, QuerySyntaxError, BadRequest) as exc:
@@ -158,4 +161,7 @@ def new(reader: str = typer.Option("cli", help="Whose last run this is (one per 
             link = f"{base_url.rstrip('/')}/articles/{hit.id}" if base_url else (hit.url or hit.id)
             meta = " · ".join(x for x in (hit.source, str(hit.date or ""), link) if x)
             typer.echo(f"    {meta}")
+            if hit.story_size > 1:
+                sources = f" from {', '.join(hit.story_sources)}" if hit.story_sources else ""
+                typer.echo(f"    +{hit.story_size - 1} more{sources}")
         typer.echo("")

@@ -1,4 +1,4 @@
-"""The write path, end to end: readers → clean → detect language → translate → index.
+"""The write path, end to end: readers → clean → detect language → translate → story → index.
 
 :func:`ingest` streams records from the readers in batches, so memory stays flat
 whatever the corpus size, and writes each batch in one engine transaction. A bad
@@ -98,29 +98,50 @@ def ingest(
     engine: Engine,
     *,
     translator=None,
+    stories=None,
     defaults: dict | None = None,
     field_map: dict | None = None,
     batch_size: int = 250,
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestSummary:
-    """Ingest every record under ``paths`` into ``engine``; see the module docstring."""
+    """Ingest every record under ``paths`` into ``engine``; see the module docstring.
+
+    ``stories`` (an :class:`indexer.stories.StoryAssigner`, optional) sets each article's
+    ``story_id`` just before its batch is written; each batch is analysed for it (in the analysis
+    workers) while the batch before it is being written.
+    """
     summary = IngestSummary()
     batch: list[Article] = []
     first_seen: dict[str, str] = {}  # id → where this run first read it
+    # With stories, a batch's texts are analysed in the worker processes while the batch before it is
+    # written: (batch, its analysis under way) waits here for its turn.
+    waiting: list[tuple[list[Article], object]] = []
 
     def warn(message: str) -> None:
         summary.warnings.append(message)
         log.info("warning: %s", message)
 
-    def flush() -> None:
-        if not batch:
-            return
-        if translator is not None:
-            translator.translate_batch(batch)
-        summary.add(engine.upsert(batch))
+    def write(articles: list[Article], ahead=None) -> None:
+        if stories is None:
+            summary.add(engine.upsert(articles))
+        else:
+            with stories.placing(articles, ahead):  # story ids set; the texts' tokens at hand for the engine
+                summary.add(engine.upsert(articles))
         if on_progress:
-            on_progress(len(batch))
-        batch.clear()
+            on_progress(len(articles))
+
+    def flush(last: bool = False) -> None:
+        if batch:
+            ready = list(batch)
+            batch.clear()
+            if translator is not None:
+                translator.translate_batch(ready)
+            if stories is None:
+                write(ready)
+            else:  # after translation: a stored translation helps find the other language
+                waiting.append((ready, stories.analyse_ahead(ready, keep_tokens=engine.analyses_here)))
+        while len(waiting) > (0 if last else 1):
+            write(*waiting.pop(0))
 
     # Skips are logged at INFO: the CLI lists them itself, and a warning here printed each one twice.
     for item in read_paths(paths, defaults=defaults, field_map=field_map, on_warning=warn):
@@ -149,7 +170,7 @@ def ingest(
         batch.append(article)
         if len(batch) >= batch_size:
             flush()
-    flush()
+    flush(last=True)
     if translator is not None:
         summary.translation = translator.stats()
     log.info("ingest finished: %s", {k: v for k, v in summary.as_dict().items() if not k.endswith("_records")})

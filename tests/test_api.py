@@ -225,7 +225,7 @@ def test_csv_export_parses_back_into_every_match_with_bodies_intact(small_api, s
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert re.search(r'attachment; filename="arshif-export-\d{8}-\d{6}\.csv"', r.headers["content-disposition"])
     assert int(r.headers["x-total-count"]) == total
-    assert r.text.splitlines()[0] == "id,date,source,author,language,title,url,body"
+    assert r.text.splitlines()[0] == "id,date,source,author,language,title,url,story_id,body"
     rows = read_csv(r.text)
     assert len(rows) == total == 17
     (row,) = [x for x in rows if x["url"] == "https://example.org/tricky"]
@@ -459,7 +459,7 @@ def test_every_api_operation_is_documented_with_examples(api):
 
     ops = [(path, method, op) for path, item in spec["paths"].items() if path.startswith("/api/")
            for method, op in item.items()]
-    assert len(ops) == 18  # with GET /api/lookup (an article by its input id)
+    assert len(ops) == 19  # with GET /api/lookup (an article by its input id) and GET /api/stories/{id}
     for path, method, op in ops:
         assert op["summary"] and len(op["description"]) > 60, (method, path)
         ok = (op["responses"].get("200") or op["responses"]["201"])["content"]

@@ -49,11 +49,11 @@ def saved(archive_engine, tmp_path):
     return SavedSearches(SearchService(settings, eng), store, settings.archive_key)
 
 
-def arrive(engine, tmp_path, *articles: dict) -> list[str]:
+def arrive(engine, tmp_path, *articles: dict, stories=None) -> list[str]:
     """Ingest ``articles`` the way a user does (a JSONL file through the indexer); their ids."""
     path = tmp_path / f"arrivals-{uuid.uuid4().hex[:6]}.jsonl"
     path.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
-    summary = ingest([path], engine)
+    summary = ingest([path], engine, stories=stories)
     assert summary.failed == {}, summary.failed
     return [_id_of(a) for a in articles]
 
@@ -116,6 +116,40 @@ def test_matching_arrival_is_new_at_once_and_a_non_matching_one_never(saved, tmp
     second, = arrive(saved.engine, tmp_path, article(f"A second {w} seam", "Found in the hills."))
     assert saved.status(search).new == 1
     assert [e.link.rsplit("/", 1)[1] for e in feed_of(saved, search).entries] == [second, match]
+
+
+def test_a_saved_search_keeps_its_grouping_in_its_feed_and_new_count(saved, tmp_path):
+    """Grouped by story (the default), a wire report and its republished copy are one new item and one
+    feed entry saying '+1 more'; a search saved with every copy counts and lists both."""
+    from indexer.stories import StoryAssigner
+
+    w = word()
+    grouped = saved.save("Wire story", {"q": w, "group": "story"})
+    every = saved.save("Every copy", {"q": w, "group": "none"})
+    assert grouped.params == {"q": w} and every.params == {"q": w, "group": "none"}
+    report = (f"The {w} dam on the upper river was closed on Monday after engineers found cracks in its "
+              "northern wall, the water authority said. Farmers downstream were told to expect lower flows "
+              "for at least two weeks while divers inspect the foundations. The authority said the dam held "
+              "forty million cubic metres when it was closed and that no village was in danger.")
+    stories = StoryAssigner(tmp_path / "stories.db")
+    first, copy, other = arrive(saved.engine, tmp_path,
+                                article(f"{w} dam closed after cracks found", report, source="wire-a"),
+                                article(f"Cracks close the {w} dam", report + " More follows.", source="paper-b"),
+                                article(f"{w} festival opens", f"The {w} festival of lanterns opened in the old "
+                                        "town square with music and food stalls.", source="wire-a"),
+                                stories=stories)
+    stories.close()
+    assert saved.engine.get(first).story_id == saved.engine.get(copy).story_id != saved.engine.get(other).story_id
+    assert (saved.status(grouped).total, saved.status(grouped).new) == (2, 2)
+    assert (saved.status(every).total, saved.status(every).new) == (3, 3)
+    entries = feed_of(saved, grouped).entries
+    assert len(entries) == 2
+    dam = next(e for e in entries if e.link.rsplit("/", 1)[1] in (first, copy))
+    other_source = "wire-a" if dam.link.endswith(copy) else "paper-b"
+    assert f"+1 more from {other_source}" in dam.content[0].value
+    assert {e.link.rsplit("/", 1)[1] for e in feed_of(saved, every).entries} == {first, copy, other}
+    runs = {n.search.id: n for n in saved.whats_new(CLI)}
+    assert (runs[grouped.id].total, len(runs[grouped.id].hits)) == (2, 2) and runs[every.id].total == 3
 
 
 def test_feed_titles_carry_their_language_and_the_stored_translation(saved, tmp_path):

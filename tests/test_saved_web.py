@@ -192,3 +192,28 @@ def test_without_a_key_the_page_says_saving_is_off(tmp_path):
         r = c.post("/saved", data={"q": "Riyadh", "name": "x", "api_key": "anything"})
         assert r.status_code == 403 and c.get("/saved.json").json()["searches"] == []
         assert c.post("/api/saved-searches", json={"name": "x"}, headers={"X-API-Key": "k"}).status_code == 403
+
+
+def test_the_every_copy_switch_is_saved_with_the_search_and_counts_each_copy(client):
+    w = word()
+    page = client.get("/search", params={"q": w, "group": "none", "ui": "en"}).text
+    form = re.search(r'<details class="save-search">.*?</details>', page, re.S).group(0)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    assert hidden == {"q": w, "group": "none", "ui": "en"}
+    assert client.post("/saved", data={**hidden, "name": f"Copies {w}", "api_key": KEY}).status_code == 303
+    grouped = client.post("/api/saved-searches", headers={"X-API-Key": KEY},
+                          json={"name": f"Stories {w}", "search": {"q": w}}).json()
+
+    # A report written through the API, then the same text from another source: one story, two copies.
+    report = (f"Engineers closed the {w} bridge over the wadi on Sunday after a lorry struck one of its piers, "
+              "the municipality said, and traffic was sent through the industrial area until the inspection "
+              "ends. The bridge carries about thirty thousand cars a day between the two halves of the city.")
+    post_article(client, f"{w} bridge closed", report)
+    post_article(client, f"{w} bridge shut after crash", report, source="wire-b")
+    listing = client.get("/saved?ui=en").text
+    row = page_row(listing, f"Copies {w}")
+    assert 'data-new="2"' in row and 'data-total="2"' in row and "copies: <bdi>Every copy</bdi>" in row
+    assert (listed(client, grouped["id"])["total"], listed(client, grouped["id"])["new"]) == (1, 1)
+    opened = html.unescape(re.search(r'<h2 class="saved-name"><a href="([^"]+)"', row).group(1))
+    shown = client.get(opened).text
+    assert "group=none" in opened and len(re.findall(r'<li class="hit" ', shown)) == 2  # every copy, as saved

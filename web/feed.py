@@ -6,13 +6,15 @@ every text is escaped by the XML serializer rather than by hand, and checks Atom
 
 Each entry's title is the article's own title, marked with its language (``xml:lang``); where the archive
 stores a translation, the entry's summary is the translated title, marked with the translation's language,
-and the content is the opening of the article. Entries are ordered by when the archive stored them, and
+and the content is the opening of the article (with "+N more from …" when the search is grouped by story
+and other copies match). Entries are ordered by when the archive stored them, and
 their ``updated`` time is that moment, so a reader shows a newly ingested article as new even when the
 article itself is years old.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime, time, timezone
 from typing import Callable
@@ -80,7 +82,11 @@ def render_feed(search: SavedSearch, response: SearchResponse, *, feed_url: str,
     fg.register_extension("arshif", _FeedLanguages, _EntryLanguages, rss=False)
     fg.id(feed_url)
     fg.title(xml_text(f"{search.name} — Arshif"))
-    newest = f"Newest of {response.total} matches" if response.total_counted else "Newest matches"
+    if response.stories is not None:
+        newest = (f"Newest of {response.stories} stories ({response.total} articles)" if response.total_counted
+                  else "Newest stories")
+    else:
+        newest = f"Newest of {response.total} matches" if response.total_counted else "Newest matches"
     fg.subtitle(xml_text(f"{newest} of a saved search" + (f": {search.params['q']}" if search.params.get("q") else "")))
     fg.link(href=search_url, rel="alternate", type="text/html")
     fg.link(href=feed_url, rel="self", type="application/atom+xml")
@@ -106,7 +112,12 @@ def render_feed(search: SavedSearch, response: SearchResponse, *, feed_url: str,
         if hit.translated_title:
             entry.summary(xml_text(hit.translated_title), type="text")
             summary_lang = hit.translation_language
-        if hit.snippet:  # HTML-safe already (escaped text): carried as HTML, escaped again by the XML writer
-            entry.content(xml_text(hit.snippet), type="html")
+        content = hit.snippet  # HTML-safe already (escaped text): carried as HTML, escaped again by the XML writer
+        if hit.story_size > 1:  # grouped by story: the other matching copies, as the results page says it
+            sources = ", ".join(hit.story_sources)
+            content += (f"<p>+{hit.story_size - 1} more" + (f" from {html.escape(sources)}" if sources else "")
+                        + "</p>")
+        if content:
+            entry.content(xml_text(content), type="html")
         entry.arshif.languages(title=hit.language, summary=summary_lang)
     return fg.atom_str(pretty=False)

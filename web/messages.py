@@ -47,6 +47,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "relaxed_few": {"en": "Only {k} articles contain all {n} words: showing those with most of them too",
                     "ar": "{k} مقالات فقط تحتوي الكلمات الـ{n} كلها: نعرض معها المقالات التي تحتوي أكثرها"},
     "took": {"en": "in {ms} ms", "ar": "خلال {ms} ملّي ثانية"},
+    "group_label": {"en": "Copies", "ar": "النسخ"},
+    "group_story": {"en": "Grouped by story", "ar": "مجمّعة حسب القصة"},
+    "group_none": {"en": "Every copy", "ar": "كل النسخ"},
+    "story_more": {"en": "+{n} more from {sources}", "ar": "+{n} أخرى من {sources}"},
+    "story_more_nosource": {"en": "+{n} more copies", "ar": "+{n} نسخ أخرى"},
+    "story": {"en": "Story", "ar": "القصة"},
+    "story_help": {"en": "Copies of one report in different sources, and its telling in the other language, "
+                         "oldest first: the first is who published first.",
+                   "ar": "نسخ الخبر نفسه في مصادر مختلفة وروايته باللغة الأخرى، الأقدم أولاً: الأول هو من نشر أولاً."},
+    "story_first": {"en": "first", "ar": "الأول"},
+    "story_link": {"en": "Every copy of this story", "ar": "كل نسخ هذه القصة"},
     "quote_open": {"en": "“", "ar": "«"},
     "quote_close": {"en": "”", "ar": "»"},
     "all_articles": {"en": "All articles", "ar": "كل المقالات"},
@@ -239,6 +250,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "saved_param_date_from": {"en": "from", "ar": "من"},
     "saved_param_date_to": {"en": "to", "ar": "إلى"},
     "saved_param_sort": {"en": "sort", "ar": "الترتيب"},
+    "saved_param_group": {"en": "copies", "ar": "النسخ"},
     # errors
     "error_title": {"en": "Something went wrong", "ar": "حدث خطأ"},
     "error_400": {"en": "The request could not be read", "ar": "تعذّرت قراءة الطلب"},
@@ -272,6 +284,17 @@ PLURALS: dict[str, dict[str, dict[str, str]]] = {
         "en": {"one": "{n} undated article", "other": "{n} undated articles"},
         "ar": {"zero": "لا مقالات دون تاريخ", "one": "مقالة واحدة دون تاريخ", "two": "مقالتان دون تاريخ",
                "few": "{n} مقالات دون تاريخ", "many": "{n} مقالة دون تاريخ", "other": "{n} مقالة دون تاريخ"},
+    },
+    "in_stories": {
+        "en": {"one": "in {n} story", "other": "in {n} stories"},
+        "ar": {"zero": "في لا قصص", "one": "في قصة واحدة", "two": "في قصتين", "few": "في {n} قصص",
+               "many": "في {n} قصة", "other": "في {n} قصة"},
+    },
+    "story_heading": {
+        "en": {"one": "{n} article tells this story", "other": "{n} articles tell this story"},
+        "ar": {"zero": "لا مقالات تروي هذه القصة", "one": "مقالة واحدة تروي هذه القصة",
+               "two": "مقالتان ترويان هذه القصة", "few": "{n} مقالات تروي هذه القصة",
+               "many": "{n} مقالة تروي هذه القصة", "other": "{n} مقالة تروي هذه القصة"},
     },
     "more_values": {
         "en": {"one": "{n} more", "other": "{n} more"},

@@ -6,6 +6,11 @@ API use, so a saved search finds exactly what the search it was saved from found
 phrasings and grouping included). It lives in the read path because that is where search parameters are
 understood; the API, the pages and the CLI's cron command all call it.
 
+A saved search keeps its grouping too: grouped by story (the default), its feed lists one entry per story
+(the copy that arrived last, with how many other copies match) and its counts count stories, so ten copies
+of one wire report are one new item, not ten; saved with ``group=none``, every copy is its own entry and
+counts once.
+
 "New" is told by arrival, not by the articles' own dates: each article carries the archive's ingest mark
 from when it was first stored (``Filters.seen_after``), so an old article ingested today is new, and
 re-ingesting or reindexing never makes anything new again.
@@ -56,9 +61,15 @@ def saved_from(request: Request) -> "SavedSearches":
     return saved
 
 
+def count(response: SearchResponse) -> int:
+    """What a saved search counts: stories when it is grouped by story, else articles."""
+    return response.stories if response.stories is not None else response.total
+
+
 @dataclass
 class Status:
-    """A saved search with its count of matches and of those new to a reader (None: not known yet)."""
+    """A saved search with its count of matches and of those new to a reader (None: not known yet); both count
+    stories when the search is grouped by story."""
 
     search: SavedSearch
     total: int
@@ -118,15 +129,16 @@ class SavedSearches:
         return self.engine.search(request)
 
     def new_since(self, search: SavedSearch, reader: str, size: int = 0) -> tuple[int | None, list[Hit]]:
-        """(how many matches arrived since ``reader`` last looked, the newest ``size`` of them)."""
+        """(how many matches — stories when grouped — arrived since ``reader`` last looked, the newest
+        ``size`` of them)."""
         mark = self.store.last_seen(search.id, reader, self.archive)
         if mark is None:
             return None, []
         resp = self.engine.search(self.request(search.params, size=size, seen_after=mark))
-        return resp.total, resp.hits
+        return count(resp), resp.hits
 
     def status(self, search: SavedSearch, reader: str = PAGE) -> Status:
-        total = self.engine.search(self.request(search.params, size=0)).total
+        total = count(self.engine.search(self.request(search.params, size=0)))
         new, _ = self.new_since(search, reader)
         return Status(search, total, new)
 

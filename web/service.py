@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from arshif.crosslingual import Expansion, edited_expansion
 from arshif.engines import Engine, EngineUnavailable
 from arshif.model import Article
-from arshif.search.contract import Hit, SearchRequest, SearchResponse
+from arshif.search.contract import Filters, Hit, SearchRequest, SearchResponse
 from arshif.search.params import SearchParams
 from arshif.settings import Settings
 
@@ -75,6 +75,11 @@ class SearchService:
 
     def article(self, article_id: str) -> Article | None:
         return self.engine.get(article_id)
+
+    def story(self, story_id: str, size: int = 200) -> SearchResponse:
+        """Every article of a story, oldest first (the first is who published first)."""
+        return self.engine.search(SearchRequest(filters=Filters(story=[story_id]), sort="oldest", size=size,
+                                                highlight=False, group="none"))
 
     def related(self, article_id: str, size: int = 8) -> list[Hit]:
         return self.engine.more_like_this(article_id, size=size)

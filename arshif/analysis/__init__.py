@@ -327,6 +327,14 @@ class Analyzer:
             and self.max_token_length == other.max_token_length
         )
 
+    def filter_token(self, token: str) -> str | None:
+        """The term of one token as the tokenizer cut it (char filters applied already), or None when
+        a filter removes it; cached like every word. Cheaper than :meth:`terms` on a one-word text."""
+        t = self._cache.get(token, _MISS)
+        if t is _MISS:
+            t = self._compute(token)
+        return t if t.__class__ is str else None
+
 
 # -- building from the JSON definition -------------------------------------------------------------
 def _as_list(value: Any, what: str, analyzer: str) -> list[str]:

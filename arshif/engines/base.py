@@ -56,6 +56,9 @@ class Engine(ABC):
     name: str = "engine"
     #: Opened for reading only (writes go through :meth:`writable`).
     readonly: bool = False
+    #: The engine analyses text in this process as it writes (:mod:`arshif.engines.fts_tokens`): a caller that
+    #: analysed the texts already can leave their tokens registered there, and they are not analysed twice.
+    analyses_here: bool = False
 
     @property
     @abstractmethod
@@ -386,7 +389,8 @@ def hit_from_article(article: Article, score: float | None, sort: list, with_art
         source_id=article.source_id,
         tags=article.tags, translated_title=tr.title if tr and tr.status == "done" else "",
         translation_language=tr.language if tr else "", translation_status=article.translation_status,
-        translation_kind=tr.kind if tr else "", sort=sort, article=article if with_article else None,
+        translation_kind=tr.kind if tr else "", story_id=article.story_id or article.id, sort=sort,
+        article=article if with_article else None,
     )
 
 
@@ -409,6 +413,7 @@ def hit_from_stored(doc: dict, score: float | None, sort: list) -> Hit:
         id=doc["id"], score=score, title=title, source=doc.get("source", ""), author=doc.get("author", ""),
         site=doc.get("site", ""), language=language, date=when, url=doc.get("url", ""),
         tags=list(doc.get("tags") or []), source_id=doc.get("source_id", ""),
+        story_id=doc.get("story_id") or doc["id"],
         translated_title=tr.get("title", "") if tr is not None and tr.get("status", "done") == "done" else "",
         translation_language=tr.get("language", "") if tr else "", translation_status=status,
         translation_kind=tr.get("kind", "machine") if tr else "", indexed_at=None,

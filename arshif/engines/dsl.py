@@ -80,6 +80,8 @@ def filter_clauses(filters: Filters, skip: str | None = None) -> tuple[list[dict
     for fname, values in filters.exclude.items():
         if values:
             must_not.append(_terms(fname, values))
+    if filters.story:
+        must.append({"terms": {"story_id": filters.story}})
     rng = {}
     if filters.date_from:
         rng["gte"] = filters.date_from.isoformat()
@@ -145,6 +147,15 @@ def search_body(request: SearchRequest, plan: QueryPlan, *, match: dict | None, 
     elif request.offset:
         body["from"] = request.offset
     aggs: dict = {}
+    if request.group == "story":
+        # One hit per story (its best in the requested order); inner hits count the story's matching
+        # copies and name their sources, earliest first. A cardinality count gives the number of stories
+        # (exact below its precision threshold, 40,000 stories).
+        body["collapse"] = {"field": "story_id", "inner_hits": {
+            "name": "copies", "size": 6, "_source": ["source", "id"],
+            "sort": [{"date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]}}
+        aggs["stories"] = {"filter": _bool(flt, flt_not), "aggs": {"n": {"cardinality": {
+            "field": "story_id", "precision_threshold": 40000}}}}
     for facet in request.facets:
         fflt, fnot = filter_clauses(plan.filters, skip=facet.field)
         terms: dict = {"field": FIELD_NAMES[facet.field], "size": facet.size,

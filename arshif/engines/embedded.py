@@ -143,6 +143,24 @@ END;
 """
 
 #: Single-valued facets are columns of ``articles``; multi-valued ones (tags) live in ``article_tags``.
+#: Each article's story (its story_id; articles without one are stories of their own), in small rows kept
+#: apart from the documents like article_meta, filled by triggers from the stored document.
+STORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS article_story(rowid INTEGER PRIMARY KEY, story TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS article_story_story ON article_story(story);
+CREATE TRIGGER IF NOT EXISTS article_story_insert AFTER INSERT ON articles BEGIN
+    INSERT OR REPLACE INTO article_story VALUES(new.rowid, coalesce(nullif(json_extract(new.doc, '$.story_id'), ''),
+                                                                   new.id));
+END;
+CREATE TRIGGER IF NOT EXISTS article_story_update AFTER UPDATE ON articles BEGIN
+    INSERT OR REPLACE INTO article_story VALUES(new.rowid, coalesce(nullif(json_extract(new.doc, '$.story_id'), ''),
+                                                                   new.id));
+END;
+CREATE TRIGGER IF NOT EXISTS article_story_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM article_story WHERE rowid=old.rowid;
+END;
+"""
+
 FACET_COLUMNS = {f.name: f"a.{f.name}" for f in FACETS if not f.multi}
 
 
@@ -215,6 +233,7 @@ class EmbeddedEngine(Engine):
     """In-process engine persisted in one SQLite file; safe for one writer and many readers."""
 
     name = "embedded"
+    analyses_here = True
 
     def __init__(self, path: str | Path, *, readonly: bool = False, settings: Settings | None = None,
                  on_wait: Callable[[str], None] | None = None):
@@ -243,6 +262,10 @@ class EmbeddedEngine(Engine):
                     conn.execute(SCHEMA)  # a new archive, or one made before article_meta: fill it once
                     conn.execute("INSERT INTO article_meta SELECT rowid, id, first_seq, date, language, source, "
                                  "author, site FROM articles")
+                if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='article_story'").fetchall():
+                    conn.execute(STORY_SCHEMA)  # a new archive, or one made before stories: fill it once
+                    conn.execute("INSERT INTO article_story SELECT rowid, coalesce(nullif(json_extract(doc, "
+                                 "'$.story_id'), ''), id) FROM articles")
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
                              " ('analysis', ?)", (str(SCHEMA_VERSION), definition_fingerprint()))
                 _add_missing_columns(conn)
@@ -253,6 +276,7 @@ class EmbeddedEngine(Engine):
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchall()
             stored = conn.execute("SELECT value FROM meta WHERE key='analysis'").fetchall()
             has_meta = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name='article_meta'").fetchall())
+            has_stories = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name='article_story'").fetchall())
             columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)").fetchall()}
         # An archive from before the column, opened read-only (so not migrated): no arrival times to give.
         self._indexed_at = "indexed_at" if "indexed_at" in columns else "NULL"
@@ -260,6 +284,9 @@ class EmbeddedEngine(Engine):
         self._source_id = "source_id" if "source_id" in columns else "json_extract(doc, '$.source_id')"
         # An archive made before article_meta, opened read-only: read the same columns from 'articles'.
         self._meta = "article_meta" if has_meta else "articles"
+        # An archive made before stories, opened read-only: every article is a story of its own.
+        self._story_join = " LEFT JOIN article_story st ON st.rowid = a.rowid" if has_stories else ""
+        self._story = "coalesce(st.story, a.id)" if has_stories else "a.id"
         if version and version[0][0] != str(SCHEMA_VERSION):
             raise EngineUnavailable(f"the archive at {self.path} was made by another version of Arshif (schema "
                                     f"{version[0][0]}, this one reads {SCHEMA_VERSION}): ingest into a new "
@@ -497,16 +524,15 @@ class EmbeddedEngine(Engine):
                 chunk = [a.id for a in articles[i:i + 500]]
                 stored.update(conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN "
                                            f"({','.join('?' * len(chunk))})", chunk).fetchall())
-        changed = [a for a in articles if stored.get(a.id) != a.content_hash()]
+        # Texts the caller had analysed already (the write path does, for story features) are not sent again.
+        changed = [a for a in articles if stored.get(a.id) != a.content_hash()
+                   and not all(fts_tokens.is_registered(t) for t in _indexed_texts(a))]
         if len(changed) < fts_tokens.POOL_THRESHOLD:
             return []
         chunks = []
         for i in range(0, len(changed), fts_tokens.CHUNK):
             part = changed[i:i + fts_tokens.CHUNK]
-            texts: list[str] = []
-            for a in part:
-                _key, tr = _indexed_translation(a)
-                texts += [a.title, a.body, tr.title if tr else "", tr.body if tr else ""]
+            texts = [t for a in part for t in _indexed_texts(a)]
             chunks.append(({a.id for a in part}, texts, fts_tokens.submit(texts)))
         return chunks
 
@@ -677,16 +703,17 @@ class EmbeddedEngine(Engine):
         if match and request.sort != "relevance":
             # Ordered by date or arrival: no score to compute for every match (as on the other engines,
             # hits sorted by a field carry none).
-            source = f"(SELECT rowid FROM fts WHERE fts MATCH ?) m JOIN {self._meta} a ON a.rowid = m.rowid"
+            source = f"(SELECT rowid FROM fts WHERE fts MATCH ?) m JOIN {self._meta} a ON a.rowid = m.rowid" \
+                     f"{self._story_join}"
             params.append(match)
             score = "NULL"
         elif match:
             source = f"(SELECT rowid, bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) m " \
-                     f"JOIN {self._meta} a ON a.rowid = m.rowid"
+                     f"JOIN {self._meta} a ON a.rowid = m.rowid{self._story_join}"
             params.append(match)
             score = "m.score"
         else:
-            source = f"{self._meta} a"
+            source = f"{self._meta} a{self._story_join}"
             score = "NULL"
         where, wparams = self._where(plan.filters, negative, skip=None)
 
@@ -697,7 +724,7 @@ class EmbeddedEngine(Engine):
             if not isinstance(snapshot, int):
                 raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
         if (request.sort == "added" and not request.count_total and cursor is None and not request.facets
-                and not request.date_histogram and not request.highlight and not request.with_articles
+                and request.group != "story" and not request.date_histogram and not request.highlight and not request.with_articles
                 and request.size >= RELAX_BELOW):
             return self._newest(request, source, [*params, *wparams], where, "m.rowid" if match else "a.rowid",
                                 started)
@@ -713,23 +740,28 @@ class EmbeddedEngine(Engine):
                 # The facet columns ride along, so facets are counted from this table instead of matching again.
                 facet_cols = "".join(f", {col} AS {name}" for name, col in FACET_COLUMNS.items())
                 conn.execute(f"CREATE TEMP TABLE hits AS SELECT a.rowid AS rowid, a.id AS id, a.date AS date, "
-                             f"a.first_seq AS first_seq, {score} AS score{facet_cols} FROM {source} WHERE {where}{pin}",
+                             f"a.first_seq AS first_seq, {score} AS score{facet_cols}, {self._story} AS story "
+                             f"FROM {source} WHERE {where}{pin}",
                              (*params, *wparams, *([snapshot] if pin else [])))
                 total = conn.execute("SELECT count(*) FROM temp.hits").fetchall()[0][0]
-                hits, docs, next_cursor = self._page(conn, request, cursor, snapshot, total)
+                # Facets and the histogram count articles: before copies are folded into their story.
                 facets = {f.field: self._facet(conn, f.field, f.size, f.prefix, source, params, plan, negative,
                                                from_hits=cursor is None)
                           for f in request.facets}
                 histogram, interval = ([], None)
                 if request.date_histogram:
                     histogram, interval = self._histogram(conn, request.date_histogram)
+                stories = self._collapse(conn, request.sort) if request.group == "story" else None
+                hits, docs, next_cursor = self._page(conn, request, cursor, snapshot, total)
+                if stories is not None:
+                    self._fill_stories(conn, hits)
                 if hits and docs:  # (plain hits come filled: see _page)
                     self._fill_highlights(conn, hits, docs, match if request.highlight else None)
             except BaseException:
                 _end_read(conn, quiet=True)  # never hide the error that stopped the search
                 raise
             _end_read(conn)
-        return SearchResponse(total=total, hits=hits, facets=facets, date_histogram=histogram,
+        return SearchResponse(total=total, stories=stories, hits=hits, facets=facets, date_histogram=histogram,
                               interval=interval, took_ms=_ms(started), next_cursor=next_cursor)
 
     def _where(self, filters: Filters, negative: list[str], skip: str | None) -> tuple[str, list]:
@@ -765,6 +797,9 @@ class EmbeddedEngine(Engine):
             else:
                 clauses.append(f"{FACET_COLUMNS[fname]} NOT IN ({marks})")
             params += values
+        if filters.story:
+            clauses.append(f"{self._story} IN ({','.join('?' * len(filters.story))})")
+            params += filters.story
         if filters.date_from:
             clauses.append("a.date >= ?")
             params.append(filters.date_from.isoformat())
@@ -779,23 +814,41 @@ class EmbeddedEngine(Engine):
             params.append(neg)
         return " AND ".join(clauses), params
 
+    @staticmethod
+    def _order(sort: str) -> tuple[str, tuple[str, str], str]:
+        """(ORDER BY of the hits, the cursor's key columns, how the next page compares) for a sort."""
+        if sort == "relevance":
+            return "score IS NULL, score, id", ("coalesce(score, 0)", "id"), ">"
+        if sort == "added":
+            return "first_seq DESC, id DESC", ("first_seq", "id"), "<"
+        if sort == "newest":
+            return "coalesce(date, '') DESC, id DESC", ("coalesce(date, '')", "id"), "<"
+        # undated articles last, as on the other engines
+        return "coalesce(date, '9999-99-99') ASC, id ASC", ("coalesce(date, '9999-99-99')", "id"), ">"
+
+    def _collapse(self, conn, sort: str) -> int:
+        """Fold copies into their story: keep each story's best hit (in the request's order) in temp.hits,
+        and remember every matching copy in temp.story_copies; returns the number of stories."""
+        order, _, _ = self._order(sort)
+        conn.execute("DROP TABLE IF EXISTS temp.story_copies")
+        conn.execute("CREATE TEMP TABLE story_copies AS SELECT story, id, source, date FROM temp.hits")
+        conn.execute("CREATE INDEX temp.story_copies_story ON story_copies(story)")
+        conn.execute(f"DELETE FROM temp.hits WHERE rowid NOT IN (SELECT rowid FROM (SELECT rowid, row_number() "
+                     f"OVER (PARTITION BY story ORDER BY {order}) AS n FROM temp.hits) WHERE n = 1)")
+        return conn.execute("SELECT count(*) FROM temp.hits").fetchall()[0][0]
+
+    @staticmethod
+    def _fill_stories(conn, hits: list[Hit]) -> None:
+        """Each grouped hit's count of matching copies, and their sources (earliest first)."""
+        for hit in hits:
+            story = hit.story_id or hit.id
+            rows = conn.execute("SELECT id, source FROM temp.story_copies WHERE story = ? "
+                                "ORDER BY coalesce(date, '9999-99-99'), id", (story,)).fetchall()
+            hit.story_size = max(1, len(rows))
+            hit.story_sources = list(dict.fromkeys(s for i, s in rows if i != hit.id and s))[:5]
+
     def _page(self, conn, request: SearchRequest, cursor: dict | None, snapshot, total: int):
-        if request.sort == "relevance":
-            order = "score IS NULL, score, id"
-            key_cols = ("coalesce(score, 0)", "id")
-            cmp = ">"
-        elif request.sort == "added":
-            order = "first_seq DESC, id DESC"
-            key_cols = ("first_seq", "id")
-            cmp = "<"
-        elif request.sort == "newest":
-            order = "coalesce(date, '') DESC, id DESC"
-            key_cols = ("coalesce(date, '')", "id")
-            cmp = "<"
-        else:
-            order = "coalesce(date, '9999-99-99') ASC, id ASC"  # undated articles last, as on the other engines
-            key_cols = ("coalesce(date, '9999-99-99')", "id")
-            cmp = ">"
+        order, key_cols, cmp = self._order(request.sort)
         sql = "SELECT rowid, id, score, date, first_seq FROM temp.hits"
         params: list = []
         if cursor is not None:
@@ -987,7 +1040,7 @@ def _end_read(conn: apsw.Connection, quiet: bool = False) -> None:
     """Drop the search's scratch table and end its read transaction (an interrupt may have ended it)."""
     try:
         if conn.in_transaction:
-            conn.execute("DROP TABLE IF EXISTS temp.hits; COMMIT")
+            conn.execute("DROP TABLE IF EXISTS temp.hits; DROP TABLE IF EXISTS temp.story_copies; COMMIT")
     except apsw.Error:
         if not quiet:
             raise
@@ -1005,6 +1058,12 @@ def _indexed_translation(article: Article):
         return "", None
     key = next(k for k, v in article.translations.items() if v is tr)
     return key, tr
+
+
+def _indexed_texts(article: Article) -> list[str]:
+    """The four texts FTS5 indexes of an article, in column order (title, body, translated title and body)."""
+    _key, tr = _indexed_translation(article)
+    return [article.title, article.body, tr.title if tr else "", tr.body if tr else ""]
 
 
 def _ms(started: float) -> float:

@@ -15,13 +15,10 @@ so an index built either way is identical.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 
-from arshif.analysis import get_analyzer
+from arshif.analysis import get_analyzer, workers
 
 EXACT_PREFIX = "="
 #: Fewer changed articles than this in one write are analysed in-process.
@@ -30,8 +27,6 @@ POOL_THRESHOLD = 64
 CHUNK = 48
 
 _registered: dict[bytes, list[tuple]] = {}
-_executor: ProcessPoolExecutor | None = None
-_executor_lock = threading.Lock()
 
 
 def document_tokens(text: str) -> list[tuple]:
@@ -70,6 +65,11 @@ def preanalysed(utf8: bytes) -> list[tuple] | None:
     return _registered.get(utf8)
 
 
+def is_registered(text: str) -> bool:
+    """Whether the tokens of ``text`` are at hand already (an empty text needs none)."""
+    return not text or text.encode("utf-8") in _registered
+
+
 @contextmanager
 def registered():
     """Collects texts registered during a write and forgets them afterwards (memory stays flat)."""
@@ -89,38 +89,16 @@ def registered():
             _registered.pop(key, None)
 
 
-def workers() -> int:
-    """Worker processes for analysis: ``ARSHIF_INGEST_WORKERS``, else one per core."""
-    from arshif.settings import get_settings
-
-    return get_settings().ingest_workers or os.cpu_count() or 1
-
-
 def submit(texts: list[str]) -> Future:
-    """Analyse ``texts`` in a worker process (the pool starts on first use and lives as long as this one)."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            # fork: spawn/forkserver would re-run the caller's main script in each worker (any script without
-            # a __main__ guard would break). A forked worker only runs analyse_texts: it never touches the
-            # SQLite connections or the locks of other threads it inherits.
-            _executor = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("fork"))
-        return _executor.submit(analyse_texts, texts)
+    """Analyse ``texts`` in a worker process of the shared analysis pool (:mod:`arshif.analysis.workers`)."""
+    return workers.submit(analyse_texts, texts)
 
 
 def result(future: Future) -> list[list[tuple]] | None:
     """A worker's tokens, or None when the pool broke (the tokenizer then analyses in-process)."""
-    try:
-        return future.result()
-    except Exception:  # noqa: BLE001 - a dead worker must not fail the write: analyse here instead
-        shutdown()
-        return None
+    return workers.result(future)
 
 
 def shutdown(wait: bool = False) -> None:
     """Stop the worker processes (started again on the next large write)."""
-    global _executor
-    with _executor_lock:
-        if _executor is not None:
-            _executor.shutdown(wait=wait, cancel_futures=True)
-            _executor = None
+    workers.shutdown(wait)

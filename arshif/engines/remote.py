@@ -333,6 +333,8 @@ class RemoteEngine(Engine):
         self._add_new_fields(index, mappings.get("properties", {}))
         meta = mappings.get("_meta", {})
         self.mapping_outdated = meta.get("arshif_definition") != self.definition_id
+        # An index built before stories has no story_id to collapse on: it lists every article until reindexed.
+        self.has_stories = "story_id" in mappings.get("properties", {})
         if self.mapping_outdated:
             log.warning("index %s was built from another version of mappings/articles.json: run "
                         "'arshif reindex' to rebuild it with the current definition (searches keep working "
@@ -388,6 +390,7 @@ class RemoteEngine(Engine):
         self.client.indices.update_aliases(body={"actions": actions})
         self.index = new
         self.mapping_outdated = False
+        self.has_stories = True
         if old:
             self.client.indices.delete(index=old)
         return old or "", new, copied
@@ -519,9 +522,18 @@ class RemoteEngine(Engine):
         match = dsl.text_query(plan.text)
         if plan.text is not None and match is None and not plan.negative:
             return SearchResponse(total=0, hits=[], took_ms=_ms(started))
+        if request.group == "story" and not getattr(self, "has_stories", True):
+            request = request.model_copy(update={"group": "none"})
         cursor = decode_cursor(request.cursor, request.sort) if request.cursor else None
         snapshot, search_after = None, None
-        if cursor is not None:
+        if cursor is not None and request.group == "story":
+            # Collapsed results cannot page with search_after unless sorted on the story itself: a grouped
+            # cursor holds the offset of the next story instead (so reaches the first 10,000 stories).
+            if not isinstance(cursor.get("offset"), int) or not 0 <= cursor["offset"] <= 10_000:
+                raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
+            snapshot = cursor.get("snap")
+            request = request.model_copy(update={"offset": cursor["offset"]})
+        elif cursor is not None:
             if not isinstance(cursor.get("after"), list):
                 raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
             snapshot, search_after = cursor.get("snap"), cursor["after"]
@@ -571,13 +583,25 @@ class RemoteEngine(Engine):
         histogram = [DateBucket(start=date.fromisoformat(b["key_as_string"][:10]), count=b["doc_count"])
                      for b in aggs.get("histogram", {}).get("buckets", {}).get("buckets", [])]
         next_cursor = None
-        if request.size and len(hits) == request.size:
+        stories = None
+        if request.group == "story":
+            stories = aggs.get("stories", {}).get("n", {}).get("value", 0)
+            for hit, raw in zip(hits, resp["hits"]["hits"]):
+                copies = raw.get("inner_hits", {}).get("copies", {}).get("hits", {})
+                hit.story_size = max(1, copies.get("total", {}).get("value", 1))
+                hit.story_sources = list(dict.fromkeys(
+                    c["_source"].get("source", "") for c in copies.get("hits", [])
+                    if c["_id"] != hit.id and c["_source"].get("source")))[:5]
+            if request.size and len(hits) == request.size and request.offset + request.size <= 10_000:
+                next_cursor = encode_cursor({"sort": request.sort, "offset": request.offset + request.size,
+                                             "snap": snapshot})
+        elif request.size and len(hits) == request.size:
             next_cursor = encode_cursor({"sort": request.sort, "after": resp["hits"]["hits"][-1]["sort"],
                                          "snap": snapshot})
         partial = _partial(resp) or bool(resp.get("_arshif_partial"))
         if partial:
             log.warning("partial search results: %s", resp.get("_shards"))
-        return SearchResponse(total=resp["hits"]["total"]["value"], hits=hits, facets=facets,
+        return SearchResponse(total=resp["hits"]["total"]["value"], stories=stories, hits=hits, facets=facets,
                               date_histogram=histogram, interval=interval if request.date_histogram else None,
                               took_ms=_ms(started), next_cursor=next_cursor, partial=partial)
 
@@ -730,6 +754,7 @@ def document(article: Article, chash: str, first_seq: int) -> dict:
         "url": article.url, "date": d.isoformat() if d else None, "title": article.title, "body": article.body,
         "tr_language": tr.language if tr else "", "tr_title": tr.title if done else "",
         "tr_body": tr.body if done else "", "translation_status": article.translation_status,
+        "story_id": article.story_id or article.id,
         "content_hash": chash, "article": json.loads(article.model_dump_json(exclude={"translation_status"})),
     }
 

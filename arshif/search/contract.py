@@ -20,6 +20,7 @@ FacetField = Literal["source", "author", "language", "tag", "site"]
 Sort = Literal["relevance", "newest", "oldest", "added"]
 Mode = Literal["ar", "en", "both", "cross"]
 Interval = Literal["auto", "day", "week", "month", "year"]
+Group = Literal["story", "none"]
 
 # Limits every engine, the API, the pages and the CLI apply: declared here once.
 #: Deepest offset a page can start at; ``cursor`` pages beyond without limit.
@@ -49,6 +50,7 @@ class Filters(BaseModel):
     site: list[str] = Field(default_factory=list)
     id: list[str] = Field(default_factory=list, description="The record's own id: the archive id, or the "
                                                             "source_id an input record kept (filter only).")
+    story: list[str] = Field(default_factory=list, description="Only articles of these stories (story ids).")
     exclude: dict[str, list[str]] = Field(default_factory=dict, description="field → values to leave out")
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -90,6 +92,8 @@ class SearchRequest(BaseModel):
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     cursor: str | None = None
     highlight: bool = True
+    group: Group = Field(default="none", description="story: one hit per story (its best match), with the number "
+                                                      "and sources of the other matching copies; none: every article.")
     with_articles: bool = Field(default=False, description="Attach each hit's stored article (for export), so "
                                                            "nothing is fetched twice.")
     count_total: bool = Field(
@@ -133,6 +137,12 @@ class Hit(BaseModel):
     translation_kind: str = Field(default="", description="machine, human or provided: how the translation "
                                                            "was made ('' when there is none).")
     indexed_at: dt.datetime | None = Field(default=None, description="When the archive first stored the article (UTC).")
+    story_id: str = Field(default="", description="The story the article belongs to (copies and translations "
+                                                  "of one report share it).")
+    story_size: int = Field(default=1, description="Grouped searches: how many matching articles this story has "
+                                                   "(this one included).")
+    story_sources: list[str] = Field(default_factory=list, description="Grouped searches: the sources of the "
+                                     "story's other matching copies, earliest first (at most 5).")
     snippet: str = Field(default="", description="HTML-safe: text is escaped, matches wrapped in <mark>.")
     title_highlight: str = Field(default="", description="HTML-safe title with matches in <mark>.")
     matched_in: Literal["original", "translation", "none"] = "none"
@@ -144,6 +154,8 @@ class Hit(BaseModel):
 
 class SearchResponse(BaseModel):
     total: int
+    stories: int | None = Field(default=None, description="Distinct stories among the matches (grouped searches); "
+                                                          "pages then count stories, not articles.")
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
     date_histogram: list[DateBucket] = Field(default_factory=list)

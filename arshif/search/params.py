@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from arshif.errors import BadRequest, InvalidParameter
 from arshif.fields import FACET_BY_NAME, FACET_FIELDS, facet_named, normalise_value
-from arshif.search.contract import (MAX_HITS, MAX_OFFSET, MAX_QUERY_LENGTH, FacetRequest, Filters, FilterValues,
+from arshif.search.contract import (MAX_HITS, MAX_OFFSET, MAX_QUERY_LENGTH, FacetRequest, Filters, FilterValues, Group,
                                     Interval, Mode, SearchRequest, Sort)
 from arshif.search.cursor import decode_cursor
 
@@ -52,6 +52,9 @@ class SearchParams(BaseModel):
         default=None, max_length=MAX_QUERY_LENGTH,
         description="Cross mode: the other-language query to search beside q, as the reader edited it "
                     "(replaces the automatic translation shown as `expanded`); simple syntax.")
+    group: Group = Field(default="story", description="story: copies of one report (and its telling in the other "
+                                                       "language) show as one hit with '+N more from …'; none: every "
+                                                       "article on its own.")
 
     @field_validator("facets", mode="before")
     @classmethod
@@ -118,4 +121,4 @@ class SearchParams(BaseModel):
             q=self.q, alternatives=list(alternatives or []), filters=filters,
             facets=[FacetRequest(field=f, size=self.facet_size) for f in self.facet_names()],
             date_histogram=None if self.histogram == "none" else self.histogram, sort=self.sort, size=size,
-            offset=offset, cursor=self.cursor, highlight=self.highlight)
+            offset=offset, cursor=self.cursor, highlight=self.highlight, group=self.group)

@@ -1,4 +1,4 @@
-"""Article endpoints: one article in full, and the articles about the same story."""
+"""Article endpoints: one article in full, the articles about the same story, and a story's copies."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from arshif.model import source_id_key
-from web.api.models import ArticleOut, RelatedResult, article_out
+from web.api.models import ArticleOut, RelatedResult, StoryResult, article_out
 from web.errors import E404, E422, E503, api_error
 from web.service import Service
 
@@ -67,3 +67,19 @@ def lookup(service: Service,
             if article is not None:
                 return article_out(article)
     raise api_error(404, f"no article whose input id is '{source_id[:80]}'")
+
+
+@router.get(
+    "/stories/{story_id}", response_model=StoryResult, summary="Every article of one story",
+    responses={**E404, **E422, **E503},
+    description="The articles that share `story_id` (a hit's `story_id`): copies of one report in different "
+                "sources and its telling in the other language, oldest first — the first is who published first. "
+                "Each hit names its source, date and language. Unknown story → 404.",
+)
+def story(story_id: Annotated[str, Path(min_length=1, max_length=200, description="A hit's `story_id`.",
+                                        examples=["3f2a9c0d1e5b7a64"])],
+          service: Service) -> StoryResult:
+    resp = service.story(story_id)
+    if not resp.hits:
+        raise api_error(404, f"no story with id '{story_id[:80]}'")
+    return StoryResult(story_id=story_id, total=resp.total, first=resp.hits[0].id, hits=resp.hits)

@@ -33,10 +33,10 @@ MAX_CONCURRENT_EXPORTS = 4
 #: Hits (with their stored articles) fetched per engine round-trip while exporting.
 EXPORT_BATCH = 1000
 
-DEFAULT_EXPORT_FIELDS = ("id", "date", "source", "author", "language", "title", "url", "body")
+DEFAULT_EXPORT_FIELDS = ("id", "date", "source", "author", "language", "title", "url", "story_id", "body")
 #: Columns an export can have. Those in ARTICLE_FIELDS need the stored article (fetched a batch at a time).
 HIT_FIELDS = ("id", "date", "source", "author", "site", "language", "title", "url", "tags", "score",
-              "translated_title", "translation_language", "translation_status", "source_id")
+              "translated_title", "translation_language", "translation_status", "source_id", "story_id")
 ARTICLE_FIELDS = ("body", "published", "extracted", "related_titles", "translated_body", "translation_kind",
                   "translation_provider")
 EXPORT_FIELDS = HIT_FIELDS + ARTICLE_FIELDS
@@ -197,7 +197,7 @@ def _in_one_thread(chunks: Iterator[str], on_exit=lambda: None, ahead: int = 2) 
                                         "4 exports are already running: retry shortly", 429),
                200: {"description": "CSV with a header row, or JSON Lines; streamed.",
                      "content": {"text/csv": {"schema": {"type": "string"},
-                                              "example": "id,date,source,author,language,title,url,body\r\n"
+                                              "example": "id,date,source,author,language,title,url,story_id,body\r\n"
                                                          "3f2a…,2015-07-21,okaz,,ar,عنوان,https://…,\"نص\n…\"\r\n"},
                                  "application/x-ndjson": {"schema": {"type": "string"},
                                                           "example": '{"id": "3f2a…", "title": "…"}\n'}}}},

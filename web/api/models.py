@@ -62,6 +62,13 @@ class ArticleOut(Article):
         "provenance": {"file": "demo/articles.jsonl", "line": 3, "reader": "jsonl"}}]})
 
 
+class StoryResult(BaseModel):
+    story_id: str
+    total: int = Field(description="Articles in the story.")
+    first: str = Field(description="Id of the article published first.")
+    hits: list[Hit] = Field(description="Every article of the story, oldest first.")
+
+
 class RelatedResult(BaseModel):
     id: str = Field(description="The article the hits are related to.")
     hits: list[Hit] = Field(description="Articles about the same story, in either language, best first.")

@@ -62,6 +62,11 @@ class ApiSearchParams(SearchParams):
                             description="`mode=cross`: the other-language query to search beside `q` instead of "
                                         "the automatic translation (e.g. an edited `alternatives` entry).",
                             examples=['"محمد بن سلمان"'])
+    group: Literal["story", "none"] = Field(
+        default="story", description="`story` (default): one hit per story — copies of one report and its telling "
+                                     "in the other language — with `story_size` and `story_sources` of the other "
+                                     "matching copies, and `stories` (distinct stories) in the answer; pages then "
+                                     "count stories. `none`: every article on its own.")
 
 
 FILTER_FIELDS = ("q", "mode", "source", "author", "lang", "tag", "site", "id", "date_from", "date_to", "alt")
@@ -92,7 +97,9 @@ ExportParams = _subset(
 
 
 def as_search_params(model: BaseModel, **overrides) -> ApiSearchParams:
+    """Search parameters from a subset model; every copy is its own hit (export and facets count articles)."""
     data = model.model_dump(include={*FILTER_FIELDS, "sort"})
+    data["group"] = "none"
     data.update(overrides)
     return ApiSearchParams(**data)
 

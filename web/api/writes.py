@@ -46,6 +46,17 @@ def writable_engine(request: Request, service: SearchService) -> Engine:
     return writer
 
 
+def story_assigner(request: Request):
+    """The app's story assigner (opened on the first write, its LSH index rebuilt from the sidecar), or None
+    when stories are off. Call with the write lock held: one writer places articles at a time."""
+    state = request.app.state
+    if not hasattr(state, "story_assigner"):
+        from indexer.stories import open_assigner
+
+        state.story_assigner = open_assigner(state.settings)
+    return state.story_assigner
+
+
 ArticleBody = Annotated[Article | list[Article], Body(openapi_examples={
     "one": {"summary": "One article", "value": {
         "title": "Riyadh metro opens its orange line", "body": "The orange line of the Riyadh metro opened …",
@@ -63,6 +74,7 @@ ArticleBody = Annotated[Article | list[Article], Body(openapi_examples={
     description=(
         "Body: one Article or a list (at most 1,000). Each goes through the indexer's preparation (clean text, "
         "detect the language when not `ar`/`en`, stable id from the URL or content when `id` is empty) and is "
+        "placed in a story (copies and translations of one report share `story_id`), and "
         "stored by id: an existing id is replaced, an unchanged article is reported `unchanged`. Searchable as soon "
         "as the call returns. Needs the `X-API-Key` header equal to the server's `ARSHIF_API_KEY`; without that "
         "setting the write API answers 403."
@@ -92,7 +104,12 @@ def put_articles(request: Request, service: Service, body: ArticleBody,
         ready.append(article)
     engine = writable_engine(request, service)
     with _write_lock:
-        result = engine.upsert(ready)
+        stories = story_assigner(request)
+        if stories is None:
+            result = engine.upsert(ready)
+        else:  # placed in stories first; texts analysed once for both when the engine analyses here
+            with stories.placing(ready, stories.analyse_ahead(ready, keep_tokens=engine.analyses_here)):
+                result = engine.upsert(ready)
     failed.update(result.failed)
     return WriteOut(ids=ids, created=result.created, updated=result.updated, unchanged=result.unchanged,
                     failed=failed)

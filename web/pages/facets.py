@@ -28,7 +28,8 @@ def facet_page(request: Request, field: str):
     params = parse_params(request)
     prefix = (request.query_params.get("prefix") or "").strip()[:100]
     service = service_from(request)
-    req = service.request_for(params.model_copy(update={"cursor": None, "page": 1}), size=0).model_copy(update={
+    req = service.request_for(params.model_copy(update={"cursor": None, "page": 1, "group": "none"}),
+                              size=0).model_copy(update={
         "facets": [FacetRequest(field=field, size=FACET_PAGE_SIZE, prefix=prefix)], "date_histogram": None,
         "highlight": False})
     resp = service.engine.search(req)

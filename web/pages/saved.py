@@ -90,13 +90,14 @@ def _describe(search: SavedSearch, ui: str) -> list[dict]:
     out = []
     for key, value in search.params.items():
         values = value if isinstance(value, list) else [value]
+        shown = [t(f"group_{v}", ui) for v in values] if key == "group" else values
         out.append({"key": key, "label": t(f"saved_param_{key}", ui) if f"saved_param_{key}" in _KNOWN else key,
-                    "value": ", ".join(str(v) for v in values)})
+                    "value": ", ".join(str(v) for v in shown)})
     return out
 
 
 _KNOWN = {f"saved_param_{k}" for k in ("q", "mode", "source", "author", "lang", "tag", "site", "id",
-                                       "date_from", "date_to", "sort")}
+                                       "date_from", "date_to", "sort", "group")}
 
 
 def _row(status: Status, ui: str) -> dict:

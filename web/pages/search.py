@@ -58,7 +58,8 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     else:
         resp = SearchResponse(total=0, hits=[])
     size = params.size
-    pages = min(math.ceil(resp.total / size), 1000, MAX_OFFSET // size + 1) if resp.total else 0
+    listed = resp.stories if resp.stories is not None else resp.total  # grouped pages count stories
+    pages = min(math.ceil(listed / size), 1000, MAX_OFFSET // size + 1) if listed else 0
     first = (params.page - 1) * size + 1
     hits = [hit_view(h, ui, state) for h in resp.hits]
     facets = [facet_view(f, resp.facets.get(f, []), params, state, ui) for f in params.facets if f in resp.facets]
@@ -66,7 +67,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     expansion = service.expansion(params) if error is None else None
     offer = service.cross_offer(params, resp.total) if error is None else None
     # Export takes the search itself (query, filters, dates, sort), never paging or display state.
-    export_state = {k: v for k, v in state.items() if k not in ("page", "size", "ui", "histogram", "alt")}
+    export_state = {k: v for k, v in state.items() if k not in ("page", "size", "ui", "histogram", "alt", "group")}
     exports = [{"format": f, "label": f.upper(), "href": href("/api/export", export_state, format=f)}
                for f in ("csv", "jsonl")] if resp.total and error is None else []
     histogram = None
@@ -83,6 +84,12 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
         "mode": params.mode,
         "sort": params.sort,
         "total": resp.total,
+        "stories": resp.stories,
+        "listed": listed,
+        "group": params.group,
+        "group_links": [{"group": g, "label": t(f"group_{g}", ui), "current": g == params.group,
+                         "href": href("/search", state, group=None if g == "story" else g, page=None)}
+                        for g in ("story", "none")],
         "took_ms": resp.took_ms,
         "partial": resp.partial,
         "page": params.page,
@@ -146,6 +153,7 @@ def hit_view(hit: Hit, ui: str, state: dict[str, list[str]] | None = None) -> di
         "snippet_label": t(label_key, ui),
         "translated_title_dir": text_dir(hit.translation_language),
         "date_text": i18n.fmt_date(hit.date, ui) if hit.date else "",
+        "story": story_more(hit, ui),
     }
 
 
@@ -157,6 +165,22 @@ def _translation_badge(hit: Hit, ui: str) -> str:
         return ""
     return t({"pending": "pending_translation_badge", "failed": "failed_translation_badge"}.get(
         hit.translation_status, "no_translation_badge"), ui)
+
+
+def story_more(hit: Hit, ui: str) -> dict | None:
+    """'+4 more from okaz, alriyadh…' under a grouped hit, linking to the story page (None when alone)."""
+    more = hit.story_size - 1
+    if more < 1 or not hit.story_id:
+        return None
+    if hit.story_sources:
+        shown = hit.story_sources[:3]
+        sources = "، ".join(shown) if ui == "ar" else ", ".join(shown)
+        if len(hit.story_sources) > 3 or more > len(hit.story_sources):
+            sources += "…"
+        text = t("story_more", ui, n=i18n.fmt_number(more, ui), sources=sources)
+    else:
+        text = t("story_more_nosource", ui, n=i18n.fmt_number(more, ui))
+    return {"text": text, "more": more, "href": f"/stories/{quote(hit.story_id, safe='')}?ui={ui}"}
 
 
 def facet_view(field: str, values, params: SearchParams, state: dict, ui: str, limit: int | None = None) -> dict:
@@ -254,10 +278,11 @@ def view_json(view: dict) -> dict:
     """The JSON twin of the search page: the same data, without the template's helpers."""
     return {
         "q": view["q"], "mode": view["mode"], "sort": view["sort"],
-        "total": view["total"], "took_ms": view["took_ms"], "partial": view.get("partial", False),
+        "total": view["total"], "stories": view["stories"], "group": view["group"], "took_ms": view["took_ms"], "partial": view.get("partial", False),
         "page": view["page"], "size": view["size"], "pages": view["pages"],
         "hits": [{**hv["hit"].model_dump(mode="json", exclude={"sort"}), "href": hv["href"],
-                  "snippet_from": hv["snippet_from"], "snippet_label": hv["snippet_label"]} for hv in view["hits"]],
+                  "snippet_from": hv["snippet_from"], "snippet_label": hv["snippet_label"],
+                  "story_href": hv["story"]["href"] if hv["story"] else None} for hv in view["hits"]],
         "facets": {f["field"]: [{k: v[k] for k in ("value", "count", "selected", "href")} for v in f["values"]]
                    for f in view["facets"]},
         "date_histogram": None if view["histogram"] is None else {

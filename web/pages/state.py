@@ -22,7 +22,7 @@ FILTER_PARAM = {f.name: f.param for f in FILTERS}
 FILTER_KEYS = tuple(FILTER_PARAM.values())
 LIST_PARAMS = (*FILTER_KEYS, "facets")
 #: The URL parameters that make up a search page's state, in the order links write them.
-STATE_KEYS = ("q", "mode", "alt", *FILTER_KEYS, "date_from", "date_to", "sort", "size", "page", "histogram", "ui")
+STATE_KEYS = ("q", "mode", "alt", *FILTER_KEYS, "date_from", "date_to", "sort", "group", "size", "page", "histogram", "ui")
 
 def parse_params(request: Request) -> SearchParams:
     """SearchParams from the query string (lists repeat: ``source=a&source=b``); blank values are unset."""
@@ -65,6 +65,8 @@ def state_of(params: SearchParams, ui: str) -> dict[str, list[str]]:
         s["date_to"] = [params.date_to.isoformat()]
     if params.sort != "relevance":
         s["sort"] = [params.sort]
+    if params.group != "story":
+        s["group"] = [params.group]
     if params.size != 10:
         s["size"] = [str(params.size)]
     if params.page != 1:

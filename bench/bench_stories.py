@@ -1,0 +1,214 @@
+"""Stories: cross-language joining on NTREX, copy detection on labelled SaudiNewsNet pairs, and the cost.
+
+    .venv/bin/python -m bench.bench_stories [--skip-corpus]
+
+1. **NTREX** (``../shared/lexicon/ntrex``: 123 news documents, English and human Arabic translation,
+   sentence-aligned; ``DOCUMENT_IDS.tsv`` gives each line's document): each document is placed as an
+   English and an Arabic article, no translation stored, in document order and in a shuffled order.
+   Prints the share of documents whose English article's story holds its Arabic twin (target ≥ 80 %),
+   and the share of stories that hold one document only (target ≥ 95 %).
+2. **SaudiNewsNet, whole corpus** (31,030 records in 18 daily files), ingested twice in one run through
+   the real write path (:func:`indexer.pipeline.ingest`) into two embedded archives, a file at a time in
+   turns — one without stories, one with, who goes first alternating — so both see the same load.
+   Prints the added ingest time (target ≤ 30 %); the time to place one new article into the full index
+   as an API write does (analysed in-process; NTREX documents and edited corpus copies; p50/p95/p99,
+   target ≤ 20 ms); and precision/recall of "same story_id" on the labelled pairs of
+   ``stories_labels.json`` (built by ``bench/stories_labels.py``; targets precision ≥ 0.95, recall ≥ 0.85).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import tempfile
+import time
+from collections import OrderedDict, defaultdict
+from pathlib import Path
+
+from arshif.analysis import workers
+from arshif.engines.embedded import EmbeddedEngine
+from arshif.model import Article
+from arshif.settings import PROJECT_ROOT
+from indexer.pipeline import ingest, prepare
+from indexer.readers import ReadProblem, read_paths
+from indexer.stories import StoryAssigner
+from indexer.stories.features import lexicon_keys
+
+logging.getLogger("arshif.ingest").setLevel(logging.ERROR)
+
+SHARED = PROJECT_ROOT.parent / "shared"
+NTREX = SHARED / "lexicon" / "ntrex"
+SAUDI = SHARED / "corpora" / "saudinewsnet"
+LABELS = Path(__file__).with_name("stories_labels.json")
+
+
+def ntrex_articles() -> list[tuple[str, Article]]:
+    ids = (NTREX / "DOCUMENT_IDS.tsv").read_text(encoding="utf-8").splitlines()
+    en = (NTREX / "newstest2019-src.eng.txt").read_text(encoding="utf-8").splitlines()
+    ar = (NTREX / "newstest2019-ref.arb.txt").read_text(encoding="utf-8").splitlines()
+    docs: OrderedDict[str, tuple[list[str], list[str]]] = OrderedDict()
+    for doc, e, a in zip(ids, en, ar, strict=True):
+        docs.setdefault(doc, ([], []))
+        docs[doc][0].append(e)
+        docs[doc][1].append(a)
+    out = []
+    for n, (doc, (es, as_)) in enumerate(docs.items()):
+        out.append((doc, Article(id=f"ntrex-{n}-en", language="en", title=es[0], body="\n".join(es[1:]))))
+        out.append((doc, Article(id=f"ntrex-{n}-ar", language="ar", title=as_[0], body="\n".join(as_[1:]))))
+    return out
+
+
+def bench_ntrex(order: str) -> dict:
+    arts = [(d, a.model_copy(deep=True)) for d, a in ntrex_articles()]
+    if order == "shuffled":
+        random.Random(14).shuffle(arts)
+    with tempfile.TemporaryDirectory() as tmp:
+        assigner = StoryAssigner(Path(tmp) / "stories.db")
+        assigner.assign([a for _, a in arts])
+        assigner.close()
+    by_id = {a.id: a for _, a in arts}
+    docs = sorted({d for d, _ in arts})
+    n_docs = len(docs)
+    joined = sum(by_id[f"ntrex-{i}-en"].story_id == by_id[f"ntrex-{i}-ar"].story_id for i in range(n_docs))
+    stories: dict[str, set[str]] = defaultdict(set)
+    for d, a in arts:
+        stories[a.story_id].add(d)
+    pure = sum(len(v) == 1 for v in stories.values())
+    return {"order": order, "documents": n_docs, "twin_joined": joined / n_docs, "stories": len(stories),
+            "single_document_stories": pure / len(stories)}
+
+
+def corpus_records() -> list[Article]:
+    return [item for item in read_paths(sorted(SAUDI.glob("*.zip"))) if not isinstance(item, ReadProblem)]
+
+
+def bench_corpus(tmp: Path, limit: int | None = None) -> dict:
+    """Ingest the corpus into two archives through the real write path (:func:`indexer.pipeline.ingest`),
+    one without stories and one with, a day's file at a time in turns (who goes first alternates), so both
+    see the same load; each file's ingest is timed whole, its worker analysis included."""
+    files = sorted(SAUDI.glob("*.zip"))[:limit]
+    plain = EmbeddedEngine(tmp / "plain" / "index.db")
+    storied = EmbeddedEngine(tmp / "stories" / "index.db")
+    t = time.perf_counter()
+    assigner = StoryAssigner(tmp / "stories" / "index.stories.db")
+    t_open = time.perf_counter() - t
+    t_plain = 0.0
+    t_stories = t_open
+    n = 0
+    for i, path in enumerate(files):
+        runs = [("plain", plain, None), ("stories", storied, assigner)]
+        for name, engine, stories in (runs if i % 2 == 0 else runs[::-1]):
+            t = time.perf_counter()
+            summary = ingest([path], engine, stories=stories)
+            took = time.perf_counter() - t
+            if name == "plain":
+                t_plain += took
+                n += summary.indexed
+            else:
+                t_stories += took
+    stories_of = dict(assigner._story)
+    n_stories = len(set(stories_of.values()))
+    place = placement_times(assigner)
+    assigner.close()
+    t = time.perf_counter()
+    reopened = StoryAssigner(tmp / "stories" / "index.stories.db")
+    t_reopen = time.perf_counter() - t
+    reopened.close()
+    plain.close()
+    storied.close()
+    return {
+        "articles": n, "stories": n_stories, "files": len(files),
+        "ingest_without_s": round(t_plain, 1), "ingest_with_s": round(t_stories, 1),
+        "added_pct": round(100 * (t_stories - t_plain) / t_plain, 1),
+        **place,
+        "open_empty_s": round(t_open, 2), "reopen_full_s": round(t_reopen, 1),
+        "_stories_of": stories_of,
+    }
+
+
+def placement_times(assigner: StoryAssigner) -> dict:
+    """Place new articles one at a time, each as an API write would (analysed here, its own transaction),
+    into the full story index: NTREX's English and Arabic documents (new stories; English ones search
+    the Arabic index across languages) and corpus articles sent again under a new id with their first
+    line dropped (edited copies)."""
+    probes = [a.model_copy(deep=True) for _, a in ntrex_articles()]
+    rng = random.Random(14)
+    records = corpus_records()
+    for a in rng.sample(records, 250):
+        a = prepare(a)
+        lines = a.body.split("\n")
+        probes.append(a.model_copy(update={"id": "probe-" + a.id[:40],
+                                           "body": "\n".join(lines[1:]) if len(lines) > 1 else a.body[200:]}))
+    rng.shuffle(probes)
+    times = []
+    for a in probes:
+        t = time.perf_counter()
+        assigner.assign([a])
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return {"probes": len(times),
+            "place_ms_p50": round(1000 * times[len(times) // 2], 2),
+            "place_ms_p95": round(1000 * times[int(len(times) * 0.95)], 2),
+            "place_ms_p99": round(1000 * times[int(len(times) * 0.99)], 2),
+            "place_ms_max": round(1000 * times[-1], 1)}
+
+
+def score_labels(stories_of: dict[str, str]) -> dict:
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))["pairs"]
+    tp = fp = fn = tn = missing = 0
+    by_stratum: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for p in labels:
+        a, b = stories_of.get(p["a"]), stories_of.get(p["b"])
+        if a is None or b is None:
+            missing += 1
+            continue
+        same = a == b
+        cell = (0 if same else 2) + (0 if p["same"] else 1)  # tp, fp, fn, tn
+        by_stratum[p["stratum"]][cell] += 1
+        tp += same and p["same"]
+        fp += same and not p["same"]
+        fn += (not same) and p["same"]
+        tn += (not same) and not p["same"]
+    return {"pairs": len(labels), "same": tp + fn, "missing": missing, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
+            "by_stratum": {k: dict(zip(("tp", "fp", "fn", "tn"), v)) for k, v in by_stratum.items()}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-corpus", action="store_true", help="NTREX only (seconds instead of many minutes)")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N daily files (a smoke run; the "
+                                                            "targets are for the whole corpus)")
+    args = ap.parse_args()
+    print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} on {os.cpu_count()} cores")
+    for order in ("document", "shuffled"):
+        r = bench_ntrex(order)
+        print(f"NTREX ({order} order): {r['documents']} documents, English story holds its Arabic twin for "
+              f"{100 * r['twin_joined']:.1f} % (target ≥ 80), {r['stories']} stories, "
+              f"{100 * r['single_document_stories']:.1f} % join no two documents (target ≥ 95)")
+    if args.skip_corpus:
+        return
+    # The corpus run starts cold, as an ingest does: no analysis workers yet, the lexicon's keys unbuilt.
+    workers.shutdown(wait=True)
+    lexicon_keys.cache_clear()
+    with tempfile.TemporaryDirectory() as tmp:
+        r = bench_corpus(Path(tmp), args.limit)
+    s = score_labels(r.pop("_stories_of"))
+    print(f"SaudiNewsNet: {r['articles']} records in {r['files']} files → {r['stories']} stories")
+    print(f"  full ingest without stories {r['ingest_without_s']} s, with {r['ingest_with_s']} s (opening the "
+          f"story index included): +{r['added_pct']} % (target ≤ 30)")
+    print(f"  placing one new article ({r['probes']} probes, each analysed and written alone): p50 "
+          f"{r['place_ms_p50']} ms, p95 {r['place_ms_p95']} ms, p99 {r['place_ms_p99']} ms, "
+          f"max {r['place_ms_max']} ms (target ≤ 20)")
+    print(f"  story index rebuilt from the sidecar at start: {r['reopen_full_s']} s for the whole corpus")
+    print(f"  labelled pairs: {s['pairs']} ({s['same']} same), precision {s['precision']:.3f} (target ≥ 0.95), "
+          f"recall {s['recall']:.3f} (target ≥ 0.85); tp {s['tp']} fp {s['fp']} fn {s['fn']} tn {s['tn']}, "
+          f"missing {s['missing']}; by stratum {s['by_stratum']}")
+    print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
