@@ -118,6 +118,16 @@ def test_two_words_keep_all_word_precision_even_with_no_match(eng):
     assert resp.relaxed is False and resp.total == 0
 
 
+def test_two_words_asked_as_a_question_find_the_articles_with_either(eng):
+    # The same two words as above, asked: a question rarely has an article repeating all its words.
+    for q in ("الذهب أوبك؟", "ما الذهب وأوبك", "gold OPEC?"):
+        resp = ask(eng, q)
+        assert resp.relaxed is True and resp.all_words_total == 0, q
+        assert resp.query_words == 2, q
+    ids = {h.id for h in ask(eng, "الذهب أوبك؟").hits}
+    assert {"oil-answer", "oil-other"} <= ids
+
+
 def test_date_order_is_never_relaxed(eng):
     resp = ask(eng, "ما هي أسباب ارتفاع أسعار النفط في الأسواق الآسيوية؟", sort="newest")
     assert resp.relaxed is False and resp.total == 0

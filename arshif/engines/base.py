@@ -195,8 +195,12 @@ def failures_as_unavailable(describe: Callable[[Any, BaseException], str | None]
 
 
 #: A plain query of three or more words with fewer all-word matches than this (a page) is answered by
-#: best match; one or two words always need every word.
+#: best match; one or two words need every word, unless typed as a question (see :func:`is_question`).
 RELAX_BELOW = 10
+
+#: Words a question starts with (as the exact analyzer writes them: أ/إ → ا, ى → ي, ة → ه).
+QUESTION_WORDS = frozenset("""ما ماذا متي اين كيف كم لماذا هل من اي ايه وما ومن ومتي واين وكيف وكم ولماذا وهل
+what which who whom whose when where why how""".split())
 
 
 @dataclass
@@ -204,13 +208,15 @@ class QueryPlan:
     """A request reduced to what engines compile: text tree, filters, exclusions.
 
     ``words`` are the significant free words of a plain multi-word query (no quotes, no OR,
-    relevance order): the words :func:`relax` may turn into a best-match query.
+    relevance order): the words :func:`relax` may turn into a best-match query. ``question``: the
+    query was typed as a question (:func:`is_question`), so two such words may be relaxed too.
     """
 
     text: Node | None
     negative: list[Node]
     filters: Filters
     words: tuple[Words, ...] = ()
+    question: bool = False
 
 
 def plan_query(request: SearchRequest) -> QueryPlan:
@@ -236,7 +242,18 @@ def plan_query(request: SearchRequest) -> QueryPlan:
         positive = Or((positive, *alts))
     _reject_inner_pure_negation(positive)
     filters = merge_filters(request.filters, parsed)
-    return QueryPlan(positive, negative, filters, words)
+    return QueryPlan(positive, negative, filters, words, question=bool(words) and is_question(request.q))
+
+
+def is_question(q: str) -> bool:
+    """Whether ``q`` reads as a question: it ends with a question mark or starts with a question word
+    ("من هو مؤسس أرامكو؟", "who founded Aramco"). A question names what it asks about in few words,
+    and the article that answers it rarely repeats them all, unlike a keyword query ("الذهب أوبك")."""
+    text = q.strip()
+    if text.endswith(("?", "؟")):
+        return True
+    first = get_analyzer("arshif_exact").terms(text.split()[0]) if text else []
+    return bool(first) and first[0] in QUESTION_WORDS
 
 
 def drop_stopwords(node: Node | None) -> Node | None:
@@ -289,18 +306,19 @@ def relax(plan: QueryPlan) -> QueryPlan:
 
 
 def best_match_search(plan: QueryPlan, run) -> SearchResponse:
-    """Answer ``plan`` with ``run(plan)``; when a plain query of three or more words finds fewer than
-    :data:`RELAX_BELOW` articles containing every word, answer its best-match form instead and
-    say so. Keyword queries of one or two words keep all-word precision.
+    """Answer ``plan`` with ``run(plan)``; when a plain query of three or more words (two, typed as a
+    question) finds fewer than :data:`RELAX_BELOW` articles containing every word, answer its
+    best-match form instead and say so. Keyword queries of one or two words keep all-word precision.
 
     The explicit syntax keeps its strict meaning: quoted phrases and OR groups stay required (a
     query that is only a phrase or an OR is never relaxed), a query with an exclusion (``-word``)
     is never relaxed, and field filters apply to the relaxed query as to any other.
     """
     response = run(plan)
-    # One or two words are a keyword query: every word stays required. (An uncounted total is a lower bound:
-    # engines skip counting only for pages of at least RELAX_BELOW hits, so a short page is every match.)
-    if len(plan.words) < 3 or response.total >= RELAX_BELOW:
+    # One or two words are a keyword query: every word stays required (two words asked as a question relax).
+    # (An uncounted total is a lower bound: engines skip counting only for pages of at least RELAX_BELOW
+    # hits, so a short page is every match.)
+    if len(plan.words) < (2 if plan.question else 3) or response.total >= RELAX_BELOW:
         return response
     relaxed = run(relax(plan))
     relaxed.relaxed = True
