@@ -20,7 +20,7 @@ from arshif.model import Article
 from arshif.sources import sources
 from arshif.search.contract import Filters, Hit, SearchRequest, SearchResponse
 from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
-from arshif.search.syntax import And, BestMatch, Node, Not, Or, ParsedQuery, QuerySyntaxError, Words, parse_query
+from arshif.search.syntax import And, BestMatch, Node, Not, Or, ParsedQuery, Phrase, QuerySyntaxError, Words, parse_query
 
 from arshif.errors import BadRequest, EngineUnavailable, SearchTimeout  # noqa: F401 - part of the engine interface
 from arshif.fields import FIELD_BOOSTS, FILTER_FIELDS  # noqa: F401 - engines weigh fields by FIELD_BOOSTS
@@ -217,6 +217,20 @@ class QueryPlan:
     filters: Filters
     words: tuple[Words, ...] = ()
     question: bool = False
+    #: With alternatives (cross-language phrasings), ``text`` ORs them with the query's own text,
+    #: kept here apart so :func:`relax` can best-match each of them.
+    original: Node | None = None
+    alternatives: tuple[Node, ...] = ()
+
+    @property
+    def min_words(self) -> int:
+        """Words (or translated parts) a query needs before it may be relaxed."""
+        return 2 if self.question else 3
+
+    @property
+    def relaxable(self) -> bool:
+        return len(self.words) >= self.min_words or \
+            any(len(_groups(a)) >= self.min_words for a in self.alternatives)
 
 
 def plan_query(request: SearchRequest) -> QueryPlan:
@@ -235,14 +249,19 @@ def plan_query(request: SearchRequest) -> QueryPlan:
     alts = [a for a in alts if a is not None and not isinstance(a, Not)]
     positive = drop_stopwords(positive)
     words: tuple[Words, ...] = ()
-    if not alts and not negative and request.sort == "relevance":
-        # An exclusion (-word) says the user is writing syntax: every word stays required.
+    # An exclusion (-word) says the user is writing syntax: every word stays required.
+    relaxable = not negative and request.sort == "relevance"
+    if relaxable:
         words = plain_words(positive)
+    original = positive
     if positive is not None and alts:
         positive = Or((positive, *alts))
+    else:
+        alts = []
     _reject_inner_pure_negation(positive)
     filters = merge_filters(request.filters, parsed)
-    return QueryPlan(positive, negative, filters, words, question=bool(words) and is_question(request.q))
+    return QueryPlan(positive, negative, filters, words, question=is_question(request.q), original=original,
+                     alternatives=tuple(alts) if relaxable else ())
 
 
 def is_question(q: str) -> bool:
@@ -298,11 +317,31 @@ def plain_words(node: Node | None) -> tuple[Words, ...]:
 
 def relax(plan: QueryPlan) -> QueryPlan:
     """The best-match form of a plan: any of its free words may match, the more (and the rarer) the
-    better; its phrases and OR groups stay required."""
-    required = tuple(c for c in plan.text.children if not isinstance(c, Words)) \
-        if isinstance(plan.text, And) else ()
-    text = And((*required, BestMatch(plan.words))) if required else BestMatch(plan.words)
-    return QueryPlan(text, plan.negative, plan.filters)
+    better; its phrases and OR groups stay required.
+
+    With alternatives (the query in the other language), each alternative of enough parts is
+    best-matched too: any translated part (one source word's forms, OR-ed) may match, the more
+    the better, as for the words typed; the query's own words relax by the same rule."""
+    if not plan.alternatives:
+        return QueryPlan(_best_match(plan.text, plan.words), plan.negative, plan.filters)
+    original = plan.original
+    if len(plan.words) >= plan.min_words:
+        original = _best_match(original, plan.words)
+    alts = [BestMatch(_groups(a)) if len(_groups(a)) >= plan.min_words else a for a in plan.alternatives]
+    return QueryPlan(Or((original, *alts)), plan.negative, plan.filters)
+
+
+def _best_match(text: Node, words: tuple[Words, ...]) -> Node:
+    required = tuple(c for c in text.children if not isinstance(c, Words)) if isinstance(text, And) else ()
+    return And((*required, BestMatch(words))) if required else BestMatch(words)
+
+
+def _groups(alternative: Node) -> tuple[Node, ...]:
+    """The parts of an alternative that best match may leave out: the children of a top-level AND
+    made of words, phrases and OR groups of them (what query translation writes); else none."""
+    if isinstance(alternative, And) and all(isinstance(c, (Words, Phrase, Or)) for c in alternative.children):
+        return alternative.children
+    return ()
 
 
 def best_match_search(plan: QueryPlan, run) -> SearchResponse:
@@ -318,12 +357,12 @@ def best_match_search(plan: QueryPlan, run) -> SearchResponse:
     # One or two words are a keyword query: every word stays required (two words asked as a question relax).
     # (An uncounted total is a lower bound: engines skip counting only for pages of at least RELAX_BELOW
     # hits, so a short page is every match.)
-    if len(plan.words) < (2 if plan.question else 3) or response.total >= RELAX_BELOW:
+    if not plan.relaxable or response.total >= RELAX_BELOW:
         return response
     relaxed = run(relax(plan))
     relaxed.relaxed = True
     relaxed.all_words_total = response.total
-    relaxed.query_words = len(plan.words)
+    relaxed.query_words = len(plan.words) or max((len(_groups(a)) for a in plan.alternatives), default=0)
     relaxed.took_ms = round(relaxed.took_ms + response.took_ms, 2)
     return relaxed
 
