@@ -128,6 +128,16 @@ def test_two_words_asked_as_a_question_find_the_articles_with_either(eng):
     assert {"oil-answer", "oil-other"} <= ids
 
 
+def test_a_translated_question_is_best_matched_like_a_typed_one(eng):
+    # Cross-language search ORs the query's translation in; the translation of a question relaxes by
+    # the same rule as the question typed in that language.
+    resp = ask(eng, "gold and OPEC?", alternatives=["(الذهب OR ذهب) أوبك"])
+    assert resp.relaxed is True and resp.all_words_total == 0
+    assert {"oil-answer", "oil-other"} <= {h.id for h in resp.hits}
+    keywords = ask(eng, "gold OPEC", alternatives=["(الذهب OR ذهب) أوبك"])
+    assert keywords.relaxed is False and keywords.total == 0
+
+
 def test_date_order_is_never_relaxed(eng):
     resp = ask(eng, "ما هي أسباب ارتفاع أسعار النفط في الأسواق الآسيوية؟", sort="newest")
     assert resp.relaxed is False and resp.total == 0
