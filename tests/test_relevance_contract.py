@@ -113,6 +113,15 @@ def test_a_quoted_phrase_stays_required_when_the_words_around_it_relax(eng):
     assert [h.id for h in resp.hits] == ["oil-other"]  # the only article with the phrase
 
 
+def test_a_question_quoting_words_no_article_holds_as_written_still_answers(eng):
+    # Quotation marks in a question quote; when no article has the quoted words in that order, its
+    # words count like the others.
+    resp = ask(eng, 'لماذا ارتفعت "أسعار النفط العالمية" مع أوبك؟')
+    assert resp.relaxed is True and resp.hits and resp.hits[0].id == "oil-answer"
+    # Typed as keywords, the phrase stays required: nothing has it.
+    assert ask(eng, 'ارتفعت أوبك الإنتاج "أسعار النفط العالمية"').total == 0
+
+
 def test_two_words_keep_all_word_precision_even_with_no_match(eng):
     resp = ask(eng, "الذهب أوبك")  # each word is in an article, both together in none
     assert resp.relaxed is False and resp.total == 0

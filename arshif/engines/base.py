@@ -331,6 +331,19 @@ def relax(plan: QueryPlan) -> QueryPlan:
     return QueryPlan(Or((original, *alts)), plan.negative, plan.filters)
 
 
+def _quotes_as_words(plan: QueryPlan) -> QueryPlan | None:
+    """The plan with the quoted phrases beside its free words turned into free words (best match over
+    all of them), or None when it has none; only for a question's own text, never alternatives."""
+    if plan.alternatives or not isinstance(plan.text, And):
+        return None
+    phrases = [c for c in plan.text.children if isinstance(c, Phrase)]
+    if not phrases:
+        return None
+    words = plan.words + tuple(Words(w) for p in phrases for w in p.text.split() if not _is_stopword(Words(w)))
+    rest = tuple(c for c in plan.text.children if not isinstance(c, (Words, Phrase)))
+    return QueryPlan(And((*rest, BestMatch(words))) if rest else BestMatch(words), plan.negative, plan.filters)
+
+
 def _best_match(text: Node, words: tuple[Words, ...]) -> Node:
     required = tuple(c for c in text.children if not isinstance(c, Words)) if isinstance(text, And) else ()
     return And((*required, BestMatch(words))) if required else BestMatch(words)
@@ -360,6 +373,10 @@ def best_match_search(plan: QueryPlan, run) -> SearchResponse:
     if not plan.relaxable or response.total >= RELAX_BELOW:
         return response
     relaxed = run(relax(plan))
+    if not relaxed.total and plan.question and (loose := _quotes_as_words(plan)) is not None:
+        # A question that quotes a title ('ما هو اسم حفيدة "الدكتور هو"؟') uses quotation marks, not
+        # syntax: when nothing holds the quoted words as written, its words are best-matched too.
+        relaxed = run(loose)
     relaxed.relaxed = True
     relaxed.all_words_total = response.total
     relaxed.query_words = len(plan.words) or max((len(_groups(a)) for a in plan.alternatives), default=0)
