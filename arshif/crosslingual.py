@@ -744,7 +744,8 @@ def _english_match_ok(span: list[str], entry: Entry) -> bool:
         return False
     if entry.match != "exact":
         return True
-    if all(w[:1].isupper() for w in typed if w.lower() not in EN_FUNCTION):
+    content = [w for w in typed if w.lower() not in EN_FUNCTION or _is_acronym(w)]
+    if content and all(w[:1].isupper() for w in content):  # "Who was" holds no name to be capitalised
         return True
     words = tuple(w.lower() for w in typed)
     return any(tuple(_clean_latin(x).lower() for x in form.split()) == words for form in entry.english)

@@ -113,9 +113,38 @@ def test_a_quoted_phrase_stays_required_when_the_words_around_it_relax(eng):
     assert [h.id for h in resp.hits] == ["oil-other"]  # the only article with the phrase
 
 
+def test_a_question_quoting_words_no_article_holds_as_written_still_answers(eng):
+    # Quotation marks in a question quote; when no article has the quoted words in that order, its
+    # words count like the others.
+    resp = ask(eng, 'لماذا ارتفعت "أسعار النفط العالمية" مع أوبك؟')
+    assert resp.relaxed is True and resp.hits and resp.hits[0].id == "oil-answer"
+    # Typed as keywords, the phrase stays required: nothing has it.
+    assert ask(eng, 'ارتفعت أوبك الإنتاج "أسعار النفط العالمية"').total == 0
+
+
 def test_two_words_keep_all_word_precision_even_with_no_match(eng):
     resp = ask(eng, "الذهب أوبك")  # each word is in an article, both together in none
     assert resp.relaxed is False and resp.total == 0
+
+
+def test_two_words_asked_as_a_question_find_the_articles_with_either(eng):
+    # The same two words as above, asked: a question rarely has an article repeating all its words.
+    for q in ("الذهب أوبك؟", "ما الذهب وأوبك", "gold OPEC?"):
+        resp = ask(eng, q)
+        assert resp.relaxed is True and resp.all_words_total == 0, q
+        assert resp.query_words == 2, q
+    ids = {h.id for h in ask(eng, "الذهب أوبك؟").hits}
+    assert {"oil-answer", "oil-other"} <= ids
+
+
+def test_a_translated_question_is_best_matched_like_a_typed_one(eng):
+    # Cross-language search ORs the query's translation in; the translation of a question relaxes by
+    # the same rule as the question typed in that language.
+    resp = ask(eng, "gold and OPEC?", alternatives=["(الذهب OR ذهب) أوبك"])
+    assert resp.relaxed is True and resp.all_words_total == 0
+    assert {"oil-answer", "oil-other"} <= {h.id for h in resp.hits}
+    keywords = ask(eng, "gold OPEC", alternatives=["(الذهب OR ذهب) أوبك"])
+    assert keywords.relaxed is False and keywords.total == 0
 
 
 def test_date_order_is_never_relaxed(eng):

@@ -20,7 +20,7 @@ from arshif.model import Article
 from arshif.sources import sources
 from arshif.search.contract import Filters, Hit, SearchRequest, SearchResponse
 from arshif.search.highlight import has_mark, marked_to_html, plain_snippet
-from arshif.search.syntax import And, BestMatch, Node, Not, Or, ParsedQuery, QuerySyntaxError, Words, parse_query
+from arshif.search.syntax import And, BestMatch, Node, Not, Or, ParsedQuery, Phrase, QuerySyntaxError, Words, parse_query
 
 from arshif.errors import BadRequest, EngineUnavailable, SearchTimeout  # noqa: F401 - part of the engine interface
 from arshif.fields import FIELD_BOOSTS, FILTER_FIELDS  # noqa: F401 - engines weigh fields by FIELD_BOOSTS
@@ -195,8 +195,12 @@ def failures_as_unavailable(describe: Callable[[Any, BaseException], str | None]
 
 
 #: A plain query of three or more words with fewer all-word matches than this (a page) is answered by
-#: best match; one or two words always need every word.
+#: best match; one or two words need every word, unless typed as a question (see :func:`is_question`).
 RELAX_BELOW = 10
+
+#: Words a question starts with (as the exact analyzer writes them: أ/إ → ا, ى → ي, ة → ه).
+QUESTION_WORDS = frozenset("""ما ماذا متي اين كيف كم لماذا هل من اي ايه وما ومن ومتي واين وكيف وكم ولماذا وهل
+what which who whom whose when where why how""".split())
 
 
 @dataclass
@@ -204,13 +208,29 @@ class QueryPlan:
     """A request reduced to what engines compile: text tree, filters, exclusions.
 
     ``words`` are the significant free words of a plain multi-word query (no quotes, no OR,
-    relevance order): the words :func:`relax` may turn into a best-match query.
+    relevance order): the words :func:`relax` may turn into a best-match query. ``question``: the
+    query was typed as a question (:func:`is_question`), so two such words may be relaxed too.
     """
 
     text: Node | None
     negative: list[Node]
     filters: Filters
     words: tuple[Words, ...] = ()
+    question: bool = False
+    #: With alternatives (cross-language phrasings), ``text`` ORs them with the query's own text,
+    #: kept here apart so :func:`relax` can best-match each of them.
+    original: Node | None = None
+    alternatives: tuple[Node, ...] = ()
+
+    @property
+    def min_words(self) -> int:
+        """Words (or translated parts) a query needs before it may be relaxed."""
+        return 2 if self.question else 3
+
+    @property
+    def relaxable(self) -> bool:
+        return len(self.words) >= self.min_words or \
+            any(len(_groups(a)) >= self.min_words for a in self.alternatives)
 
 
 def plan_query(request: SearchRequest) -> QueryPlan:
@@ -229,14 +249,30 @@ def plan_query(request: SearchRequest) -> QueryPlan:
     alts = [a for a in alts if a is not None and not isinstance(a, Not)]
     positive = drop_stopwords(positive)
     words: tuple[Words, ...] = ()
-    if not alts and not negative and request.sort == "relevance":
-        # An exclusion (-word) says the user is writing syntax: every word stays required.
+    # An exclusion (-word) says the user is writing syntax: every word stays required.
+    relaxable = not negative and request.sort == "relevance"
+    if relaxable:
         words = plain_words(positive)
+    original = positive
     if positive is not None and alts:
         positive = Or((positive, *alts))
+    else:
+        alts = []
     _reject_inner_pure_negation(positive)
     filters = merge_filters(request.filters, parsed)
-    return QueryPlan(positive, negative, filters, words)
+    return QueryPlan(positive, negative, filters, words, question=is_question(request.q), original=original,
+                     alternatives=tuple(alts) if relaxable else ())
+
+
+def is_question(q: str) -> bool:
+    """Whether ``q`` reads as a question: it ends with a question mark or starts with a question word
+    ("من هو مؤسس أرامكو؟", "who founded Aramco"). A question names what it asks about in few words,
+    and the article that answers it rarely repeats them all, unlike a keyword query ("الذهب أوبك")."""
+    text = q.strip()
+    if text.endswith(("?", "؟")):
+        return True
+    first = get_analyzer("arshif_exact").terms(text.split()[0]) if text else []
+    return bool(first) and first[0] in QUESTION_WORDS
 
 
 def drop_stopwords(node: Node | None) -> Node | None:
@@ -281,31 +317,69 @@ def plain_words(node: Node | None) -> tuple[Words, ...]:
 
 def relax(plan: QueryPlan) -> QueryPlan:
     """The best-match form of a plan: any of its free words may match, the more (and the rarer) the
-    better; its phrases and OR groups stay required."""
-    required = tuple(c for c in plan.text.children if not isinstance(c, Words)) \
-        if isinstance(plan.text, And) else ()
-    text = And((*required, BestMatch(plan.words))) if required else BestMatch(plan.words)
-    return QueryPlan(text, plan.negative, plan.filters)
+    better; its phrases and OR groups stay required.
+
+    With alternatives (the query in the other language), each alternative of enough parts is
+    best-matched too: any translated part (one source word's forms, OR-ed) may match, the more
+    the better, as for the words typed; the query's own words relax by the same rule."""
+    if not plan.alternatives:
+        return QueryPlan(_best_match(plan.text, plan.words), plan.negative, plan.filters)
+    original = plan.original
+    if len(plan.words) >= plan.min_words:
+        original = _best_match(original, plan.words)
+    alts = [BestMatch(_groups(a)) if len(_groups(a)) >= plan.min_words else a for a in plan.alternatives]
+    return QueryPlan(Or((original, *alts)), plan.negative, plan.filters)
+
+
+def _quotes_as_words(plan: QueryPlan) -> QueryPlan | None:
+    """The plan with the quoted phrases beside its free words turned into free words (best match over
+    all of them), or None when it has none; only for a question's own text, never alternatives."""
+    if plan.alternatives or not isinstance(plan.text, And):
+        return None
+    phrases = [c for c in plan.text.children if isinstance(c, Phrase)]
+    if not phrases:
+        return None
+    words = plan.words + tuple(Words(w) for p in phrases for w in p.text.split() if not _is_stopword(Words(w)))
+    rest = tuple(c for c in plan.text.children if not isinstance(c, (Words, Phrase)))
+    return QueryPlan(And((*rest, BestMatch(words))) if rest else BestMatch(words), plan.negative, plan.filters)
+
+
+def _best_match(text: Node, words: tuple[Words, ...]) -> Node:
+    required = tuple(c for c in text.children if not isinstance(c, Words)) if isinstance(text, And) else ()
+    return And((*required, BestMatch(words))) if required else BestMatch(words)
+
+
+def _groups(alternative: Node) -> tuple[Node, ...]:
+    """The parts of an alternative that best match may leave out: the children of a top-level AND
+    made of words, phrases and OR groups of them (what query translation writes); else none."""
+    if isinstance(alternative, And) and all(isinstance(c, (Words, Phrase, Or)) for c in alternative.children):
+        return alternative.children
+    return ()
 
 
 def best_match_search(plan: QueryPlan, run) -> SearchResponse:
-    """Answer ``plan`` with ``run(plan)``; when a plain query of three or more words finds fewer than
-    :data:`RELAX_BELOW` articles containing every word, answer its best-match form instead and
-    say so. Keyword queries of one or two words keep all-word precision.
+    """Answer ``plan`` with ``run(plan)``; when a plain query of three or more words (two, typed as a
+    question) finds fewer than :data:`RELAX_BELOW` articles containing every word, answer its
+    best-match form instead and say so. Keyword queries of one or two words keep all-word precision.
 
     The explicit syntax keeps its strict meaning: quoted phrases and OR groups stay required (a
     query that is only a phrase or an OR is never relaxed), a query with an exclusion (``-word``)
     is never relaxed, and field filters apply to the relaxed query as to any other.
     """
     response = run(plan)
-    # One or two words are a keyword query: every word stays required. (An uncounted total is a lower bound:
-    # engines skip counting only for pages of at least RELAX_BELOW hits, so a short page is every match.)
-    if len(plan.words) < 3 or response.total >= RELAX_BELOW:
+    # One or two words are a keyword query: every word stays required (two words asked as a question relax).
+    # (An uncounted total is a lower bound: engines skip counting only for pages of at least RELAX_BELOW
+    # hits, so a short page is every match.)
+    if not plan.relaxable or response.total >= RELAX_BELOW:
         return response
     relaxed = run(relax(plan))
+    if not relaxed.total and plan.question and (loose := _quotes_as_words(plan)) is not None:
+        # A question that quotes a title ('ما هو اسم حفيدة "الدكتور هو"؟') uses quotation marks, not
+        # syntax: when nothing holds the quoted words as written, its words are best-matched too.
+        relaxed = run(loose)
     relaxed.relaxed = True
     relaxed.all_words_total = response.total
-    relaxed.query_words = len(plan.words)
+    relaxed.query_words = len(plan.words) or max((len(_groups(a)) for a in plan.alternatives), default=0)
     relaxed.took_ms = round(relaxed.took_ms + response.took_ms, 2)
     return relaxed
 

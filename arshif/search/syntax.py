@@ -72,9 +72,10 @@ class BestMatch:
     The parser never makes this node: the query planner (:func:`arshif.engines.base.relax`) turns
     a plain multi-word query into it when too few articles contain every word, so a question typed
     in full still finds the articles that answer it. Engines rank it by how many of the words an
-    article contains and how rare they are (BM25 summed over the words).
+    article contains and how rare they are (BM25 summed over the words). In a translated
+    alternative the children are its parts: a word, a phrase, or the OR of one word's forms.
     """
-    children: tuple[Words, ...]
+    children: tuple[Node, ...]
 
 
 Node = Words | Phrase | Not | And | Or | BestMatch
