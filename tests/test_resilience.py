@@ -40,10 +40,17 @@ def test_killed_ingest_resumes_with_every_article_once(tmp_path):
         except EngineUnavailable:  # the archive file exists but its schema has not committed yet
             pass
         time.sleep(0.2)
+    workers = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True,
+                             text=True).stdout.split()
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     partial = EmbeddedEngine(db, readonly=True).count()
     assert 0 < partial < expected
+    # Its analysis workers do not outlive it (they used to wait on their pipe forever).
+    gone_by = time.time() + 15
+    while time.time() < gone_by and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "analysis workers outlived the ingest"
     done = subprocess.run(cmd + ["--json"], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert done.returncode in (0, 3), done.stderr
     engine = EmbeddedEngine(db)

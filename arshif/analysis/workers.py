@@ -13,11 +13,30 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Callable
 
 _executor: ProcessPoolExecutor | None = None
 _lock = threading.Lock()
+#: Seconds between a worker's looks at whether the process that started it is still alive.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when its parent is gone.
+
+    A worker waits for work on a pipe whose writing end it inherited itself, so a parent killed
+    outright (SIGKILL, the OOM killer) never closes it: without this the workers of a killed ingest
+    stayed behind forever, each holding its memory.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="arshif-parent-watch", daemon=True).start()
 
 
 def workers() -> int:
@@ -39,7 +58,8 @@ def submit(fn: Callable[..., Any], *args: Any) -> Future:
             # fork: spawn/forkserver would re-run the caller's main script in each worker (any script without
             # a __main__ guard would break). A forked worker only runs analysis: it never touches the
             # SQLite connections or the locks of other threads it inherits.
-            _executor = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("fork"))
+            _executor = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_exit_with_parent, initargs=(os.getpid(),))
         return _executor.submit(fn, *args)
 
 
