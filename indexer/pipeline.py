@@ -113,8 +113,8 @@ def ingest(
     summary = IngestSummary()
     batch: list[Article] = []
     first_seen: dict[str, str] = {}  # id → where this run first read it
-    # With stories, a batch's texts are analysed in the worker processes while the batch before it is
-    # written: (batch, its analysis under way) waits here for its turn.
+    # A batch's texts are analysed in the worker processes (for its stories, or by the engine itself) while
+    # the batch before it is written: (batch, its story analysis under way) waits here for its turn.
     waiting: list[tuple[list[Article], object]] = []
 
     def warn(message: str) -> None:
@@ -137,7 +137,8 @@ def ingest(
             if translator is not None:
                 translator.translate_batch(ready)
             if stories is None:
-                write(ready)
+                engine.prefetch(ready)  # the engine may analyse it while the batch before it is written
+                waiting.append((ready, None))
             else:  # after translation: a stored translation helps find the other language
                 waiting.append((ready, stories.analyse_ahead(ready, keep_tokens=engine.analyses_here)))
         while len(waiting) > (0 if last else 1):

@@ -75,6 +75,11 @@ class Engine(ABC):
     def release_thread(self) -> None:
         """Release what the calling thread holds (a connection of its own), e.g. when a worker thread ends."""
 
+    def prefetch(self, articles: list[Article]) -> None:
+        """A hint that ``articles`` are the next batch to :meth:`upsert`: an engine may start the work that
+        needs no lock (analysis) now, so it overlaps the previous batch's write. A no-op by default; the
+        batch is written exactly as if the hint had not been given."""
+
     @abstractmethod
     def upsert(self, articles: Iterable[Article]) -> WriteResult:
         """Create or replace articles by id; re-sending an unchanged article changes nothing."""

@@ -246,6 +246,9 @@ class EmbeddedEngine(Engine):
         self._pool = ReadPool(self._open_reader, settings.embedded_connections)
         self._write_lock = threading.RLock()
         self._writer: apsw.Connection | None = None
+        # Analysis started by prefetch(), by the batch's ids: upsert() of that batch picks it up.
+        self._prefetched: dict[tuple[str, ...], list] = {}
+        self._prefetch_lock = threading.Lock()
         self._busy = WaitingBusyHandler(str(self.path), self.write_wait, on_wait)
         if not readonly:
             try:
@@ -459,10 +462,29 @@ class EmbeddedEngine(Engine):
 
     # --- writing -------------------------------------------------------------------------
 
+    def prefetch(self, articles: list[Article]) -> None:
+        """Send the next batch's texts to the analysis workers now, while the previous batch is written.
+
+        Without it an ingest (without stories, which analyse ahead themselves) alternated: the workers
+        idled while the writer inserted a batch, and the writer idled while the workers analysed. Tokens
+        are registered by exact text (see fts_tokens), so a text changed since cannot get stale tokens: it
+        is analysed in-process instead.
+        """
+        batch = [a.with_id() for a in articles]
+        chunks = self._analyse_ahead(batch)
+        if chunks:
+            with self._prefetch_lock:
+                self._prefetched[tuple(a.id for a in batch)] = chunks
+                while len(self._prefetched) > 2:  # a batch never written (its ingest stopped): let it go
+                    self._prefetched.pop(next(iter(self._prefetched)))
+
     def upsert(self, articles: Iterable[Article]) -> WriteResult:
         result = WriteResult()
         articles = [a.with_id() for a in articles]
-        pending = self._analyse_ahead(articles)
+        with self._prefetch_lock:
+            pending = self._prefetched.pop(tuple(a.id for a in articles), None)
+        if pending is None:
+            pending = self._analyse_ahead(articles)
         with fts_tokens.registered() as register, \
                 self._writing() as conn:  # one transaction per batch: all of it lands or none of it does
             seq = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
