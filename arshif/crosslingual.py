@@ -83,6 +83,16 @@ _SYNTAX_CHARS = re.compile(r"[\"“”«»():]")
 
 
 @lru_cache(maxsize=65536)
+
+def _base_and_article(candidate: str) -> tuple[str, str] | None:
+    """A one-word Arabic candidate's exact form and that form with the article ال (None: several words or
+    under three letters, too short to look up on its own)."""
+    exact = _exact(candidate)
+    if len(exact) != 1 or len(exact[0]) < 3:
+        return None
+    base = exact[0]
+    return base, base if base.startswith("ال") else "ال" + base
+
 def _exact(text: str) -> tuple[str, ...]:
     return tuple(get_analyzer("arshif_exact").terms(text))
 
@@ -380,11 +390,10 @@ class CrossLingual:
         cands = self._name_candidates(word)
         forms: dict[str, float] = {}
         for cand, w in cands:
-            base = _exact(cand)
-            if len(base) != 1 or len(base[0]) < 3:
+            forms_of = _base_and_article(cand)
+            if forms_of is None:
                 continue
-            b = base[0]
-            with_article = b if b.startswith("ال") else "ال" + b
+            b, with_article = forms_of
             for v, f in ((b, 1.0), (with_article, 0.9)):
                 forms[v] = max(forms.get(v, 0.0), w * f)
         vocab = self._vocab(forms, exact=True)
@@ -625,11 +634,10 @@ class CrossLingual:
         # و/ب/ل/ف/ك from any candidate and find unrelated words.
         forms: dict[str, list[str]] = {}
         for cand, _ in scored:
-            exact = _exact(cand)
-            if len(exact) != 1 or len(exact[0]) < 3:
+            forms_of = _base_and_article(cand)
+            if forms_of is None:
                 continue
-            base = exact[0]
-            with_article = base if base.startswith("ال") else "ال" + base
+            base, with_article = forms_of
             variants = [base, with_article, "و" + base, "ب" + base, "ل" + base, "و" + with_article,
                         "ب" + with_article, "لل" + with_article[2:]]
             forms[cand] = variants
