@@ -83,6 +83,9 @@ _SYNTAX_CHARS = re.compile(r"[\"“”«»():]")
 
 
 @lru_cache(maxsize=65536)
+def _exact(text: str) -> tuple[str, ...]:
+    return tuple(get_analyzer("arshif_exact").terms(text))
+
 
 def _base_and_article(candidate: str) -> tuple[str, str] | None:
     """A one-word Arabic candidate's exact form and that form with the article ال (None: several words or
@@ -92,9 +95,6 @@ def _base_and_article(candidate: str) -> tuple[str, str] | None:
         return None
     base = exact[0]
     return base, base if base.startswith("ال") else "ال" + base
-
-def _exact(text: str) -> tuple[str, ...]:
-    return tuple(get_analyzer("arshif_exact").terms(text))
 
 
 @lru_cache(maxsize=65536)
