@@ -3,15 +3,24 @@
 Readers keep what the file says; this step makes it safe and uniform: Unicode
 NFC, HTML entities decoded, no control characters, one-line titles, trimmed
 paragraphs, no empty tags. Markup itself is kept as text (escaped on display).
+Scraped pages also leave their photo-gallery controls at the top of a body
+("Next Previous" on a line of its own, in 260 of SaudiNewsNet's 3alyoum
+articles): those words are the page's buttons, not the article, and they would
+open every snippet, so a line made only of them is dropped.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 
 from arshif.model import Article
 from arshif.search.highlight import strip_controls
+
+
+#: A line that is only a gallery's navigation buttons (both directions, in either language).
+_GALLERY_CONTROLS = re.compile(r"(?:Next|Previous|التالي|السابق)\s+(?:Next|Previous|التالي|السابق)", re.IGNORECASE)
 
 
 def clean_text(text: str, *, single_line: bool = False) -> str:
@@ -25,6 +34,8 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
     lines = [" ".join(line.split()) for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
+        if _GALLERY_CONTROLS.fullmatch(line):
+            continue
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip()

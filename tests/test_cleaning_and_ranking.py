@@ -17,6 +17,14 @@ def test_html_entities_from_scraped_sources_are_decoded():
     assert art.body == "قال “نعم” & مضى"
 
 
+def test_gallery_buttons_left_by_the_scraper_do_not_open_the_article():
+    art = clean_article(Article(title="فيضانات باكستان", body="Next Previous\nعين اليوم – باكستان\nتواصل الفيضانات."))
+    assert art.body == "عين اليوم – باكستان\nتواصل الفيضانات."
+    # The words themselves stay when they are part of the text.
+    art = clean_article(Article(title="t", body="Next week the council meets.\nPrevious talks failed."))
+    assert art.body == "Next week the council meets.\nPrevious talks failed."
+
+
 def test_title_decides_the_script_when_the_body_is_mostly_code():
     body = "var plot = jqplot('chart', [[1, 2], [3, 4]], {axes: {xaxis: {renderer: x}}}); " * 20 + "نص قصير"
     assert detect_language("صيفنا مع أهلنا.. أحلى؟!", body) == "ar"
