@@ -13,7 +13,10 @@ workers during ingest, then p50/p95 of the core query list and of the OR-ed
 natural-language questions on the big archive and — with ``--baseline`` — on
 the 31k SaudiNewsNet archive, interleaved, with the ratio.
 
-    .venv/bin/python -m bench.bench_scale [--target 300000] [--data-dir DIR] [--baseline 31K_ARCHIVE.db]
+    .venv/bin/python -m bench.bench_scale [--target 300000] [--data-dir DIR] [--baseline 31K_ARCHIVE.db] [--reuse]
+
+``--reuse`` queries an archive a previous run left in ``--data-dir`` (no ingest figures then), so the
+query table can be measured again when the machine is quiet.
 """
 
 from __future__ import annotations
@@ -112,10 +115,23 @@ def main() -> None:
     ap.add_argument("--nl", type=int, default=100)
     ap.add_argument("--limit-originals", type=int, default=None,
                     help="only the first N articles of each corpus (a quick check of the bench, not a figure)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="query the archive a previous run left in --data-dir instead of building it again")
     args = ap.parse_args()
+    if args.reuse and not (args.data_dir and (args.data_dir / "index" / "arshif.db").exists()):
+        ap.error("--reuse needs --data-dir pointing at a previous run's directory (with index/arshif.db)")
     work = args.data_dir or Path(tempfile.mkdtemp(prefix="arshif-bench-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    if not args.reuse:
+        build(work, args)
+    else:
+        print(f"reusing the archive in {work / 'index'}: ingest not measured in this run", flush=True)
+    query_table(work, args)
+
+
+def build(work: Path, args) -> None:
+    """Replicate the real corpora into a fresh archive and print the ingest figures."""
     originals = work / "originals.jsonl"
     t0 = time.perf_counter()
     n_orig = prepared_originals(originals, args.limit_originals)
@@ -147,7 +163,11 @@ def main() -> None:
     print(f"ingest: {stats['documents']} articles in {ingest_s:.0f} s ({stats['documents'] / ingest_s:.0f} docs/s; "
           f"{cpu:.0f} CPU s with workers) + optimize {optimize_s:.0f} s; index {stats['size_bytes'] / 2**30:.2f} GiB; "
           f"peak RSS {rss_self:.0f} MB (writer), {rss_worker:.0f} MB (largest worker)", flush=True)
+    engine.close()
 
+
+def query_table(work: Path, args) -> None:
+    """p50/p95 of both query lists on the big archive (and the 31k baseline, interleaved)."""
     big = f"{args.target // 1000}k"
     engines = {big: EmbeddedEngine(work / "index" / "arshif.db", readonly=True)}
     if args.baseline:
