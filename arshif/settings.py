@@ -17,6 +17,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+#: ``workers=0`` starts one server process per core, but no more than this many (each holds its own
+#: connections and caches, a few hundred MB with a large embedded archive).
+DEFAULT_MAX_SERVER_PROCESSES = 4
+
+
 class Settings(BaseSettings):
     """Runtime configuration. Every field can be set as ``ARSHIF_<NAME>``."""
 
@@ -73,9 +78,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(
-        default=1, ge=1, le=64,
+        default=0, ge=0, le=64,
         description="Server processes of `arshif serve` sharing one port: more use more cores (each process has "
-                    "its own engine connections and memory).",
+                    "its own engine connections and memory). 0: one per core, at most "
+                    f"{DEFAULT_MAX_SERVER_PROCESSES}.",
     )
 
     search_timeout: float = Field(
@@ -118,6 +124,13 @@ class Settings(BaseSettings):
         if self.engine.startswith("embedded:"):
             return Path(self.engine.split(":", 1)[1])
         return self.data_dir / "index" / "arshif.db"
+
+    @property
+    def server_processes(self) -> int:
+        """How many processes ``serve`` starts: ``workers``, or one per core (capped) when it is 0."""
+        import os
+
+        return self.workers or max(1, min(os.cpu_count() or 1, DEFAULT_MAX_SERVER_PROCESSES))
 
     @property
     def lexicon_path(self) -> Path:

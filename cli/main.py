@@ -370,7 +370,7 @@ def serve(
     host: Optional[str] = typer.Option(None, help="Interface to listen on [env ARSHIF_HOST, default 127.0.0.1]."),
     port: Optional[int] = typer.Option(None, help="Port [env ARSHIF_PORT, default 8000]."),
     workers: Optional[int] = typer.Option(None, min=1, max=64, help="Server processes sharing the port; more use "
-                                          "more cores [env ARSHIF_WORKERS, default 1]."),
+                                          "more cores [env ARSHIF_WORKERS, default: one per core, at most 4]."),
     data_dir: Optional[Path] = DataDirOpt,
     engine: Optional[str] = EngineOpt,
 ):
@@ -386,7 +386,7 @@ def serve(
         raise typer.Exit(1)
     host, port = host or settings.host, port or settings.port
     console.print(f"Arshif on http://{host}:{port}/  (API docs: /docs; engine: {settings.engine}"
-                  + (f"; {settings.workers} server processes" if settings.workers > 1 else "") + ")")
+                  + (f"; {settings.server_processes} server processes" if settings.server_processes > 1 else "") + ")")
     run_server(settings, host, port)
 
 
