@@ -5,8 +5,10 @@ Not the product: a measurement taken before choosing the embedded engine's next 
 Rust, Lucene-like BM25 with block-max WAND, multi-threaded indexing, fast-field aggregations) from the
 articles of an existing embedded archive, with **the project's own analysis**: the same tokens FTS5
 indexes (:func:`arshif.engines.fts_tokens.document_tokens`: stem and ``=``exact form at one position),
-computed in the shared analysis worker processes and handed to tantivy as pre-tokenized JSON, so the
-analyzers stay the one definition in ``mappings/``.
+computed in the shared analysis worker processes and handed to tantivy as whitespace-joined terms
+(see :func:`schema`), so the analyzers stay the one definition in ``mappings/``. With ``--compare-ingest``
+it also writes the same articles into a new embedded archive, with the same worker pool, and prints both
+rates (one after the other, same run).
 
 Then it runs the core query list and the OR-ed XQuAD questions interleaved on the embedded engine
 (the page request of ``bench_engines``: 10 hits, source and author facets, date histogram, highlights)
@@ -42,16 +44,24 @@ from bench.queries import QUERIES
 
 TEXT_FIELDS = ("title", "body", "tr_title", "tr_body")  # the FTS5 columns, in order
 FACETS = ("source", "author")
+EXACT = "_exact"
 CHUNK = 48
 
 
 def schema():
+    """Each text twice: its stems, and its exact forms (``=``-prefixed), each field's tokens in word order.
+
+    FTS5 keeps both at one position; here they are two fields with tantivy's whitespace tokenizer, so a
+    document reaches tantivy as a few short strings (tokenized in Rust by its indexing threads) instead
+    of a token list with offsets (pre-tokenized JSON was 25x larger and slower than the analysis itself).
+    Phrases use the exact forms, as on FTS5; highlighting stays on the stored text, as now."""
     import tantivy
 
     sb = tantivy.SchemaBuilder()
     sb.add_unsigned_field("rowid", stored=True, fast=True, indexed=True)
     for f in TEXT_FIELDS:
-        sb.add_text_field(f, tokenizer_name="raw", index_option="position")
+        sb.add_text_field(f, tokenizer_name="whitespace", index_option="position")
+        sb.add_text_field(f + EXACT, tokenizer_name="whitespace", index_option="position")
     for f in FACETS:
         sb.add_text_field(f, fast=True, tokenizer_name="raw")
     sb.add_date_field("date", fast=True, indexed=True)
@@ -59,20 +69,16 @@ def schema():
 
 
 def json_documents(rows: list[tuple]) -> list[str]:
-    """Worker-process entry point: each article as tantivy's JSON, its texts pre-tokenized by Arshif."""
+    """Worker-process entry point: each article as tantivy's JSON, its texts analysed by Arshif."""
     out = []
     for rowid, *texts, source, author, day in rows:
         doc: dict = {"rowid": rowid, "source": source, "author": author}
         for name, text in zip(TEXT_FIELDS, texts):
             if not text:
                 continue
-            tokens = []
-            for pos, tok in enumerate(document_tokens(text)):
-                # document_tokens gives UTF-8 byte offsets, as tantivy's tokens use.
-                for term in tok[2:]:
-                    tokens.append({"offset_from": tok[0], "offset_to": tok[1], "position": pos,
-                                   "text": term, "position_length": 1})
-            doc[name] = {"text": text, "tokens": tokens}
+            tokens = document_tokens(text)  # (start, end, stem, =exact) or (start, end, =exact)
+            doc[name] = " ".join(t[2] for t in tokens if len(t) == 4)
+            doc[name + EXACT] = " ".join(t[-1] for t in tokens)
         if day:
             doc["date"] = day[:10] + "T00:00:00Z"
         out.append(json.dumps(doc, ensure_ascii=False))
@@ -99,6 +105,29 @@ def build(archive: Path, index_dir: Path) -> tuple[int, float]:
     return len(rows), time.perf_counter() - t0
 
 
+def embedded_ingest(archive: Path, target: Path) -> tuple[int, float]:
+    """The same articles written into a new embedded archive (batches of 500, as an ingest does)."""
+    import apsw
+
+    from arshif.engines import fts_tokens
+    from arshif.model import Article
+
+    conn = apsw.Connection(str(archive), flags=apsw.SQLITE_OPEN_READONLY)
+    docs = [d for (d,) in conn.execute("SELECT doc FROM articles ORDER BY rowid").fetchall()]
+    conn.close()
+    articles = [Article.model_validate_json(d) for d in docs]
+    engine = EmbeddedEngine(target)
+    t0 = time.perf_counter()
+    for i in range(0, len(articles), 500):
+        if i + 500 < len(articles):
+            engine.prefetch(articles[i + 500:i + 1000])
+        engine.upsert(articles[i:i + 500])
+    secs = time.perf_counter() - t0
+    fts_tokens.shutdown(wait=True)
+    engine.close()
+    return len(articles), secs
+
+
 class TantivyProbe:
     """Arshif's query tree compiled to tantivy queries, the way the FTS5 compiler reads it."""
 
@@ -112,12 +141,13 @@ class TantivyProbe:
         self.aggs = {f: {"terms": {"field": f, "size": 10}} for f in FACETS}
         self.aggs["days"] = {"date_histogram": {"field": "date", "fixed_interval": "1d"}}
 
-    def _fields(self, terms: list[str]):
+    def _fields(self, terms: list[str], exact: bool):
         t = self.t
         parts = []
         for field, boost in FIELD_BOOSTS.items():
-            q = (t.Query.term_query(self.schema, field, terms[0]) if len(terms) == 1
-                 else t.Query.phrase_query(self.schema, field, terms))
+            name = field + EXACT if exact else field
+            q = (t.Query.term_query(self.schema, name, terms[0]) if len(terms) == 1
+                 else t.Query.phrase_query(self.schema, name, terms))
             parts.append((t.Occur.Should, t.Query.boost_query(q, boost)))
         return t.Query.boolean_query(parts)
 
@@ -130,14 +160,14 @@ class TantivyProbe:
             if wt is None:
                 return None
             if wt.exact:
-                return self._fields(["=" + x for x in wt.terms])
-            stemmed = self._fields(list(wt.terms))
+                return self._fields(["=" + x for x in wt.terms], True)
+            stemmed = self._fields(list(wt.terms), False)
             typed = ["=" + x for x in analyse_phrase(node.text)]
-            return t.Query.boolean_query([(t.Occur.Should, stemmed), (t.Occur.Should, self._fields(typed))]) \
+            return t.Query.boolean_query([(t.Occur.Should, stemmed), (t.Occur.Should, self._fields(typed, True))]) \
                 if typed else stemmed
         if isinstance(node, Phrase):
             terms = ["=" + x for x in analyse_phrase(node.text)]
-            return self._fields(terms) if terms else None
+            return self._fields(terms, True) if terms else None
         parts = [q for q in (self.compile(c) for c in node.children) if q is not None]
         if not parts:
             return None
@@ -167,6 +197,8 @@ def main() -> None:
     ap.add_argument("--archive", type=Path, required=True, help="an embedded archive (arshif.db) to read")
     ap.add_argument("--index-dir", type=Path, default=None, help="where to build the tantivy index")
     ap.add_argument("--nl", type=int, default=300)
+    ap.add_argument("--compare-ingest", action="store_true",
+                    help="also write the same articles into a new embedded archive and print its rate")
     args = ap.parse_args()
     index_dir = args.index_dir or Path(tempfile.mkdtemp(prefix="arshif-probe-tantivy-"))
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -178,6 +210,10 @@ def main() -> None:
     print(f"tantivy index of {n} articles built in {secs:.0f} s ({n / secs:.0f} docs/s: analysis in "
           f"{workers.workers()} worker processes, JSON handed to tantivy's 2 indexing threads); {size:.0f} MB",
           flush=True)
+    if args.compare_ingest:
+        n2, secs2 = embedded_ingest(args.archive, index_dir.parent / (index_dir.name + "-embedded.db"))
+        print(f"embedded archive of the same {n2} articles written in {secs2:.0f} s ({n2 / secs2:.0f} docs/s); "
+              f"tantivy / embedded: {(n / secs) / (n2 / secs2):.2f}x", flush=True)
     embedded = EmbeddedEngine(args.archive, readonly=True)
     probe = TantivyProbe(index_dir)
     print(f"{'list':<6}{'queries':>8}{'embedded p50':>14}{'p95':>8}{'tantivy p50':>13}{'p95':>8}"
