@@ -1,0 +1,84 @@
+"""Train the Arabic tagger: ``python -m indexer.entities.train`` (or ``arshif entities train``).
+
+Reads ANERcorp's CAMeL Lab train split and the gazetteers from ``../shared``
+(never copied into the project), trains a linear-chain CRF with CRFsuite
+(L-BFGS, L1+L2 regularised: the L1 term drops most features, which keeps the
+model file small), and writes the model and the gazetteer it was trained with
+to ``--out`` (by default the shipped model folder). ``--sentences N`` trains
+on the first N sentences only: CI uses it to check that training works
+without spending minutes on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pycrfsuite
+
+from arshif.settings import PROJECT_ROOT
+
+from .arabic import GAZETTEER_FILE, MODEL_DIR, MODEL_FILE
+from .corpus import anercorp
+from .features import Featuriser
+from .gazetteer import FREE_SOURCES, build
+
+DEFAULT_SHARED = PROJECT_ROOT.parent / "shared"
+#: Chosen on a split of the train set (c1/c2 grid, see the commit introducing them), not on the test set.
+PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
+
+
+def train(shared: Path = DEFAULT_SHARED, out: Path = MODEL_DIR, *, sentences: int | None = None,
+          sources: tuple[str, ...] = FREE_SOURCES, max_iterations: int | None = None,
+          log=print) -> dict:
+    """Train and save; returns figures (sentences, seconds, model bytes)."""
+    started = time.perf_counter()
+    gazetteer = build(shared, sources)
+    featuriser = Featuriser(gazetteer)
+    data = anercorp(shared, "train")
+    if sentences is not None:
+        data = data[:sentences]
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for tokens, tags in data:
+        trainer.append(featuriser.sentence(tokens), tags)
+    params = dict(PARAMS)
+    if max_iterations is not None:
+        params["max_iterations"] = max_iterations
+    trainer.set_params(params)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / (MODEL_FILE + ".tmp")
+    log(f"training on {len(data)} sentences, gazetteers: {', '.join(sources)} …")
+    trainer.train(str(tmp))
+    tmp.replace(out / MODEL_FILE)
+    gazetteer.save(out / GAZETTEER_FILE)
+    figures = {
+        "sentences": len(data), "seconds": round(time.perf_counter() - started, 1),
+        "model_bytes": (out / MODEL_FILE).stat().st_size, "gazetteer_bytes": (out / GAZETTEER_FILE).stat().st_size,
+        "iterations": trainer.logparser.last_iteration.get("num") if trainer.logparser.last_iteration else None,
+    }
+    log(f"wrote {out / MODEL_FILE}: {figures}")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared data folder (../shared)")
+    parser.add_argument("--out", type=Path, default=MODEL_DIR, help="where to write the model")
+    parser.add_argument("--sentences", type=int, default=None, help="train on the first N sentences only")
+    parser.add_argument("--iterations", type=int, default=None, help="L-BFGS iterations (default %d)"
+                        % PARAMS["max_iterations"])
+    parser.add_argument("--with-anetac", action="store_true",
+                        help="also use ANETAC's typed names (research use only: do not ship the result)")
+    args = parser.parse_args(argv)
+    if not (args.shared / "ner" / "anercorp").is_dir():
+        print(f"no ANERcorp under {args.shared}/ner/anercorp: pass --shared", file=sys.stderr)
+        return 2
+    sources = FREE_SOURCES + (("anetac",) if args.with_anetac else ())
+    train(args.shared, args.out, sentences=args.sentences, sources=sources, max_iterations=args.iterations)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

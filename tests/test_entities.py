@@ -1,0 +1,105 @@
+"""Entity tagging: the scorer, the shipped Arabic model, training, keys that link spellings and scripts.
+
+The figures against targets (F1 on ANERcorp and AQMAR, ingest cost) are printed by
+``bench/bench_entities.py``; here we check behaviour a user notices: the shipped
+model finds the people and places of a sentence, one place written three ways is
+one facet value, and training from ``../shared`` produces a model that works.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from arshif.entities import entity_key, merge_mentions
+from arshif.model import Article
+from indexer.entities import EntityTagger
+from indexer.entities.arabic import ArabicTagger
+from indexer.entities.corpus import anercorp
+from indexer.entities.scoring import chunks, score
+from tests.conftest import SHARED
+
+
+# -- scoring (conlleval's rules) ------------------------------------------------------------------
+def test_conll_chunks_follow_conlleval():
+    assert chunks(["B-PER", "I-PER", "O", "B-LOC"]) == {(0, 2, "PER"), (3, 4, "LOC")}
+    # An I- after O, or after another type, starts a new entity (conlleval does the same).
+    assert chunks(["O", "I-ORG", "I-ORG", "I-LOC"]) == {(1, 3, "ORG"), (3, 4, "LOC")}
+    assert chunks(["B-PER", "B-PER"]) == {(0, 1, "PER"), (1, 2, "PER")}
+
+
+def test_score_counts_only_exact_span_and_type():
+    gold = [["B-PER", "I-PER", "O", "B-LOC", "O", "B-ORG"]]
+    pred = [["B-PER", "O", "O", "B-LOC", "O", "B-LOC"]]  # PER too short, LOC right, ORG typed as LOC
+    s = score(gold, pred)
+    assert s.per_type("LOC")[1] == 1.0 and s.per_type("LOC")[0] == 0.5
+    assert s.per_type("PER") == (0.0, 0.0, 0.0)
+    p, r, f = s.micro()
+    assert (p, r) == (1 / 3, 1 / 3) and abs(f - 1 / 3) < 1e-9
+
+
+# -- keys: one entity, many spellings -----------------------------------------------------------
+def test_place_spellings_and_scripts_share_one_key():
+    keys = {entity_key("place", t) for t in ("الرياض", "والرياض", "بالرياض", "Riyadh", "riyadh")}
+    assert keys == {"Riyadh"}
+    assert entity_key("place", "جدة") == entity_key("place", "Jeddah")
+
+
+def test_person_variants_share_one_key():
+    long = entity_key("person", "محمد بن سلمان بن عبدالعزيز")
+    assert long == entity_key("person", "محمد بن سلمان") == entity_key("person", "الأمير محمد بن سلمان")
+    assert long == entity_key("person", "Mohammed bin Salman")  # linked through the bilingual lexicon
+    assert entity_key("person", "أسامة") == entity_key("person", "اسامه")  # letter variants fold
+
+
+def test_short_mentions_join_the_full_name_in_one_article():
+    entities = merge_mentions([("person", "دونالد ترامب", "ar"), ("person", "ترامب", "ar"),
+                               ("place", "واشنطن", "ar")])
+    people = [e for e in entities if e.kind == "person"]
+    assert len(people) == 1 and people[0].count == 2
+
+
+# -- the shipped model -----------------------------------------------------------------------------
+# Sentences written for this test (not corpus text).
+AR_TEXT = ("التقى الرئيس الأمريكي باراك أوباما في الرياض مع وزير الخارجية سعود الفيصل ، "
+           "وقالت وكالة الأنباء السعودية إن اللقاء تناول الأوضاع في سوريا والعراق .")
+
+
+def test_shipped_arabic_model_finds_people_places_and_organisations():
+    found = {(kind, text) for kind, text, _, _ in ArabicTagger().mentions(AR_TEXT)}
+    kinds = {k for k, _ in found}
+    assert {"PER", "LOC"} <= kinds, found
+    assert ("LOC", "الرياض") in found and ("LOC", "سوريا") in found, found
+    assert any(k == "PER" and "أوباما" in t for k, t in found), found
+
+
+def test_ingest_stores_entities_on_arabic_and_english_articles():
+    tagger = EntityTagger()
+    ar = Article(title="أمطار في الرياض", body=AR_TEXT, language="ar")
+    en = Article(title="Rain in Riyadh", language="en",
+                 body="Barack Obama met Saudi Foreign Minister Saud al-Faisal in Riyadh on Monday, "
+                      "the Saudi Press Agency said.")
+    tagger.tag_batch([ar, en])
+    for article in (ar, en):
+        places = {e.key for e in article.entities if e.kind == "place"}
+        assert "Riyadh" in places, article.entities
+        assert any(e.kind == "person" for e in article.entities), article.entities
+    assert next(e for e in ar.entities if e.key == "Riyadh").count == 2  # title and body, counted once
+
+
+@pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
+def test_shipped_model_scores_on_the_anercorp_test_split():
+    """The committed model still reaches its published figure (the full table: bench/bench_entities.py)."""
+    test = anercorp(SHARED, "test")
+    tagger = ArabicTagger()
+    s = score([t for _, t in test], [tagger.tag(toks) for toks, _ in test])
+    assert s.micro()[2] >= 0.80, s.report("ANERcorp test")
+
+
+@pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
+def test_training_command_writes_a_model_that_tags(tmp_path):
+    """``python -m indexer.entities.train`` end to end, on a slice of the corpus so CI stays quick."""
+    from indexer.entities.train import main
+
+    assert main(["--shared", str(SHARED), "--out", str(tmp_path), "--sentences", "600", "--iterations", "30"]) == 0
+    tagger = ArabicTagger(tmp_path)
+    assert any(kind == "LOC" for kind, *_ in tagger.mentions(AR_TEXT))
