@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     sources_file: Path | None = Field(
         default=None,
         description="A table of source names (same columns as arshif/sources.tsv) that extends the shipped one.")
+    entities: bool = Field(default=True, description="Tag people, places and organisations at ingest.")
+    entities_model_dir: Path | None = Field(
+        default=None, description="Folder of the Arabic entity model (default: the one shipped in indexer/entities/models).")
 
     api_key: str | None = Field(default=None, description="Enables write endpoints of the API when set.")
     host: str = "127.0.0.1"

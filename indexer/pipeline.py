@@ -19,6 +19,7 @@ from arshif.engines.base import Engine, WriteResult
 from arshif.model import Article
 from indexer.bylines import parse_byline
 from indexer.clean import clean_article
+from indexer.entities import EntityTagger, default_tagger
 from indexer.language import detect_language
 from indexer.readers import ReadProblem, read_paths
 
@@ -78,9 +79,12 @@ def _reason_kind(reason: str) -> str:
     return reason.split(":", 1)[0].strip()
 
 
-def prepare(article: Article) -> Article:
+def prepare(article: Article, tagger: EntityTagger | None | bool = True) -> Article:
     """Clean an article, read its byline (place / outlet / author), detect its language when the
-    record did not state it, and fix its id."""
+    record did not state it, tag its entities, and fix its id.
+
+    ``tagger``: True for the process-wide tagger (off when ``ARSHIF_ENTITIES=0``), a tagger, or None/False for none.
+    """
     clean_article(article)
     if article.author and not article.byline:
         byline = parse_byline(article.author, article.source)
@@ -90,6 +94,10 @@ def prepare(article: Article) -> Article:
             article.dateline = byline.place
     if article.language not in ("ar", "en"):
         article.language = detect_language(article.title, article.body)  # type: ignore[assignment]
+    if tagger is True:
+        tagger = default_tagger()
+    if tagger and not article.entities:
+        tagger.tag(article)
     return article.with_id()
 
 
@@ -102,6 +110,7 @@ def ingest(
     field_map: dict | None = None,
     batch_size: int = 250,
     on_progress: Callable[[int], None] | None = None,
+    tagger: EntityTagger | None | bool = True,
 ) -> IngestSummary:
     """Ingest every record under ``paths`` into ``engine``; see the module docstring."""
     summary = IngestSummary()
@@ -115,6 +124,8 @@ def ingest(
     def flush() -> None:
         if not batch:
             return
+        if tagger:
+            (default_tagger() if tagger is True else tagger).tag_batch(batch)  # type: ignore[union-attr]
         if translator is not None:
             translator.translate_batch(batch)
         summary.add(engine.upsert(batch))
@@ -131,7 +142,7 @@ def ingest(
                 on_progress(1)
             continue
         try:
-            article = prepare(item)
+            article = prepare(item, tagger=None)  # tagged a batch at a time in flush()
         except Exception as exc:  # noqa: BLE001 - one odd record must not stop the run
             problem = ReadProblem(item.provenance.file, item.provenance.line, item.provenance.member,
                                   f"could not prepare record: {exc}")

@@ -96,6 +96,19 @@ def test_shipped_model_scores_on_the_anercorp_test_split():
 
 
 @pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
+def test_fast_decoder_labels_exactly_as_crfsuite():
+    """The batched decoder used at ingest gives CRFsuite's own labelling, sentence for sentence."""
+    import pycrfsuite
+
+    tagger = ArabicTagger()
+    reference = pycrfsuite.Tagger()
+    reference.open(str(tagger.model_path))
+    sentences = [toks for toks, _ in anercorp(SHARED, "test")[:400]]
+    expected = [reference.tag(tagger.featuriser.sentence(s)) for s in sentences]
+    assert tagger.tag_many(sentences) == expected
+
+
+@pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
 def test_training_command_writes_a_model_that_tags(tmp_path):
     """``python -m indexer.entities.train`` end to end, on a slice of the corpus so CI stays quick."""
     from indexer.entities.train import main

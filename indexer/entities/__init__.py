@@ -53,17 +53,15 @@ class EntityTagger:
         return None
 
     def tag_batch(self, articles: Iterable[Article]) -> None:
-        articles = list(articles)
+        """Tag the articles that have no entities yet (articles that arrive with entities keep them)."""
+        articles = [a for a in articles if not a.entities]
         for lang in ("ar", "en"):
             group = [a for a in articles if a.language == lang]
             tagger = self._load(lang) if group else None
             if tagger is None:
                 continue
             texts = [f"{a.title}\n\n{a.body}" for a in group]
-            if hasattr(tagger, "mentions_many"):
-                found = tagger.mentions_many(texts)
-            else:
-                found = [tagger.mentions(t) for t in texts]
+            found = tagger.mentions_many(texts)
             for article, mentions in zip(group, found):
                 article.entities = merge_mentions(
                     [(LABEL_KINDS[kind], text, lang) for kind, text, _, _ in mentions if kind in LABEL_KINDS])

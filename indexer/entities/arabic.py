@@ -2,8 +2,9 @@
 
 The model is a CRFsuite file trained by ``python -m indexer.entities.train``;
 the gazetteer it was trained with lies beside it (features must be computed
-the same way at run time as at training). Nothing is loaded until the first
-article is tagged, so the app and the CLI start as fast as before.
+the same way at run time as at training), and it is decoded by
+:mod:`.decoder` (CRFsuite's labels, several times faster). Nothing is loaded
+until the first article is tagged, so the app and the CLI start as fast as before.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pycrfsuite
 import regex
 
+from .decoder import CompiledCRF
 from .features import Featuriser
 from .gazetteer import Gazetteer
 
@@ -42,40 +43,39 @@ class ArabicTagger:
         self.model_path = model_dir / MODEL_FILE
         gaz_path = model_dir / GAZETTEER_FILE
         self.featuriser = Featuriser(Gazetteer.load(gaz_path) if gaz_path.exists() else None)
-        self._local = threading.local()  # a CRFsuite tagger is not safe to share between threads
-
-    def _tagger(self) -> pycrfsuite.Tagger:
-        tagger = getattr(self._local, "tagger", None)
-        if tagger is None:
-            tagger = pycrfsuite.Tagger()
-            tagger.open(str(self.model_path))
-            self._local.tagger = tagger
-        return tagger
+        self.crf = CompiledCRF(str(self.model_path), self.featuriser)
+        self._lock = threading.Lock()  # the decoder's word tables grow as it reads: one caller at a time
 
     def tag(self, tokens: list[str]) -> list[str]:
-        if not tokens:
-            return []
-        return self._tagger().tag(self.featuriser.sentence(tokens))
+        return self.tag_many([tokens])[0]
+
+    def tag_many(self, sentences: list[list[str]]) -> list[list[str]]:
+        with self._lock:
+            return self.crf.tag_many(sentences)
 
     def mentions(self, text: str) -> list[tuple[str, str, int, int]]:
-        out: list[tuple[str, str, int, int]] = []
-        sentence: list[tuple[str, int, int]] = []
+        return self.mentions_many([text])[0]
 
-        def flush() -> None:
-            if not sentence:
-                return
-            tags = self.tag([t for t, _, _ in sentence])
-            for first, last, kind in spans(tags):
+    def mentions_many(self, texts: list[str]) -> list[list[tuple[str, str, int, int]]]:
+        """Mentions in each text; all sentences of all texts are decoded together (faster in a batch)."""
+        sentences: list[list[tuple[str, int, int]]] = []
+        owner: list[int] = []
+        for n, text in enumerate(texts):
+            current: list[tuple[str, int, int]] = []
+            for m in TOKEN.finditer(text):
+                tok = m.group()
+                current.append((tok, m.start(), m.end()))
+                if tok in SENTENCE_END or len(current) >= MAX_SENTENCE or text[m.end():m.end() + 1] == "\n":
+                    sentences.append(current)
+                    owner.append(n)
+                    current = []
+            if current:
+                sentences.append(current)
+                owner.append(n)
+        tags = self.tag_many([[t for t, _, _ in s] for s in sentences])
+        out: list[list[tuple[str, str, int, int]]] = [[] for _ in texts]
+        for sentence, n, labels in zip(sentences, owner, tags):
+            for first, last, kind in spans(labels):
                 start, end = sentence[first][1], sentence[last - 1][2]
-                out.append((kind, text[start:end], start, end))
-            sentence.clear()
-
-        for m in TOKEN.finditer(text):
-            tok = m.group()
-            sentence.append((tok, m.start(), m.end()))
-            if tok in SENTENCE_END or len(sentence) >= MAX_SENTENCE:
-                flush()
-            elif "\n" in text[m.end():m.end() + 1]:
-                flush()
-        flush()
+                out[n].append((kind, texts[n][start:end], start, end))
         return out

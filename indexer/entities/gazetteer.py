@@ -96,8 +96,12 @@ class Gazetteer:
         if not self.phrases:
             return out
         cores = [core(t) for t in tokens]
+        first = self._first_words()
         i = 0
         while i < len(tokens):
+            if cores[i] not in first:
+                i += 1
+                continue
             for n in range(min(MAX_WORDS, len(tokens) - i), 1, -1):
                 kinds = self.phrases.get(tuple(cores[i:i + n]))
                 if kinds:
@@ -110,6 +114,13 @@ class Gazetteer:
             else:
                 i += 1
         return out
+
+    def _first_words(self) -> set[str]:
+        first = getattr(self, "_first", None)
+        if first is None or self._first_count != len(self.phrases):
+            self._first = first = {p[0] for p in self.phrases}
+            self._first_count = len(self.phrases)
+        return first
 
     # -- persistence: one ``kind<TAB>name`` a line, gzip -----------------------------------------
     def save(self, path: str | Path) -> None:
