@@ -79,7 +79,7 @@ def test_search_answers_typed_json_with_facets_histogram_and_safe_highlights(api
     assert "<mark>" in hit["snippet"] + hit["title_highlight"]
     for h in data["hits"]:
         assert not ONLY_MARK.search(h["snippet"]) and not ONLY_MARK.search(h["title_highlight"])
-    assert set(data["facets"]) == {"source", "author", "language", "tag"}
+    assert set(data["facets"]) == {"source", "author", "language", "tag", "person", "place", "org"}
     assert sum(v["count"] for v in data["facets"]["language"]) == data["total"]
     assert data["date_histogram"] and data["interval"]
     assert sum(b["count"] for b in data["date_histogram"]) == data["total"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import regex
 
+from . import clusters as word_clusters
 from .decoder import CompiledCRF
 from .features import Featuriser
 from .gazetteer import Gazetteer
@@ -42,7 +43,9 @@ class ArabicTagger:
         model_dir = Path(model_dir)
         self.model_path = model_dir / MODEL_FILE
         gaz_path = model_dir / GAZETTEER_FILE
-        self.featuriser = Featuriser(Gazetteer.load(gaz_path) if gaz_path.exists() else None)
+        clusters_path = model_dir / word_clusters.FILE
+        self.featuriser = Featuriser(Gazetteer.load(gaz_path) if gaz_path.exists() else None,
+                                     clusters=word_clusters.load(clusters_path) if clusters_path.exists() else None)
         self.crf = CompiledCRF(str(self.model_path), self.featuriser)
         self._lock = threading.Lock()  # the decoder's word tables grow as it reads: one caller at a time
 

@@ -10,7 +10,8 @@ What a word says about itself (all on the project's normalised form):
 the word, its clitic-stripped core and light stem, prefixes and suffixes of
 one to three letters, its shape (Arabic, Latin, capitalised, digits,
 punctuation), whether it carries the article or a conjunction, and which
-gazetteers list it. Multi-word gazetteer matches are added per sentence.
+gazetteers list it, and (when a cluster list is given) which distributional
+word clusters its core form falls in. Multi-word gazetteer matches are added per sentence.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _PUNCT = regex.compile(r"^[^\p{L}\p{N}]+$")
 
 #: Offsets of the context window, and which of a neighbour's features it contributes.
 WINDOW = (-2, -1, 1, 2)
-_NEAR = ("w", "c", "g", "sh", "p2", "s2")  # features of the ±1 neighbours
+_NEAR = ("w", "c", "g", "sh", "p2", "s2", "k")  # features of the ±1 neighbours
 _FAR = ("w", "c", "g")  # features of the ±2 neighbours
 
 
@@ -49,8 +50,10 @@ def shape(word: str) -> str:
 class Featuriser:
     """Turns a sentence (a list of tokens) into CRFsuite feature lists, with a per-word cache."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None, cache_size: int = 300_000):
+    def __init__(self, gazetteer: Gazetteer | None = None, cache_size: int = 300_000,
+                 clusters: dict[str, tuple[int, ...]] | None = None):
         self.gazetteer = gazetteer
+        self.clusters = clusters
         self._cache: dict[str, tuple[list[str], dict[int, list[str]]]] = {}
         self._cache_size = cache_size
 
@@ -65,6 +68,9 @@ class Featuriser:
             "al": ["1" if c != w else "0"],
             "g": sorted(self.gazetteer.lookup(word)) if self.gazetteer is not None else [],
         }
+        if self.clusters is not None:
+            ks = self.clusters.get(c)
+            feats["k"] = [f"{i}:{k}" for i, k in enumerate(ks)] if ks else ["none"]
         return feats
 
     def _entry(self, word: str) -> tuple[list[str], dict[int, list[str]]]:
@@ -76,7 +82,7 @@ class Featuriser:
         ctx = {}
         for off in WINDOW:
             keys = _NEAR if abs(off) == 1 else _FAR
-            ctx[off] = [f"{off}{k}={v}" for k in keys for v in f[k]]
+            ctx[off] = [f"{off}{k}={v}" for k in keys for v in f.get(k, ())]
         entry = (own, ctx)
         if len(self._cache) >= self._cache_size:
             self._cache.clear()

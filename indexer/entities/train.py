@@ -20,6 +20,7 @@ import pycrfsuite
 
 from arshif.settings import PROJECT_ROOT
 
+from . import clusters as word_clusters
 from .arabic import GAZETTEER_FILE, MODEL_DIR, MODEL_FILE
 from .corpus import anercorp
 from .features import Featuriser
@@ -32,11 +33,21 @@ PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_trans
 
 def train(shared: Path = DEFAULT_SHARED, out: Path = MODEL_DIR, *, sentences: int | None = None,
           sources: tuple[str, ...] = FREE_SOURCES, max_iterations: int | None = None,
-          log=print) -> dict:
-    """Train and save; returns figures (sentences, seconds, model bytes)."""
+          clusters: Path | None = None, log=print) -> dict:
+    """Train and save; returns figures (sentences, seconds, model bytes).
+
+    ``clusters``: a word-cluster file (:mod:`.clusters`); by default the one already in ``out``
+    or the shipped one, if any. It is copied beside the model, which needs it at run time.
+    """
     started = time.perf_counter()
     gazetteer = build(shared, sources)
-    featuriser = Featuriser(gazetteer)
+    if clusters is None:
+        for candidate in (out / word_clusters.FILE, MODEL_DIR / word_clusters.FILE):
+            if candidate.exists():
+                clusters = candidate
+                break
+    table = word_clusters.load(clusters) if clusters else None
+    featuriser = Featuriser(gazetteer, clusters=table)
     data = anercorp(shared, "train")
     if sentences is not None:
         data = data[:sentences]
@@ -53,6 +64,8 @@ def train(shared: Path = DEFAULT_SHARED, out: Path = MODEL_DIR, *, sentences: in
     trainer.train(str(tmp))
     tmp.replace(out / MODEL_FILE)
     gazetteer.save(out / GAZETTEER_FILE)
+    if clusters and clusters.resolve() != (out / word_clusters.FILE).resolve():
+        (out / word_clusters.FILE).write_bytes(clusters.read_bytes())
     figures = {
         "sentences": len(data), "seconds": round(time.perf_counter() - started, 1),
         "model_bytes": (out / MODEL_FILE).stat().st_size, "gazetteer_bytes": (out / GAZETTEER_FILE).stat().st_size,
@@ -69,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sentences", type=int, default=None, help="train on the first N sentences only")
     parser.add_argument("--iterations", type=int, default=None, help="L-BFGS iterations (default %d)"
                         % PARAMS["max_iterations"])
+    parser.add_argument("--clusters", type=Path, default=None,
+                        help="word clusters (python -m indexer.entities.clusters); default: the shipped ones")
     parser.add_argument("--with-anetac", action="store_true",
                         help="also use ANETAC's typed names (research use only: do not ship the result)")
     args = parser.parse_args(argv)
@@ -76,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no ANERcorp under {args.shared}/ner/anercorp: pass --shared", file=sys.stderr)
         return 2
     sources = FREE_SOURCES + (("anetac",) if args.with_anetac else ())
-    train(args.shared, args.out, sentences=args.sentences, sources=sources, max_iterations=args.iterations)
+    train(args.shared, args.out, sentences=args.sentences, sources=sources, max_iterations=args.iterations,
+          clusters=args.clusters)
     return 0
 
 
