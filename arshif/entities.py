@@ -13,7 +13,13 @@ one entity once and a filter finds it in both languages:
    news names, CLDR countries, GeoNames cities) through the same analysed
    keys cross-lingual search uses; a hit gives the English name, so
    ``الرياض`` and ``Riyadh`` share the key ``Riyadh``;
-3. otherwise the key is the cleaned name, with Arabic letter variants folded
+3. people's names are then written word by word in one Latin spelling
+   (``arshif/lexicon/names.tsv``: each Arabic name word's most frequent Latin
+   spelling, from Wikidata and Google transliteration pairs; an English word
+   goes to its Arabic word and back, so Mohammed/Muhammad/Mohamed meet):
+   ``دونالد ترامب`` and ``Donald Trump`` are both ``Donald Trump``. A name with an
+   Arabic word the table does not know stays in Arabic;
+4. otherwise the key is the cleaned name, with Arabic letter variants folded
    (أ/إ/آ → ا, ى → ي, ة → ه) so spelling variants meet.
 
 Filters go through the same function, so ``place:الرياض`` and ``place:Riyadh``
@@ -113,6 +119,53 @@ def _strip_clitic_variants(word: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _name_tables() -> tuple[dict[str, str], dict[str, str]]:
+    """(folded Arabic name word → Latin spelling, Latin spelling → that same Latin spelling's canonical form)."""
+    from pathlib import Path
+
+    to_latin: dict[str, str] = {}
+    best: dict[str, tuple[int, str]] = {}  # latin spelling → (count, canonical latin)
+    path = Path(__file__).parent / "lexicon" / "names.tsv"
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            arabic, latin, count, others = (line.rstrip("\n").split("\t") + [""])[:4]
+            key = fold_arabic(arabic)
+            n = int(count)
+            if key not in to_latin or best.get(to_latin[key], (0, ""))[0] < n:
+                to_latin[key] = latin
+            for spelling in (latin, *[o for o in others.split("|") if o]):
+                if spelling not in best or best[spelling][0] < n:
+                    best[spelling] = (n, latin)
+    return to_latin, {spelling: canonical for spelling, (_, canonical) in best.items()}
+
+
+def _latin_person(name: str) -> str | None:
+    """A person's name in the one Latin spelling both scripts meet on, or None when a word is unknown."""
+    to_latin, canonical = _name_tables()
+    out = []
+    for word in name.split():
+        if _is_arabic(word):
+            folded = fold_arabic(word)
+            latin = to_latin.get(folded)
+            if latin is None and folded.startswith("ال") and to_latin.get(folded[2:]):
+                latin = "al-" + to_latin[folded[2:]]  # الفيصل → al-faisal
+            if latin is None:
+                return None
+        else:
+            low = word.lower().replace("’", "'")
+            for article in ("al-", "el-", "al ", "el "):
+                if low.startswith(article) and len(low) > 4:
+                    latin = "al-" + canonical.get(low[3:], low[3:])
+                    break
+            else:
+                latin = canonical.get(low, low)
+        out.append(latin)
+    return " ".join("-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in out) if out else None
+
+
 @lru_cache(maxsize=100_000)
 def entity_key(kind: str, text: str) -> str:
     """The key an entity mention (or a filter value) is counted and matched under; see the module docstring."""
@@ -130,7 +183,17 @@ def entity_key(kind: str, text: str) -> str:
             linked = _lexicon_name(candidate, kind)
             if linked:
                 return linked
+        if kind == "person":
+            latin = _latin_person(name)
+            if latin:
+                return latin
+            if len(words) > 1:  # فلاديمير بوتين: the surname alone may be a name the lexicon knows
+                linked = _lexicon_name(words[-1], kind)
+                if linked:
+                    return linked
         return fold_arabic(name)
+    if kind == "person":
+        return _latin_person(name) or name
     return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in name.split())
 
 

@@ -48,6 +48,11 @@ def test_person_variants_share_one_key():
     long = entity_key("person", "محمد بن سلمان بن عبدالعزيز")
     assert long == entity_key("person", "محمد بن سلمان") == entity_key("person", "الأمير محمد بن سلمان")
     assert long == entity_key("person", "Mohammed bin Salman")  # linked through the bilingual lexicon
+    # Linked through name transliteration pairs, whatever the Latin spelling.
+    assert entity_key("person", "دونالد ترامب") == entity_key("person", "Donald Trump") == "Donald Trump"
+    assert entity_key("person", "محمد مرسي") == entity_key("person", "Muhammad Morsi") \
+        == entity_key("person", "Mohammed Morsi")
+    assert entity_key("person", "عمر البشير") == entity_key("person", "Omar al-Bashir")
     assert entity_key("person", "أسامة") == entity_key("person", "اسامه")  # letter variants fold
 
 
