@@ -506,3 +506,17 @@ def test_reversed_date_range_is_a_clear_error_on_page_and_api(api):
         resp = api.get(path, params=params)
         assert resp.status_code == 400, path
         assert "date_from" in resp.text and "after" in resp.text
+
+
+def test_entity_summary_links_spellings_and_scripts(small_api):
+    """/api/entities/place/الرياض and /api/entities/place/Riyadh describe one place, in both languages."""
+    ar = small_api.get("/api/entities/place/الرياض").json()
+    en = small_api.get("/api/entities/place/Riyadh").json()
+    assert ar["key"] == en["key"] == "Riyadh" and ar["total"] == en["total"] >= 2
+    assert {v["value"] for v in ar["languages"]} >= {"ar", "en"}
+    assert ar["histogram"] and ar["sources"]
+    assert set(ar["co_occurring"]) == {"person", "place", "org"}
+    assert "Riyadh" not in {v["value"] for v in ar["co_occurring"]["place"]}
+    search = small_api.get("/api/search", params={"place": "الرياض", "size": 50}).json()
+    assert search["total"] == ar["total"] and {h["language"] for h in search["hits"]} >= {"ar", "en"}
+    assert small_api.get("/api/entities/planet/Mars").status_code in (400, 404, 422)
