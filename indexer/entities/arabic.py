@@ -10,6 +10,7 @@ until the first article is tagged, so the app and the CLI start as fast as befor
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from pathlib import Path
 
 import regex
@@ -34,6 +35,51 @@ def spans(tags: list[str]) -> list[tuple[int, int, str]]:
     from .scoring import chunks
 
     return sorted(chunks(tags))
+
+
+def propagate(sentences: list[list[str]], tags: list[list[str]], min_chars: int = 3) -> list[list[str]]:
+    """Label again, across one document, the names the model found somewhere in it.
+
+    A name is often tagged where the context gives it away (``قال الرئيس X``) and
+    missed where it stands alone a few sentences later. Every untagged run of
+    tokens that repeats a tagged entity (its words in their core forms, so a
+    leading و/ب/ل does not hide it) gets that entity's type. A run already
+    partly tagged is left alone. Works on lists of sentences; returns new tags.
+    """
+    from .gazetteer import core
+
+    names: dict[tuple[str, ...], Counter] = {}
+    for toks, labels in zip(sentences, tags):
+        for first, last, kind in spans(labels):
+            key = tuple(core(t) for t in toks[first:last])
+            if sum(len(k) for k in key) >= min_chars:
+                names.setdefault(key, Counter())[kind] += 1
+    if not names:
+        return tags
+    longest = max(len(k) for k in names)
+    starts = {k[0] for k in names}
+    out = []
+    for toks, labels in zip(sentences, tags):
+        labels = list(labels)
+        cores = [core(t) for t in toks]
+        i = 0
+        while i < len(toks):
+            if labels[i] != "O" or cores[i] not in starts:
+                i += 1
+                continue
+            for n in range(min(longest, len(toks) - i), 0, -1):
+                kinds = names.get(tuple(cores[i:i + n]))
+                if kinds and all(lab == "O" for lab in labels[i:i + n]):
+                    kind = kinds.most_common(1)[0][0]
+                    labels[i] = "B-" + kind
+                    for j in range(i + 1, i + n):
+                        labels[j] = "I-" + kind
+                    i += n
+                    break
+            else:
+                i += 1
+        out.append(labels)
+    return out
 
 
 class ArabicTagger:
@@ -75,7 +121,14 @@ class ArabicTagger:
             if current:
                 sentences.append(current)
                 owner.append(n)
-        tags = self.tag_many([[t for t, _, _ in s] for s in sentences])
+        tokens = [[t for t, _, _ in s] for s in sentences]
+        tags = self.tag_many(tokens)
+        by_text: dict[int, list[int]] = {}
+        for k, n in enumerate(owner):
+            by_text.setdefault(n, []).append(k)
+        for ks in by_text.values():  # one document at a time
+            for k, labels in zip(ks, propagate([tokens[k] for k in ks], [tags[k] for k in ks])):
+                tags[k] = labels
         out: list[list[tuple[str, str, int, int]]] = [[] for _ in texts]
         for sentence, n, labels in zip(sentences, owner, tags):
             for first, last, kind in spans(labels):
