@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .arabic import TOKEN
 from .gazetteer import core
 
 VOCAB = 40_000
@@ -37,6 +36,8 @@ FILE = "ar-clusters.tsv.gz"
 
 
 def _sentences(path: Path, limit: int | None):
+    from .arabic import TOKEN  # the tagger's own tokeniser (imported here: arabic.py imports this module)
+
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for n, line in enumerate(fh):
             if limit is not None and n >= limit:
