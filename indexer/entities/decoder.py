@@ -49,6 +49,8 @@ class CompiledCRF:
             vec[index[label]] += w
         self.weights = weights
         self.zero = np.zeros(n)
+        self._attr_row = {attr: i for i, attr in enumerate(weights)}  # attribute → row of _matrix
+        self._matrix = np.array(list(weights.values())) if weights else np.zeros((0, n))
         self.featuriser = featuriser
         # Word bigram weights by (left word, right word); only words that start some bigram are looked up.
         self.bigrams: dict[str, dict[tuple[str, str], np.ndarray]] = {"bi-": {}, "bi+": {}}
@@ -65,12 +67,9 @@ class CompiledCRF:
         self._tables = np.zeros((1 + len(WINDOW), 1024, n))
 
     def _sum(self, attrs: Sequence[str]) -> np.ndarray:
-        vec = self.zero.copy()
-        for a in attrs:
-            w = self.weights.get(a)
-            if w is not None:
-                vec += w
-        return vec
+        get = self._attr_row.get
+        rows = [r for r in map(get, attrs) if r is not None]
+        return self._matrix[rows].sum(axis=0) if rows else self.zero.copy()
 
     def _id(self, word: str) -> int:
         i = self._ids.get(word)
