@@ -459,7 +459,7 @@ def test_every_api_operation_is_documented_with_examples(api):
 
     ops = [(path, method, op) for path, item in spec["paths"].items() if path.startswith("/api/")
            for method, op in item.items()]
-    assert len(ops) == 18  # with GET /api/lookup (an article by its input id)
+    assert len(ops) == 19  # with GET /api/lookup (an article by its input id) and GET /api/entities/{kind}/{name}
     for path, method, op in ops:
         assert op["summary"] and len(op["description"]) > 60, (method, path)
         ok = (op["responses"].get("200") or op["responses"]["201"])["content"]

@@ -41,8 +41,16 @@ class EntitySummary(BaseModel):
                     f"Those of the entity's own kind are counted in its {SAME_KIND_SAMPLE} newest articles.")
 
 
-@router.get("/entities/{kind}/{name}", response_model=EntitySummary, responses=READ_ERRORS,
-            summary="One person, place or organisation across the archive")
+@router.get(
+    "/entities/{kind}/{name}", response_model=EntitySummary, responses=READ_ERRORS,
+    summary="One person, place or organisation across the archive",
+    description=(
+        "How many articles name the entity (per language), its coverage over time (a date histogram), the "
+        "sources that cover it, and the people, places and organisations named with it. `name` may be any "
+        "spelling in either script: `/api/entities/place/الرياض` and `/api/entities/place/Riyadh` answer "
+        "alike, since both are counted under the key `Riyadh`. An unknown `kind` answers 422."
+    ),
+)
 def entity_summary(
     kind: Annotated[Literal["person", "place", "org"], Path(description="person, place or org")],
     name: Annotated[str, Path(max_length=200, description="Any spelling, Arabic or English", examples=["الرياض"])],
