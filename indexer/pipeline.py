@@ -1,4 +1,4 @@
-"""The write path, end to end: readers → clean → detect language → translate → index.
+"""The write path, end to end: readers → clean → detect language → tag entities → translate → index.
 
 :func:`ingest` streams records from the readers in batches, so memory stays flat
 whatever the corpus size, and writes each batch in one engine transaction. A bad
@@ -19,7 +19,7 @@ from arshif.engines.base import Engine, WriteResult
 from arshif.model import Article
 from indexer.bylines import parse_byline
 from indexer.clean import clean_article
-from indexer.entities import EntityTagger, default_tagger
+from indexer.entities import EntityTagger, Pending, default_tagger
 from indexer.language import detect_language
 from indexer.readers import ReadProblem, read_paths
 
@@ -121,17 +121,29 @@ def ingest(
         summary.warnings.append(message)
         log.info("warning: %s", message)
 
+    entity_tagger = default_tagger() if tagger is True else (tagger or None)
+    # A batch whose entities are being tagged in worker processes, while the next one is read.
+    in_flight: list[tuple[list[Article], Pending | None]] = []
+
+    def write(articles: list[Article], pending: Pending | None) -> None:
+        if pending is not None:
+            pending.apply()
+        if translator is not None:
+            translator.translate_batch(articles)
+        summary.add(engine.upsert(articles))
+        if on_progress:
+            on_progress(len(articles))
+
     def flush() -> None:
+        """Write the batch read before this one, then start tagging this one (workers tag it while the
+        next is read and prepared; the write's own analysis jobs never queue behind tagging)."""
+        if in_flight:
+            write(*in_flight.pop())
         if not batch:
             return
-        if tagger:
-            (default_tagger() if tagger is True else tagger).tag_batch(batch)  # type: ignore[union-attr]
-        if translator is not None:
-            translator.translate_batch(batch)
-        summary.add(engine.upsert(batch))
-        if on_progress:
-            on_progress(len(batch))
+        articles = list(batch)
         batch.clear()
+        in_flight.append((articles, entity_tagger.submit(articles) if entity_tagger else None))
 
     # Skips are logged at INFO: the CLI lists them itself, and a warning here printed each one twice.
     for item in read_paths(paths, defaults=defaults, field_map=field_map, on_warning=warn):
@@ -161,6 +173,7 @@ def ingest(
         if len(batch) >= batch_size:
             flush()
     flush()
+    flush()  # the last batch
     if translator is not None:
         summary.translation = translator.stats()
     log.info("ingest finished: %s", {k: v for k, v in summary.as_dict().items() if not k.endswith("_records")})

@@ -4,7 +4,7 @@ FTS5 asks its tokenizer for a document's tokens while the row is being
 inserted, on the one thread that holds the write lock. Analysing in that
 callback kept one core busy with Python analysis while SQLite waited, and left
 the other core idle. Here the analysis of a large batch runs in worker
-processes (:func:`analyse_texts`), while the writer inserts the previous
+processes (:func:`analyse_texts`, in the ingest's pool :mod:`arshif.workpool`), while the writer inserts the previous
 chunk; the tokenizer callback then only hands FTS5 the list it was given
 (:func:`preanalysed`). Small writes (an API call) analyse in-process, as
 before: starting workers would cost more than it saves.
@@ -15,12 +15,10 @@ so an index built either way is identical.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 
+from arshif import workpool
 from arshif.analysis import get_analyzer
 
 EXACT_PREFIX = "="
@@ -30,8 +28,6 @@ POOL_THRESHOLD = 64
 CHUNK = 48
 
 _registered: dict[bytes, list[tuple]] = {}
-_executor: ProcessPoolExecutor | None = None
-_executor_lock = threading.Lock()
 
 
 def document_tokens(text: str) -> list[tuple]:
@@ -89,23 +85,9 @@ def registered():
             _registered.pop(key, None)
 
 
-def workers() -> int:
-    """Worker processes for analysis: ``ARSHIF_INGEST_WORKERS``, else one per core."""
-    from arshif.settings import get_settings
-
-    return get_settings().ingest_workers or os.cpu_count() or 1
-
-
 def submit(texts: list[str]) -> Future:
-    """Analyse ``texts`` in a worker process (the pool starts on first use and lives as long as this one)."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            # fork: spawn/forkserver would re-run the caller's main script in each worker (any script without
-            # a __main__ guard would break). A forked worker only runs analyse_texts: it never touches the
-            # SQLite connections or the locks of other threads it inherits.
-            _executor = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("fork"))
-        return _executor.submit(analyse_texts, texts)
+    """Analyse ``texts`` in a worker process of the ingest's pool (:mod:`arshif.workpool`)."""
+    return workpool.submit(analyse_texts, texts)
 
 
 def result(future: Future) -> list[list[tuple]] | None:
@@ -119,8 +101,4 @@ def result(future: Future) -> list[list[tuple]] | None:
 
 def shutdown(wait: bool = False) -> None:
     """Stop the worker processes (started again on the next large write)."""
-    global _executor
-    with _executor_lock:
-        if _executor is not None:
-            _executor.shutdown(wait=wait, cancel_futures=True)
-            _executor = None
+    workpool.shutdown(wait)

@@ -4,68 +4,140 @@
 project's own CRF for Arabic (:mod:`.arabic`, trained by :mod:`.train`),
 spaCy's small English model for English (:mod:`.english`) — and stores the
 entities on the article under the keys of :mod:`arshif.entities`, which link
-spellings and scripts. Each tagger loads on first use, so the app and the
-CLI start fast and an archive with no English pays nothing for spaCy.
+spellings and scripts.
+
+Where the work runs: a large batch is tagged in the ingest's worker processes
+(:mod:`arshif.workpool`, the pool the embedded engine analyses text in), in
+chunks, while the pipeline reads the next batch (:meth:`EntityTagger.submit`);
+a small one (an API call, a test's few articles) is tagged in-process. Each
+process loads each model once, on first use, and keeps it (:func:`_taggers`),
+so the app and the CLI start fast and an archive with no English pays
+nothing for spaCy.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
-from arshif.entities import LABEL_KINDS, merge_mentions
+from arshif.entities import LABEL_KINDS, Entity, merge_mentions
 from arshif.model import Article
 
 log = logging.getLogger("arshif.entities")
 
+#: Batches with fewer articles than this are tagged in-process (a worker round trip would cost more).
+POOL_THRESHOLD = 64
+#: Articles per job sent to a worker.
+CHUNK = 50
 
-class EntityTagger:
-    """Tags batches of articles in place; a tagger whose model cannot be loaded is reported once and skipped."""
+# (model dir, lang) → loaded tagger, or None when it could not be loaded; one set per process.
+_LOADED: dict[tuple[str, str], object] = {}
 
-    def __init__(self, model_dir: str | Path | None = None, *, english: bool = True):
-        self.model_dir = model_dir
-        self.english_enabled = english
-        self._arabic = None
-        self._english = None
-        self._failed: set[str] = set()
-        self.tagged = 0
 
-    def _load(self, lang: str):
-        if lang in self._failed:
-            return None
+def _tagger(model_dir: str | None, lang: str):
+    key = (model_dir or "", lang)
+    if key not in _LOADED:
         try:
             if lang == "ar":
-                if self._arabic is None:
-                    from .arabic import MODEL_DIR, ArabicTagger
+                from .arabic import MODEL_DIR, ArabicTagger
 
-                    self._arabic = ArabicTagger(self.model_dir or MODEL_DIR)
-                return self._arabic
-            if lang == "en" and self.english_enabled:
-                if self._english is None:
-                    from .english import EnglishTagger
+                _LOADED[key] = ArabicTagger(model_dir or MODEL_DIR)
+            else:
+                from .english import EnglishTagger
 
-                    self._english = EnglishTagger()
-                return self._english
+                _LOADED[key] = EnglishTagger()
         except Exception as exc:  # noqa: BLE001 - a missing model must not stop an ingest
             log.warning("no %s entity tagger (%s): articles in that language get no entities", lang, exc)
-            self._failed.add(lang)
+            _LOADED[key] = None
+    return _LOADED[key]
+
+
+def entities_of(model_dir: str | None, lang: str, texts: Sequence[str]) -> list[list[Entity]] | None:
+    """The entities of each text in ``lang`` (None when that language has no tagger).
+
+    Module-level so a worker process can run it: it returns entities, already merged and keyed,
+    so the writer's process only stores them."""
+    tagger = _tagger(model_dir, lang)
+    if tagger is None:
         return None
+    return [merge_mentions([(LABEL_KINDS[kind], text, lang) for kind, text, _, _ in mentions if kind in LABEL_KINDS])
+            for mentions in tagger.mentions_many(list(texts))]
+
+
+def _text(article: Article) -> str:
+    return f"{article.title}\n\n{article.body}"
+
+
+class Pending:
+    """Tagging under way in worker processes; :meth:`apply` waits for it and stores the entities."""
+
+    def __init__(self, jobs: list[tuple[list[Article], Future | None]], tagger: "EntityTagger"):
+        self.jobs = jobs
+        self.tagger = tagger
+
+    def apply(self) -> None:
+        for group, future in self.jobs:
+            try:
+                found = future.result() if future is not None else None
+            except Exception as exc:  # noqa: BLE001 - a dead worker: tag here instead
+                log.warning("entity tagging in a worker failed (%s): tagging in-process", exc)
+                from arshif import workpool
+
+                workpool.shutdown()
+                self.tagger.tag_batch(group)
+                continue
+            self.tagger._store(group, found)
+        self.jobs = []
+
+
+class EntityTagger:
+    """Tags batches of articles; a tagger whose model cannot be loaded is reported once and skipped."""
+
+    def __init__(self, model_dir: str | Path | None = None, *, english: bool = True, workers: bool = True):
+        self.model_dir = str(model_dir) if model_dir else None
+        self.english_enabled = english
+        self.workers = workers
+        self.tagged = 0
+
+    def _langs(self) -> tuple[str, ...]:
+        return ("ar", "en") if self.english_enabled else ("ar",)
+
+    def _store(self, group: list[Article], found: list[list[Entity]] | None) -> None:
+        if found is None:
+            return
+        for article, entities in zip(group, found):
+            article.entities = entities
+            self.tagged += 1
+
+    def _groups(self, articles: Iterable[Article]) -> list[tuple[str, list[Article]]]:
+        todo = [a for a in articles if not a.entities]  # articles that arrive with entities keep them
+        return [(lang, [a for a in todo if a.language == lang]) for lang in self._langs()]
 
     def tag_batch(self, articles: Iterable[Article]) -> None:
-        """Tag the articles that have no entities yet (articles that arrive with entities keep them)."""
-        articles = [a for a in articles if not a.entities]
-        for lang in ("ar", "en"):
-            group = [a for a in articles if a.language == lang]
-            tagger = self._load(lang) if group else None
-            if tagger is None:
-                continue
-            texts = [f"{a.title}\n\n{a.body}" for a in group]
-            found = tagger.mentions_many(texts)
-            for article, mentions in zip(group, found):
-                article.entities = merge_mentions(
-                    [(LABEL_KINDS[kind], text, lang) for kind, text, _, _ in mentions if kind in LABEL_KINDS])
-                self.tagged += 1
+        """Tag, in this process, the articles that have no entities yet."""
+        for lang, group in self._groups(articles):
+            if group:
+                self._store(group, entities_of(self.model_dir, lang, [_text(a) for a in group]))
+
+    def submit(self, articles: Sequence[Article]) -> Pending:
+        """Start tagging ``articles``: in worker processes when there are many, else here and now.
+
+        The entities land on the articles when :meth:`Pending.apply` is called."""
+        from arshif import workpool
+
+        jobs: list[tuple[list[Article], Future | None]] = []
+        if not self.workers or len(articles) < POOL_THRESHOLD:
+            self.tag_batch(articles)
+            return Pending(jobs, self)
+        for lang, group in self._groups(articles):
+            if group:
+                _tagger(self.model_dir, lang)  # loaded here first: workers forked after this inherit it
+            for i in range(0, len(group), CHUNK):
+                part = group[i:i + CHUNK]
+                jobs.append((part, workpool.submit(entities_of, self.model_dir, lang, [_text(a) for a in part])))
+        return Pending(jobs, self)
 
     def tag(self, article: Article) -> Article:
         self.tag_batch([article])

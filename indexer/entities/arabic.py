@@ -9,10 +9,12 @@ until the first article is tagged, so the app and the CLI start as fast as befor
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import regex
 
 from . import clusters as word_clusters
@@ -23,6 +25,15 @@ from .gazetteer import Gazetteer
 MODEL_DIR = Path(__file__).parent / "models"
 MODEL_FILE = "ar-ner.crfsuite"
 GAZETTEER_FILE = "ar-gazetteer.tsv.gz"
+
+META_FILE = "ar-ner.json"
+
+
+def model_options(model_dir: Path) -> dict:
+    """The feature options a model was trained with (``ar-ner.json`` beside it; none: the base set)."""
+    meta = Path(model_dir) / META_FILE
+    return json.loads(meta.read_text(encoding="utf-8")).get("features", {}) if meta.exists() else {}
+
 
 #: Words and single punctuation marks, as ANERcorp splits them; offsets are kept to read spans back.
 TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}_]+|[^\s\p{L}\p{M}\p{N}_]")
@@ -85,14 +96,17 @@ def propagate(sentences: list[list[str]], tags: list[list[str]], min_chars: int 
 class ArabicTagger:
     """A loaded CRF model with its gazetteer; ``mentions(text)`` gives ``(TYPE, text, start, end)``."""
 
-    def __init__(self, model_dir: str | Path = MODEL_DIR):
+    def __init__(self, model_dir: str | Path = MODEL_DIR, *, constrained: bool = True):
         model_dir = Path(model_dir)
         self.model_path = model_dir / MODEL_FILE
         gaz_path = model_dir / GAZETTEER_FILE
         clusters_path = model_dir / word_clusters.FILE
         self.featuriser = Featuriser(Gazetteer.load(gaz_path) if gaz_path.exists() else None,
-                                     clusters=word_clusters.load(clusters_path) if clusters_path.exists() else None)
-        self.crf = CompiledCRF(str(self.model_path), self.featuriser)
+                                     clusters=word_clusters.load(clusters_path) if clusters_path.exists() else None,
+                                     **model_options(model_dir))
+        self.crf = CompiledCRF(str(self.model_path), self.featuriser, constrained=constrained)
+        self._outside = self.crf.labels.index("O")
+        self._ends = {w for w in SENTENCE_END if len(w) == 1}
         self._lock = threading.Lock()  # the decoder's word tables grow as it reads: one caller at a time
 
     def tag(self, tokens: list[str]) -> list[str]:
@@ -106,32 +120,112 @@ class ArabicTagger:
         return self.mentions_many([text])[0]
 
     def mentions_many(self, texts: list[str]) -> list[list[tuple[str, str, int, int]]]:
-        """Mentions in each text; all sentences of all texts are decoded together (faster in a batch)."""
-        sentences: list[list[tuple[str, int, int]]] = []
-        owner: list[int] = []
+        """Mentions in each text; all sentences of all texts are decoded together (faster in a batch).
+
+        Sentences end at a line break, after ``. ! ? ؟`` and every ``MAX_SENTENCE`` tokens. Names found
+        in a text are labelled again where they repeat in it (:func:`propagate`'s rule).
+        """
+        tokens: list[str] = []
+        lines: list[tuple[int, str, int, int]] = []  # (text, line, its offset in the text, first token)
+        line_ends: list[int] = []
         for n, text in enumerate(texts):
-            current: list[tuple[str, int, int]] = []
-            for m in TOKEN.finditer(text):
-                tok = m.group()
-                current.append((tok, m.start(), m.end()))
-                if tok in SENTENCE_END or len(current) >= MAX_SENTENCE or text[m.end():m.end() + 1] == "\n":
-                    sentences.append(current)
-                    owner.append(n)
-                    current = []
-            if current:
-                sentences.append(current)
-                owner.append(n)
-        tokens = [[t for t, _, _ in s] for s in sentences]
-        tags = self.tag_many(tokens)
-        by_text: dict[int, list[int]] = {}
-        for k, n in enumerate(owner):
-            by_text.setdefault(n, []).append(k)
-        for ks in by_text.values():  # one document at a time
-            for k, labels in zip(ks, propagate([tokens[k] for k in ks], [tags[k] for k in ks])):
-                tags[k] = labels
+            offset = 0
+            for line in text.split("\n"):
+                found = TOKEN.findall(line)
+                if found:
+                    lines.append((n, line, offset, len(tokens)))
+                    tokens.extend(found)
+                    line_ends.append(len(tokens))
+                offset += len(line) + 1
+        if not tokens:
+            return [[] for _ in texts]
+        with self._lock:
+            ids = self.crf.ids(tokens)
+            total = len(ids)
+            # Sentence starts: each line's first token, the token after an end mark, every MAX_SENTENCE in a run.
+            boundary = np.zeros(total + 1, dtype=bool)
+            boundary[[ln[3] for ln in lines]] = True
+            ends = self._end_ids(ids)
+            boundary[1:][ends] = True
+            boundary = boundary[:total]
+            seg_start = np.maximum.accumulate(np.where(boundary, np.arange(total), 0))
+            boundary |= ((np.arange(total) - seg_start) % MAX_SENTENCE) == 0
+            starts = np.flatnonzero(boundary)
+            lengths = np.diff(np.append(starts, total))
+            labels = self.crf.decode(ids, lengths)
+            core_ids = self.crf.core_ids(ids)
+        sent = np.repeat(np.arange(len(starts)), lengths)
+        line_of = np.repeat(np.arange(len(lines)), np.diff([0, *line_ends]))
+        text_of = np.array([ln[0] for ln in lines], dtype=np.int64)[line_of]
+        spans = self._spans(labels, sent)
+        spans += self._propagated(spans, ids, labels, core_ids, sent, text_of)
         out: list[list[tuple[str, str, int, int]]] = [[] for _ in texts]
-        for sentence, n, labels in zip(sentences, owner, tags):
-            for first, last, kind in spans(labels):
-                start, end = sentence[first][1], sentence[last - 1][2]
-                out[n].append((kind, texts[n][start:end], start, end))
+        offsets: dict[int, list[tuple[int, int]]] = {}
+        for first, last, kind in sorted(spans):
+            li = int(line_of[first])
+            n, line, line_offset, first_token = lines[li]
+            where = offsets.get(li)
+            if where is None:
+                where = offsets[li] = [m.span() for m in TOKEN.finditer(line)]
+            start = line_offset + where[first - first_token][0]
+            end = line_offset + where[last - 1 - first_token][1]
+            out[n].append((kind, texts[n][start:end], start, end))
+        return out
+
+    def _end_ids(self, ids: np.ndarray) -> np.ndarray:
+        """Positions of tokens that end a sentence (``. ! ? ؟``)."""
+        ends = [self.crf._ids[w] for w in self._ends if w in self.crf._ids]
+        return np.flatnonzero(np.isin(ids, ends)) if ends else np.zeros(0, dtype=np.int64)
+
+    def _spans(self, labels: np.ndarray, sent: np.ndarray) -> list[tuple[int, int, str]]:
+        """Entity spans ``(first, last_exclusive, TYPE)`` over the flat labels, by conlleval's chunk rules."""
+        names = self.crf.labels
+        out: list[tuple[int, int, str]] = []
+        start, kind, prev = -1, "", -2
+        for i in np.flatnonzero(labels != self._outside).tolist():
+            prefix, _, t = names[labels[i]].partition("-")
+            continues = prefix == "I" and t == kind and prev == i - 1 and sent[i] == sent[prev]
+            if not continues:
+                if start >= 0:
+                    out.append((start, prev + 1, kind))
+                start, kind = i, t
+            prev = i
+        if start >= 0:
+            out.append((start, prev + 1, kind))
+        return out
+
+    def _propagated(self, spans, ids, labels, core_ids, sent, text_of, min_chars: int = 3) -> list[tuple[int, int, str]]:
+        """Untagged runs of tokens that repeat, in the same text, a name tagged there (see :func:`propagate`)."""
+        by_text: dict[int, dict[tuple[int, ...], Counter]] = {}
+        cores = self.crf.cores
+        for first, last, kind in spans:
+            key = tuple(core_ids[first:last].tolist())
+            if sum(len(cores[w]) for w in ids[first:last].tolist()) >= min_chars:
+                by_text.setdefault(int(text_of[first]), {}).setdefault(key, Counter())[kind] += 1
+        if not by_text:
+            return []
+        free = labels == self._outside
+        out: list[tuple[int, int, str]] = []
+        bounds = np.flatnonzero(np.diff(text_of)) + 1
+        text_start = dict(zip(text_of[np.append(0, bounds)].tolist(), np.append(0, bounds).tolist()))
+        text_end = dict(zip(text_of[np.append(bounds - 1, len(text_of) - 1)].tolist(),
+                            np.append(bounds, len(text_of)).tolist()))
+        for n, found in by_text.items():
+            lo, hi = text_start[n], text_end[n]
+            longest = max(len(k) for k in found)
+            firsts = np.array(sorted({k[0] for k in found}), dtype=np.int64)
+            cand = lo + np.flatnonzero(free[lo:hi] & np.isin(core_ids[lo:hi], firsts))
+            taken_to = -1
+            for i in cand.tolist():
+                if i < taken_to:
+                    continue
+                for size in range(min(longest, hi - i), 0, -1):
+                    j = i + size
+                    if sent[j - 1] != sent[i] or not free[i:j].all():
+                        continue
+                    kinds = found.get(tuple(core_ids[i:j].tolist()))
+                    if kinds:
+                        out.append((i, j, kinds.most_common(1)[0][0]))
+                        taken_to = j
+                        break
         return out

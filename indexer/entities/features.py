@@ -12,6 +12,9 @@ one to three letters, its shape (Arabic, Latin, capitalised, digits,
 punctuation), whether it carries the article or a conjunction, and which
 gazetteers list it, and (when a cluster list is given) which distributional
 word clusters its core form falls in. Multi-word gazetteer matches are added per sentence.
+The extended set (``extended=True``, recorded beside a model trained with it) adds
+trigger classes (a title before a person, the head word of an organisation or place
+name), the stem of the ±1 words and the clusters of the ±2 words.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import regex
 
 from arshif.analysis.filters import arabic_stem
 
-from .gazetteer import Gazetteer, core, normalise
+from .gazetteer import Gazetteer, core, core_no_conj, normalise
 
 _ARABIC = regex.compile(r"^[\p{Arabic}]+$")
 _LATIN = regex.compile(r"^[\p{Latin}]+$")
@@ -33,6 +36,33 @@ _PUNCT = regex.compile(r"^[^\p{L}\p{N}]+$")
 WINDOW = (-2, -1, 1, 2)
 _NEAR = ("w", "c", "g", "sh", "p2", "s2", "k")  # features of the ±1 neighbours
 _FAR = ("w", "c", "g")  # features of the ±2 neighbours
+#: The extended set (``extended=True``): trigger classes, stems and clusters further out.
+_NEAR_X = (*_NEAR, "st", "tr")
+_FAR_X = (*_FAR, "k", "tr")
+
+#: Words that announce a name of one type (written for this project): titles before people, head
+#: words of organisation names, kinds of place. Looked up on the word without its clitics.
+TRIGGERS = {
+    "PER": "رئيس رئيسة أمير أميرة ملك ملكة شيخ سيد سيدة دكتور دكتورة وزير وزيرة ولي عهد سمو معالي فخامة "
+           "سماحة نائب مستشار سفير متحدث لاعب مدرب فريق لواء عميد عقيد جنرال قائد زعيم مرشد إمام "
+           "بن ابن بنت أبو أم".split(),
+    "ORG": "وزارة شركة جامعة هيئة مجلس بنك مصرف منظمة وكالة حزب جمعية مؤسسة اتحاد نادي صندوق مركز جبهة "
+           "حركة لجنة محكمة جيش قوات إدارة مديرية بلدية أمانة غرفة معهد أكاديمية كلية مستشفى صحيفة "
+           "قناة إذاعة تلفزيون مجموعة ائتلاف تحالف برلمان كونغرس".split(),
+    "LOC": "مدينة محافظة منطقة دولة ولاية جمهورية مملكة إمارة عاصمة بلدة قرية إقليم أراضي "
+           "شمال جنوب شرق غرب وسط حي شارع ميناء مطار جزيرة جزر بحر نهر جبل خليج قطاع ضاحية".split(),
+}
+_TRIGGER_OF = {normalise(w): k for k, words in TRIGGERS.items() for w in words}
+
+
+def trigger(word: str) -> str | None:
+    """The type a word announces (``والوزارة`` → ORG), trying it with and without its clitics."""
+    w = normalise(word)
+    for cand in (w, core(word), core_no_conj(w), core_no_conj(w[1:]) if w[:1] in "وفبلك" else ""):
+        kind = _TRIGGER_OF.get(cand) or _TRIGGER_OF.get("ال" + cand if not cand.startswith("ال") else cand[2:])
+        if kind:
+            return kind
+    return None
 
 
 def shape(word: str) -> str:
@@ -51,9 +81,11 @@ class Featuriser:
     """Turns a sentence (a list of tokens) into CRFsuite feature lists, with a per-word cache."""
 
     def __init__(self, gazetteer: Gazetteer | None = None, cache_size: int = 300_000,
-                 clusters: dict[str, tuple[int, ...]] | None = None):
+                 clusters: dict[str, tuple[int, ...]] | None = None, extended: bool = False):
         self.gazetteer = gazetteer
         self.clusters = clusters
+        self.extended = extended
+        self._near, self._far = (_NEAR_X, _FAR_X) if extended else (_NEAR, _FAR)
         self._cache: dict[str, tuple[list[str], dict[int, list[str]]]] = {}
         self._cache_size = cache_size
 
@@ -71,6 +103,11 @@ class Featuriser:
         if self.clusters is not None:
             ks = self.clusters.get(c)
             feats["k"] = [f"{i}:{k}" for i, k in enumerate(ks)] if ks else ["none"]
+        if self.extended:
+            kind = trigger(word)
+            feats["tr"] = [kind] if kind else []
+            feats["cp3"] = [c[:3]]
+            feats["cs1"] = [c[-1:]]
         return feats
 
     def _entry(self, word: str) -> tuple[list[str], dict[int, list[str]]]:
@@ -81,7 +118,7 @@ class Featuriser:
         own = [f"{k}={v}" for k, vals in f.items() for v in vals]
         ctx = {}
         for off in WINDOW:
-            keys = _NEAR if abs(off) == 1 else _FAR
+            keys = self._near if abs(off) == 1 else self._far
             ctx[off] = [f"{off}{k}={v}" for k in keys for v in f.get(k, ())]
         entry = (own, ctx)
         if len(self._cache) >= self._cache_size:
