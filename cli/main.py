@@ -435,12 +435,14 @@ def entities_train(
     shared: Path = typer.Option(None, "--shared", help="The shared data folder (default: ../shared)."),
     out: Path = typer.Option(None, "--out", help="Where to write the model (default: the shipped model folder)."),
     sentences: Optional[int] = typer.Option(None, "--sentences", help="Train on the first N sentences only."),
+    dev: Optional[float] = typer.Option(None, "--dev", help="Hold out this fraction of the train split and "
+                                        "print scores on it (for tuning; the test split is never used)."),
 ):
     """Train the Arabic tagger on ANERcorp (CAMeL train split) with gazetteer and word-cluster features."""
     from indexer.entities.train import main as train_main
 
     argv = [*(["--shared", str(shared)] if shared else []), *(["--out", str(out)] if out else []),
-            *(["--sentences", str(sentences)] if sentences else [])]
+            *(["--sentences", str(sentences)] if sentences else []), *(["--dev", str(dev)] if dev else [])]
     raise typer.Exit(train_main(argv))
 
 

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from arshif.engines.embedded import EmbeddedEngine
 from arshif.model import Article, Translation
 from arshif.settings import PROJECT_ROOT, Settings
+from indexer.entities import EntityTagger
 from indexer.pipeline import ingest, prepare
 from tests.conftest import DEMO
 from web.app import create_app
@@ -47,7 +48,7 @@ def api(archive_settings) -> TestClient:
 def small(settings) -> Settings:
     """A fresh archive: the demo articles plus one with quotes, commas and newlines in its body."""
     eng = EmbeddedEngine(settings.embedded_path)
-    ingest([DEMO], eng)
+    ingest([DEMO], eng, tagger=EntityTagger())
     eng.upsert([prepare(tricky_article())])
     eng.close()
     return settings

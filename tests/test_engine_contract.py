@@ -18,6 +18,7 @@ from arshif.model import Article, Translation
 from arshif.search import SearchRequest
 from arshif.search.contract import FacetRequest, Filters
 from arshif.settings import Settings
+from indexer.entities import EntityTagger
 from indexer.pipeline import ingest
 from tests.conftest import DEMO, SEED, saudi_sample_file
 
@@ -53,7 +54,7 @@ def loaded(request, tmp_path_factory):
     else:
         eng = _remote(kind, tmp_path_factory)
     sample = saudi_sample_file(tmp_path_factory.mktemp("sample"), per_zip=15)
-    summary = ingest([DEMO, SEED, sample], eng)
+    summary = ingest([DEMO, SEED, sample], eng, tagger=EntityTagger())
     assert summary.failed == {}, summary.failed
     yield eng
     if kind != "embedded":
