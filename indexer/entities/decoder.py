@@ -68,17 +68,22 @@ class CompiledCRF:
             self.transitions[trans] = -1e9
             self.start_penalty[start] = -1e9
         attrs: dict[str, int] = {}
-        rows: list[np.ndarray] = []
+        rows: list[np.ndarray] = [np.zeros(n)]  # row 0 is zero: every word's sum starts from it, none is empty
         for (attr, label), w in info.state_features.items():
             r = attrs.get(attr)
             if r is None:
                 r = attrs[attr] = len(rows)
                 rows.append(np.zeros(n))
             rows[r][index[label]] += w
-        rows.append(np.zeros(n))  # a zero row: every word's sum starts from it, so no sum is empty
         self._matrix = np.array(rows)
-        self._zero_row = len(rows) - 1
         self._attr_row = attrs
+        # A neighbour's feature at offset ``off`` is the attribute ``f"{off}{feature}"``: one table per offset
+        # from the neighbour's own feature string to the row, so no context strings are built at run time.
+        self._ctx_row: dict[int, dict[str, int]] = {off: {} for off in WINDOW}
+        for attr, r in attrs.items():
+            off, rest = (attr[:2], attr[2:]) if attr[:2] in ("-1", "-2") else (attr[:1], attr[1:])
+            if off in ("-1", "-2", "1", "2") and "=" in rest:
+                self._ctx_row[int(off)][rest] = r
         self.featuriser = featuriser
 
         def vec(attr: str) -> np.ndarray:
@@ -149,18 +154,17 @@ class CompiledCRF:
         """Score vectors of new words: all their feature rows gathered, then summed per (word, offset) at once."""
         base = len(self.cores)
         self._grow(base + len(words))
-        get = self._attr_row.get
-        zero = self._zero_row
-        entry = self.featuriser._entry
+        gets = [self._attr_row.get, *(self._ctx_row[off].get for off in WINDOW)]
+        own_of = self.featuriser.own
         rows: list[int] = []
         starts: list[int] = []
         norm: list[str] = []
         for word in words:
-            own, ctx = entry(word)
-            for attrs in (own, *(ctx[off] for off in WINDOW)):
+            own = own_of(word)
+            for get in gets:
                 starts.append(len(rows))
-                rows.append(zero)
-                rows.extend(r for r in map(get, attrs) if r is not None)
+                rows.append(0)
+                rows.extend(filter(None, map(get, own)))
             self._ids[word] = len(self.cores)
             self.cores.append(core(word))
             norm.append(own[0][2:])  # "w=<normalised form>"

@@ -89,37 +89,36 @@ class Featuriser:
         self._cache: dict[str, tuple[list[str], dict[int, list[str]]]] = {}
         self._cache_size = cache_size
 
-    def _word(self, word: str) -> dict[str, list[str]]:
+    def own(self, word: str) -> list[str]:
+        """The word's own features, ``key=value`` strings, the first always ``w=<normalised form>``."""
         w = normalise(word)
         c = core(word)
-        feats: dict[str, list[str]] = {
-            "w": [w], "c": [c], "st": [arabic_stem(c)], "sh": [shape(word)],
-            "p1": [w[:1]], "p2": [w[:2]], "p3": [w[:3]], "s1": [w[-1:]], "s2": [w[-2:]], "s3": [w[-3:]],
-            "cp2": [c[:2]], "cs2": [c[-2:]], "cs3": [c[-3:]],
-            "len": [str(min(len(c), 8))],
-            "al": ["1" if c != w else "0"],
-            "g": sorted(self.gazetteer.lookup(word)) if self.gazetteer is not None else [],
-        }
+        out = ["w=" + w, "c=" + c, "st=" + arabic_stem(c), "sh=" + shape(word),
+               "p1=" + w[:1], "p2=" + w[:2], "p3=" + w[:3], "s1=" + w[-1:], "s2=" + w[-2:], "s3=" + w[-3:],
+               "cp2=" + c[:2], "cs2=" + c[-2:], "cs3=" + c[-3:],
+               "len=" + str(min(len(c), 8)), "al=1" if c != w else "al=0"]
+        if self.gazetteer is not None:
+            out += ["g=" + kind for kind in sorted(self.gazetteer.lookup(word))]
         if self.clusters is not None:
             ks = self.clusters.get(c)
-            feats["k"] = [f"{i}:{k}" for i, k in enumerate(ks)] if ks else ["none"]
+            out += [f"k={i}:{k}" for i, k in enumerate(ks)] if ks else ["k=none"]
         if self.extended:
             kind = trigger(word)
-            feats["tr"] = [kind] if kind else []
-            feats["cp3"] = [c[:3]]
-            feats["cs1"] = [c[-1:]]
-        return feats
+            if kind:
+                out.append("tr=" + kind)
+            out += ["cp3=" + c[:3], "cs1=" + c[-1:]]
+        return out
 
     def _entry(self, word: str) -> tuple[list[str], dict[int, list[str]]]:
         hit = self._cache.get(word)
         if hit is not None:
             return hit
-        f = self._word(word)
-        own = [f"{k}={v}" for k, vals in f.items() for v in vals]
+        own = self.own(word)
+        keyed = [(f.partition("=")[0], f) for f in own]
         ctx = {}
         for off in WINDOW:
             keys = self._near if abs(off) == 1 else self._far
-            ctx[off] = [f"{off}{k}={v}" for k in keys for v in f.get(k, ())]
+            ctx[off] = [f"{off}{f}" for k, f in keyed if k in keys]
         entry = (own, ctx)
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
