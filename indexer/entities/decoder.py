@@ -77,13 +77,26 @@ class CompiledCRF:
             rows[r][index[label]] += w
         self._matrix = np.array(rows)
         self._attr_row = attrs
-        # A neighbour's feature at offset ``off`` is the attribute ``f"{off}{feature}"``: one table per offset
-        # from the neighbour's own feature string to the row, so no context strings are built at run time.
-        self._ctx_row: dict[int, dict[str, int]] = {off: {} for off in WINDOW}
+        # A word feature ``f`` weighs on the word itself (attribute ``f``) and, through the attribute
+        # ``f"{off}{f}"``, on its neighbours: one block per feature string holds all five rows, so a new
+        # word's scores are one dict lookup per feature of its own and one numpy sum.
+        slot = {0: 0, **{off: k for k, off in enumerate(WINDOW, 1)}}
+        feat_index: dict[str, int] = {}
+        placed: list[tuple[int, int, int]] = []
         for attr, r in attrs.items():
             off, rest = (attr[:2], attr[2:]) if attr[:2] in ("-1", "-2") else (attr[:1], attr[1:])
             if off in ("-1", "-2", "1", "2") and "=" in rest:
-                self._ctx_row[int(off)][rest] = r
+                k, feat = slot[int(off)], rest
+            elif "=" in attr and not attr.startswith(("bi-=", "bi+=", "mg=", "+1mg=")):
+                k, feat = 0, attr
+            else:
+                continue
+            placed.append((feat_index.setdefault(feat, len(feat_index) + 1), k, r))
+        self._feat_index = feat_index
+        self._blocks = np.zeros((len(feat_index) + 1, 1 + len(WINDOW), n))  # block 0: zero
+        if placed:
+            fi, ks, rs = (np.array(x) for x in zip(*placed))
+            self._blocks[fi, ks] = self._matrix[rs]
         self.featuriser = featuriser
 
         def vec(attr: str) -> np.ndarray:
@@ -154,21 +167,20 @@ class CompiledCRF:
         """Score vectors of new words: all their feature rows gathered, then summed per (word, offset) at once."""
         base = len(self.cores)
         self._grow(base + len(words))
-        gets = [self._attr_row.get, *(self._ctx_row[off].get for off in WINDOW)]
+        get = self._feat_index.get
         own_of = self.featuriser.own
         rows: list[int] = []
         starts: list[int] = []
         norm: list[str] = []
         for word in words:
             own = own_of(word)
-            for get in gets:
-                starts.append(len(rows))
-                rows.append(0)
-                rows.extend(filter(None, map(get, own)))
+            starts.append(len(rows))
+            rows.append(0)
+            rows.extend(filter(None, map(get, own)))
             self._ids[word] = len(self.cores)
             self.cores.append(core(word))
             norm.append(own[0][2:])  # "w=<normalised form>"
-        sums = np.add.reduceat(self._matrix[rows], starts, axis=0).reshape(len(words), 1 + len(WINDOW), -1)
+        sums = np.add.reduceat(self._blocks[rows], starts, axis=0)  # words × (own, offsets) × labels
         self._tables[:, base:base + len(words)] = sums.transpose(1, 0, 2)
         bi_get, first = self._bi_words.get, self._phrase_first
         end = base + len(words)
