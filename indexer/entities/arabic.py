@@ -194,7 +194,8 @@ class ArabicTagger:
             out.append((start, prev + 1, kind))
         return out
 
-    def _propagated(self, spans, ids, labels, core_ids, sent, text_of, min_chars: int = 3) -> list[tuple[int, int, str]]:
+    def _propagated(self, spans, ids, labels, core_ids, sent, text_of,
+                    min_chars: int = 3) -> list[tuple[int, int, str]]:
         """Untagged runs of tokens that repeat, in the same text, a name tagged there (see :func:`propagate`)."""
         by_text: dict[int, dict[tuple[int, ...], Counter]] = {}
         cores = self.crf.cores
@@ -204,28 +205,26 @@ class ArabicTagger:
                 by_text.setdefault(int(text_of[first]), {}).setdefault(key, Counter())[kind] += 1
         if not by_text:
             return []
+        by_text = {n: {key: kinds.most_common(1)[0][0] for key, kinds in found.items()} for n, found in by_text.items()}
         free = labels == self._outside
         out: list[tuple[int, int, str]] = []
-        bounds = np.flatnonzero(np.diff(text_of)) + 1
-        text_start = dict(zip(text_of[np.append(0, bounds)].tolist(), np.append(0, bounds).tolist()))
-        text_end = dict(zip(text_of[np.append(bounds - 1, len(text_of) - 1)].tolist(),
-                            np.append(bounds, len(text_of)).tolist()))
-        for n, found in by_text.items():
-            lo, hi = text_start[n], text_end[n]
-            longest = max(len(k) for k in found)
-            firsts = np.array(sorted({k[0] for k in found}), dtype=np.int64)
-            cand = lo + np.flatnonzero(free[lo:hi] & np.isin(core_ids[lo:hi], firsts))
-            taken_to = -1
-            for i in cand.tolist():
-                if i < taken_to:
+        # Candidates, for all texts at once: untagged tokens whose (text, core) begins a name of that text.
+        scale = int(core_ids.max()) + 1
+        firsts = np.array(sorted({n * scale + k[0] for n, found in by_text.items() for k in found}), dtype=np.int64)
+        cand = np.flatnonzero(free & np.isin(text_of * scale + core_ids, firsts))
+        free_list, sent_list, cores_list = free.tolist(), sent.tolist(), core_ids.tolist()
+        taken_to = -1
+        for i in cand.tolist():
+            if i < taken_to:
+                continue
+            found = by_text[int(text_of[i])]
+            for size in range(min(max(map(len, found)), len(free_list) - i), 0, -1):
+                j = i + size
+                if sent_list[j - 1] != sent_list[i] or not all(free_list[i:j]):
                     continue
-                for size in range(min(longest, hi - i), 0, -1):
-                    j = i + size
-                    if sent[j - 1] != sent[i] or not free[i:j].all():
-                        continue
-                    kinds = found.get(tuple(core_ids[i:j].tolist()))
-                    if kinds:
-                        out.append((i, j, kinds.most_common(1)[0][0]))
-                        taken_to = j
-                        break
+                kind = found.get(tuple(cores_list[i:j]))
+                if kind:
+                    out.append((i, j, kind))
+                    taken_to = j
+                    break
         return out
