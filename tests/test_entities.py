@@ -139,6 +139,24 @@ def test_fast_decoder_labels_exactly_as_crfsuite():
 
 
 @pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
+def test_ingest_path_finds_what_the_sentence_tagger_and_propagation_find():
+    """mentions_many (the flat, batched path ingest uses) reads a text as the sentence-by-sentence tagger
+    plus per-text propagation do: same spans, same types, in 3 texts of 60 corpus sentences each."""
+    from indexer.entities.arabic import SENTENCE_END, TOKEN, propagate, spans
+
+    tagger = ArabicTagger()
+    ok = [toks for toks, _ in anercorp(SHARED, "test")  # sentences the tokeniser splits as ANERcorp does
+          if len(toks) < 80 and not any(t in SENTENCE_END for t in toks[:-1]) and all(map(TOKEN.fullmatch, toks))]
+    texts = [ok[i:i + 60] for i in (0, 60, 120)]
+    found = tagger.mentions_many(["\n".join(" ".join(toks) for toks in text) for text in texts])
+    for text, mentions in zip(texts, found):
+        tags = propagate(text, tagger.tag_many(text))
+        expected = [(kind, " ".join(toks[a:b])) for toks, labels in zip(text, tags) for a, b, kind in spans(labels)]
+        assert [(kind, t) for kind, t, _, _ in mentions] == expected
+    assert sum(map(len, found)) > 50
+
+
+@pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
 def test_training_command_writes_a_model_that_tags(tmp_path):
     """``python -m indexer.entities.train`` end to end, on a slice of the corpus so CI stays quick."""
     from indexer.entities.train import main

@@ -2,9 +2,14 @@
 
 The model is a CRFsuite file trained by ``python -m indexer.entities.train``;
 the gazetteer it was trained with lies beside it (features must be computed
-the same way at run time as at training), and it is decoded by
-:mod:`.decoder` (CRFsuite's labels, several times faster). Nothing is loaded
-until the first article is tagged, so the app and the CLI start as fast as before.
+the same way at run time as at training), with ``ar-ner.json`` naming the
+feature options it was trained with. It is decoded by :mod:`.decoder`
+(CRFsuite's scores, with BIO's rules enforced, many times faster). A batch of
+texts is handled as one flat array of word ids: split into lines and tokens
+with one regex call per line, sentences cut by array operations, labels read
+off as spans, names propagated within each text, and character offsets found
+only for the lines that hold a name. Nothing is loaded until the first article
+is tagged, so the app and the CLI start as fast as before.
 """
 
 from __future__ import annotations
