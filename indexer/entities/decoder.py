@@ -30,7 +30,7 @@ from .features import WINDOW, Featuriser
 from .gazetteer import MAX_WORDS, core
 
 BATCH = 512  # sentences decoded together
-MAX_WORDS_CACHED = 500_000  # a long ingest starts its word cache again past this
+MAX_WORDS_CACHED = 250_000  # a long ingest starts its word cache again past this (tables ~95 MB then)
 
 
 def bio_forbidden(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
