@@ -154,6 +154,8 @@ def test_ingest_path_finds_what_the_sentence_tagger_and_propagation_find():
         expected = [(kind, " ".join(toks[a:b])) for toks, labels in zip(text, tags) for a, b, kind in spans(labels)]
         assert [(kind, t) for kind, t, _, _ in mentions] == expected
     assert sum(map(len, found)) > 50
+    plain = tagger.mentions_many(["\n".join(" ".join(toks) for toks in text) for text in texts], offsets=False)
+    assert [[m[:2] for m in ms] for ms in plain] == [[m[:2] for m in ms] for ms in found]
 
 
 @pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")

@@ -63,7 +63,7 @@ def entities_of(model_dir: str | None, lang: str, texts: Sequence[str]) -> list[
     if tagger is None:
         return None
     return [merge_mentions([(LABEL_KINDS[kind], text, lang) for kind, text, _, _ in mentions if kind in LABEL_KINDS])
-            for mentions in tagger.mentions_many(list(texts))]
+            for mentions in tagger.mentions_many(list(texts), offsets=False)]
 
 
 def _text(article: Article) -> str:

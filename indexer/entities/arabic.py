@@ -124,11 +124,13 @@ class ArabicTagger:
     def mentions(self, text: str) -> list[tuple[str, str, int, int]]:
         return self.mentions_many([text])[0]
 
-    def mentions_many(self, texts: list[str]) -> list[list[tuple[str, str, int, int]]]:
+    def mentions_many(self, texts: list[str], offsets: bool = True) -> list[list[tuple[str, str, int, int]]]:
         """Mentions in each text; all sentences of all texts are decoded together (faster in a batch).
 
         Sentences end at a line break, after ``. ! ? ؟`` and every ``MAX_SENTENCE`` tokens. Names found
-        in a text are labelled again where they repeat in it (:func:`propagate`'s rule).
+        in a text are labelled again where they repeat in it (:func:`propagate`'s rule). Without
+        ``offsets`` (the ingest's case: it keeps names, not places in the text) a mention is its words
+        joined by one space and its offsets are -1, which spares re-reading each line for them.
         """
         tokens: list[str] = []
         lines: list[tuple[int, str, int, int]] = []  # (text, line, its offset in the text, first token)
@@ -166,6 +168,10 @@ class ArabicTagger:
         spans += self._propagated(spans, ids, labels, core_ids, sent, text_of)
         out: list[list[tuple[str, str, int, int]]] = [[] for _ in texts]
         offsets: dict[int, list[tuple[int, int]]] = {}
+        if not offsets:
+            for first, last, kind in sorted(spans):
+                out[int(text_of[first])].append((kind, " ".join(tokens[first:last]), -1, -1))
+            return out
         for first, last, kind in sorted(spans):
             li = int(line_of[first])
             n, line, line_offset, first_token = lines[li]

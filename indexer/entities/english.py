@@ -34,7 +34,7 @@ class EnglishTagger:
     def mentions(self, text: str) -> list[tuple[str, str, int, int]]:
         return self.mentions_many([text])[0]
 
-    def mentions_many(self, texts: list[str]) -> list[list[tuple[str, str, int, int]]]:
+    def mentions_many(self, texts: list[str], offsets: bool = True) -> list[list[tuple[str, str, int, int]]]:
         out = []
         with self._lock:
             for doc in self.nlp.pipe([t[:MAX_CHARS] for t in texts], batch_size=64):
