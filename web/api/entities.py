@@ -16,10 +16,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from arshif.entities import ENTITY_KINDS, entity_key
-from arshif.search.contract import DateBucket, FacetRequest, FacetValue, Filters, SearchRequest
+from arshif.search.contract import DateBucket, FacetRequest, FacetValue, Filters, Hit, SearchRequest
 from web.api.search import run
 from web.errors import READ_ERRORS
-from web.service import Service
+from web.service import SearchService, Service
 
 router = APIRouter()
 #: Articles read to count co-occurring entities of the entity's own kind (facets of its own kind ignore
@@ -39,10 +39,13 @@ class EntitySummary(BaseModel):
     co_occurring: dict[str, list[FacetValue]] = Field(
         description="People, places and organisations named in the same articles, most frequent first. "
                     f"Those of the entity's own kind are counted in its {SAME_KIND_SAMPLE} newest articles.")
+    spellings: dict[str, list[FacetValue]] = Field(
+        default_factory=dict, description="How articles write the name, per language ('ar', 'en'), most frequent "
+                                          f"first, counted in its {SAME_KIND_SAMPLE} newest articles.")
 
 
 @router.get(
-    "/entities/{kind}/{name}", response_model=EntitySummary, responses=READ_ERRORS,
+    "/entities/{kind}/{name:path}", response_model=EntitySummary, responses=READ_ERRORS,
     summary="One person, place or organisation across the archive",
     description=(
         "How many articles name the entity (per language), its coverage over time (a date histogram), the "
@@ -57,6 +60,12 @@ def entity_summary(
     service: Service,
     size: Annotated[int, Query(ge=1, le=100, description="Values per list")] = 15,
 ) -> EntitySummary:
+    return summarise(service, kind, name, size)[0]
+
+
+def summarise(service: SearchService, kind: str, name: str, size: int = 15) -> tuple[EntitySummary, list[Hit]]:
+    """One entity across the archive, and its newest articles (up to :data:`SAME_KIND_SAMPLE`, with their
+    stored articles): the API answers the summary, the entity page also lists the newest few."""
     key = entity_key(kind, name) or name
     filters = Filters(**{kind: [key]})
     others = [k for k in ENTITY_KINDS if k != kind]
@@ -66,13 +75,23 @@ def entity_summary(
     sample = run(service, SearchRequest(filters=filters, size=min(SAME_KIND_SAMPLE, max(resp.total, 1)),
                                         sort="newest", highlight=False, with_articles=True))
     same: Counter = Counter()
+    spellings: dict[str, Counter] = {}
     for hit in sample.hits:
         article = getattr(hit, "article", None)
         for e in getattr(article, "entities", []) or []:
             if e.kind == kind and e.key != key:
                 same[e.key] += 1
+            elif e.kind == kind and e.name:
+                spellings.setdefault(e.lang or hit.language, Counter())[e.name] += 1
     co = {k: resp.facets.get(k, []) for k in others}
-    co[kind] = [FacetValue(value=v, count=c) for v, c in sorted(same.items(), key=lambda kv: (-kv[1], kv[0]))[:size]]
-    return EntitySummary(kind=kind, key=key, asked=name, total=resp.total, languages=resp.facets.get("language", []),
-                         sources=resp.facets.get("source", []), histogram=resp.date_histogram,
-                         interval=resp.interval, co_occurring={k: co[k] for k in ENTITY_KINDS})
+    co[kind] = _ranked(same, size)
+    summary = EntitySummary(
+        kind=kind, key=key, asked=name, total=resp.total, languages=resp.facets.get("language", []),
+        sources=resp.facets.get("source", []), histogram=resp.date_histogram, interval=resp.interval,
+        co_occurring={k: co[k] for k in ENTITY_KINDS},
+        spellings={lang: _ranked(counts, 5) for lang, counts in sorted(spellings.items())})
+    return summary, sample.hits
+
+
+def _ranked(counts: Counter, size: int) -> list[FacetValue]:
+    return [FacetValue(value=v, count=c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:size]]
