@@ -109,12 +109,20 @@ def cpu_seconds() -> float:
     return total
 
 
-def ingest_cost(records: list[dict], tmp: Path, chunks: int = 10) -> EmbeddedEngine:
-    """Ingest ``records`` with and without tagging, chunk by chunk alternating; return the tagged index."""
+def ingest_cost(records: list[dict], tmp: Path, chunks: int = 10, stories: bool = True) -> EmbeddedEngine:
+    """Ingest ``records`` with and without tagging, chunk by chunk alternating; return the tagged index.
+
+    ``stories``: both sides place articles in stories, as ``arshif ingest`` does by default (the real write
+    path); without, the peer is the bare index write."""
     tagger = EntityTagger()
     tagger.tag_batch([])  # nothing to load yet: the model loads on the first chunk, and counts
     on = EmbeddedEngine(tmp / "on.db")
     off = EmbeddedEngine(tmp / "off.db")
+    placing = {"on": None, "off": None}
+    if stories:
+        from indexer.stories import StoryAssigner
+
+        placing = {"on": StoryAssigner(tmp / "on.stories.db"), "off": StoryAssigner(tmp / "off.stories.db")}
     times = {"on": 0.0, "off": 0.0}
     cpu = {"on": 0.0, "off": 0.0}
     size = max(1, len(records) // chunks)
@@ -127,13 +135,17 @@ def ingest_cost(records: list[dict], tmp: Path, chunks: int = 10) -> EmbeddedEng
             (("off", off, None), ("on", on, tagger))
         for name, engine, t in order:
             started, cpu_started = time.perf_counter(), cpu_seconds()
-            ingest([part], engine, tagger=t)
+            ingest([part], engine, tagger=t, stories=placing[name])
             times[name] += time.perf_counter() - started
             cpu[name] += cpu_seconds() - cpu_started
         part.unlink()
     off.close()
+    for assigner in placing.values():
+        if assigner is not None:
+            assigner.close()
     n = len(records)
-    print(f"\ningest of {n:,} SaudiNewsNet articles, {chunks} interleaved chunks each way (embedded engine):")
+    print(f"\ningest of {n:,} SaudiNewsNet articles, {chunks} interleaved chunks each way (embedded engine, "
+          f"{'stories placed as arshif ingest does' if stories else 'no stories'}):")
     print(f"  without tagging {times['off']:.1f}s ({n / times['off']:.0f} docs/s)")
     print(f"  with tagging    {times['on']:.1f}s ({n / times['on']:.0f} docs/s)")
     print(f"  tagging adds {times['on'] / times['off'] - 1:+.0%} to ingest time (target ≤ +50 %); "
@@ -183,13 +195,16 @@ def main() -> None:
     ap.add_argument("--articles", default="3000", help="SaudiNewsNet articles for the ingest figures, or 'all'")
     ap.add_argument("--model", type=Path, default=MODEL_DIR)
     ap.add_argument("--skip-ingest", action="store_true")
+    ap.add_argument("--skip-f1", action="store_true", help="only the ingest cost and linking")
+    ap.add_argument("--no-stories", action="store_true", help="peer is the bare index write (no story placing)")
     args = ap.parse_args()
-    f1_tables(args.model)
+    if not args.skip_f1:
+        f1_tables(args.model)
     if args.skip_ingest:
         return
     records = saudi_records(None if args.articles == "all" else int(args.articles))
     with tempfile.TemporaryDirectory(prefix="arshif-ent-bench-") as tmp:
-        engine = ingest_cost(records, Path(tmp))
+        engine = ingest_cost(records, Path(tmp), stories=not args.no_stories)
         linking(engine)
         engine.close()
     print(f"\n(entity_key check: الرياض → {entity_key('place', 'الرياض')})")

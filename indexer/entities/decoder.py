@@ -30,6 +30,7 @@ from .features import WINDOW, Featuriser
 from .gazetteer import MAX_WORDS, core
 
 BATCH = 512  # sentences decoded together
+PAIR_SCALE = 1 << 31  # two core ids in one int64 (first * PAIR_SCALE + second)
 MAX_WORDS_CACHED = 250_000  # a long ingest starts its word cache again past this (tables ~95 MB then)
 
 
@@ -137,7 +138,14 @@ class CompiledCRF:
         self._tables = np.zeros((1 + len(WINDOW), 1024, n))
         self._bi_id = np.full(1024, -1, dtype=np.int64)
         self._first = np.zeros(1024, dtype=bool)
+        # Phrase words are interned first, so a phrase's first two words have fixed ids: a candidate start
+        # is checked against all phrases' first pairs in one array operation before any tuple is built.
         self._core_intern: dict[str, int] = {}
+        for phrase in self._phrases:
+            for c in phrase:
+                self._core_intern.setdefault(c, len(self._core_intern))
+        self._phrase_pairs = np.unique(np.array(
+            [self._core_intern[p[0]] * PAIR_SCALE + self._core_intern[p[1]] for p in self._phrases], dtype=np.int64))
         self._core_id = np.zeros(1024, dtype=np.int64)  # per word id: an int naming its core form
 
     def core_ids(self, ids: np.ndarray) -> np.ndarray:
@@ -228,7 +236,10 @@ class CompiledCRF:
                 cand, at = cand[hit], at[hit]
                 em[cand + 1] += self._pair_right[at]
                 em[cand] += self._pair_left[at]
-        firsts = np.flatnonzero(self._first[ids])
+        firsts = np.flatnonzero(self._first[ids][:-1] & (pos[:-1] < length[:-1] - 1))
+        if len(firsts) and len(self._phrase_pairs):
+            cid = self._core_id[ids]
+            firsts = firsts[np.isin(cid[firsts] * PAIR_SCALE + cid[firsts + 1], self._phrase_pairs)]
         if len(firsts):
             self._phrase_emissions(em, ids, firsts, pos, length)
         return em
@@ -277,18 +288,16 @@ class CompiledCRF:
         return out
 
     def _viterbi(self, em: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Best label paths of a batch of sentences sorted by length (shortest first), padded to the longest."""
         b, t_max, n = em.shape
         delta = em[:, 0] + self.start_penalty
         back = np.empty((b, t_max, n), dtype=np.int64)
-        back[:, 0] = np.arange(n)
-        identity = np.arange(n)
+        back[:] = np.arange(n)  # past a sentence's end the path stays put
         for t in range(1, t_max):
-            cand = delta[:, :, None] + self.transitions[None]  # from × to
-            best = cand.argmax(axis=1)
-            score = np.take_along_axis(cand, best[:, None, :], axis=1)[:, 0] + em[:, t]
-            live = (lengths > t)[:, None]
-            delta = np.where(live, score, delta)
-            back[:, t] = np.where(live, best, identity)  # past a sentence's end the path stays put
+            s = int(np.searchsorted(lengths, t, side="right"))  # sentences still going: a suffix (sorted)
+            cand = delta[s:, :, None] + self.transitions[None]  # from × to
+            back[s:, t] = cand.argmax(axis=1)
+            delta[s:] = cand.max(axis=1) + em[s:, t]
         path = np.empty((b, t_max), dtype=np.int64)
         k = delta.argmax(axis=1)
         rows = np.arange(b)
