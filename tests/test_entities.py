@@ -12,6 +12,7 @@ import pytest
 
 from arshif.entities import entity_key, merge_mentions
 from arshif.model import Article
+from arshif.search import SearchRequest
 from indexer.entities import EntityTagger
 from indexer.entities.arabic import ArabicTagger
 from indexer.entities.corpus import anercorp
@@ -166,3 +167,47 @@ def test_training_command_writes_a_model_that_tags(tmp_path):
     assert main(["--shared", str(SHARED), "--out", str(tmp_path), "--sentences", "600", "--iterations", "30"]) == 0
     tagger = ArabicTagger(tmp_path)
     assert any(kind == "LOC" for kind, *_ in tagger.mentions(AR_TEXT))
+
+
+@pytest.mark.parametrize("switch", ["1", "0"])
+def test_default_ingest_tags_in_the_one_analysis_pool_unless_switched_off(tmp_path, monkeypatch, switch):
+    """``arshif ingest`` tags by default (``ARSHIF_ENTITIES=0`` turns it off): a batch large enough for the
+    worker pool is tagged there, in the pool FTS analysis and story features use (no second pool), while
+    stories are placed, and every article lands with its entities."""
+    import json
+
+    import indexer.entities as entities
+    from arshif.analysis import workers
+    from arshif.engines.embedded import EmbeddedEngine
+    from arshif.settings import get_settings
+    from indexer.pipeline import ingest
+    from indexer.stories import StoryAssigner
+
+    monkeypatch.setenv("ARSHIF_ENTITIES", switch)
+    get_settings.cache_clear()
+    monkeypatch.setattr(entities, "_DEFAULT", [])
+    sent: list[str] = []
+    submit = workers.submit
+    monkeypatch.setattr(workers, "submit", lambda fn, *args: (sent.append(fn.__name__), submit(fn, *args))[1])
+    sentences = [s.strip() for s in AR_TEXT.split("،")]
+    path = tmp_path / "news.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(entities.POOL_THRESHOLD + 10):
+            body = " ، ".join(sentences[i % len(sentences):] + sentences[:i % len(sentences)]) + f" ({i})"
+            fh.write(json.dumps({"title": f"خبر رقم {i}", "body": body, "language": "ar",
+                                 "url": f"https://example.org/{i}"}, ensure_ascii=False) + "\n")
+    engine = EmbeddedEngine(tmp_path / "index.db")
+    stories = StoryAssigner(tmp_path / "stories.db")
+    try:
+        summary = ingest([path], engine, stories=stories, batch_size=500)
+        stored = [engine.get(h.id) for h in engine.search(SearchRequest(size=100)).hits]
+    finally:
+        stories.close()
+        engine.close()
+        get_settings.cache_clear()
+    assert summary.indexed == entities.POOL_THRESHOLD + 10 and len(stored) == summary.indexed
+    if switch == "0":
+        assert "entities_of" not in sent and not any(a.entities for a in stored)
+        return
+    assert "entities_of" in sent  # tagged in the shared pool, beside the other analysis sent there
+    assert all(any(e.key == "Riyadh" for e in a.entities) for a in stored), stored[0].entities
