@@ -45,7 +45,7 @@ def split_dev(data: list, fraction: float) -> tuple[list, list]:
 def train(shared: Path = DEFAULT_SHARED, out: Path = MODEL_DIR, *, sentences: int | None = None,
           sources: tuple[str, ...] = FREE_SOURCES, max_iterations: int | None = None,
           clusters: Path | None = None, extended: bool = True, dev: float | None = None,
-          c1: float | None = None, log=print) -> dict:
+          c1: float | None = None, c2: float | None = None, log=print) -> dict:
     """Train and save; returns figures (sentences, seconds, model bytes, and dev scores with ``dev``).
 
     ``clusters``: a word-cluster file (:mod:`.clusters`); by default the one already in ``out``
@@ -77,6 +77,8 @@ def train(shared: Path = DEFAULT_SHARED, out: Path = MODEL_DIR, *, sentences: in
         params["max_iterations"] = max_iterations
     if c1 is not None:
         params["c1"] = c1
+    if c2 is not None:
+        params["c2"] = c2
     trainer.set_params(params)
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / (MODEL_FILE + ".tmp")
@@ -136,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev", type=float, default=None,
                         help="hold out this fraction of the train split and print scores on it (tuning)")
     parser.add_argument("--c1", type=float, default=None, help="L1 weight (default %s)" % PARAMS["c1"])
+    parser.add_argument("--c2", type=float, default=None, help="L2 weight (default %s)" % PARAMS["c2"])
     parser.add_argument("--with-anetac", action="store_true",
                         help="also use ANETAC's typed names (research use only: do not ship the result)")
     args = parser.parse_args(argv)
@@ -144,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sources = FREE_SOURCES + (("anetac",) if args.with_anetac else ())
     train(args.shared, args.out, sentences=args.sentences, sources=sources, max_iterations=args.iterations,
-          clusters=args.clusters, extended=not args.base_features, dev=args.dev, c1=args.c1)
+          clusters=args.clusters, extended=not args.base_features, dev=args.dev, c1=args.c1, c2=args.c2)
     return 0
 
 
