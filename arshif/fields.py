@@ -62,6 +62,10 @@ FACETS: tuple[FacetField, ...] = (
     FacetField("language", "lang", "language", aliases=("lang",), kind="language", value_aliases=LANGUAGE_ALIASES),
     FacetField("tag", "tag", "tags", multi=True),
     FacetField("site", "site", "site"),
+    # People, places and organisations tagged at ingest (arshif/entities.py): values are linked keys.
+    FacetField("person", "person", "person", aliases=("per", "شخص"), multi=True),
+    FacetField("place", "place", "place", aliases=("loc", "مكان"), multi=True),
+    FacetField("org", "org", "org", aliases=("organisation", "organization", "منظمة"), multi=True),
 )
 FACET_FIELDS: tuple[str, ...] = tuple(f.name for f in FACETS)
 FACET_BY_NAME: dict[str, FacetField] = {f.name: f for f in FACETS}

@@ -19,6 +19,8 @@ from pydantic import BaseModel, Field, computed_field, field_validator
 MAX_TITLE_CHARS = 2_000
 MAX_BODY_CHARS = 5_000_000
 
+from arshif.entities import Entity
+
 Language = Literal["ar", "en", "other"]
 TranslationStatus = Literal["done", "pending", "failed"]
 TranslationKind = Literal["machine", "human", "provided"]
@@ -71,6 +73,8 @@ class Article(BaseModel):
     extracted: datetime | None = None
     related_titles: list[str] = Field(default_factory=list)
     translations: dict[str, Translation] = Field(default_factory=dict)
+    entities: list[Entity] = Field(default_factory=list,
+                                   description="People, places and organisations named in the article (tagged at ingest).")
     provenance: Provenance = Field(default_factory=Provenance)
     story_id: str = Field(default="", pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,199}$",
                           description="The story the article belongs to (the id of its first article): copies and "

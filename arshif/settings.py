@@ -73,6 +73,9 @@ class Settings(BaseSettings):
         description="A table of source names (same columns as arshif/sources.tsv) that extends the shipped one.")
     stories: bool = Field(default=True, description="Group copies and translations of one report into stories "
                                                     "at ingest (indexer/stories); off skips it.")
+    entities: bool = Field(default=True, description="Tag people, places and organisations at ingest.")
+    entities_model_dir: Path | None = Field(
+        default=None, description="Folder of the Arabic entity model (default: the one shipped in indexer/entities/models).")
 
     api_key: str | None = Field(default=None, description="Enables write endpoints of the API when set.")
     host: str = "127.0.0.1"

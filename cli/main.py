@@ -186,7 +186,8 @@ def search(
                                           "the query translated into the other language (offline lexicon, or "
                                           "the configured provider)."),
     size: int = typer.Option(10, min=0, max=1000, help="How many hits."),
-    facets: bool = typer.Option(False, "--facets", help="Also show facet counts (source, author, language, tag)."),
+    facets: bool = typer.Option(False, "--facets", help="Also show facet counts (source, author, language, tag, "
+                                                        "person, place, org)."),
     every_copy: bool = typer.Option(False, "--every-copy", help="List every copy of a story (default: one hit "
                                                                  "per story, with how many more copies match)."),
     json_out: bool = typer.Option(False, "--json", help="Print the full response as JSON."),
@@ -434,6 +435,43 @@ def _disk_full(exc: BaseException | None) -> bool:
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return False
+
+
+entities_app = typer.Typer(help="The people/places/organisations tagger: train it, or tag a text to see what it finds.",
+                            no_args_is_help=True)
+app.add_typer(entities_app, name="entities")
+
+
+@entities_app.command("train")
+def entities_train(
+    shared: Path = typer.Option(None, "--shared", help="The shared data folder (default: ../shared)."),
+    out: Path = typer.Option(None, "--out", help="Where to write the model (default: the shipped model folder)."),
+    sentences: Optional[int] = typer.Option(None, "--sentences", help="Train on the first N sentences only."),
+    dev: Optional[float] = typer.Option(None, "--dev", help="Hold out this fraction of the train split and "
+                                        "print scores on it (for tuning; the test split is never used)."),
+):
+    """Train the Arabic tagger on ANERcorp (CAMeL train split) with gazetteer and word-cluster features."""
+    from indexer.entities.train import main as train_main
+
+    argv = [*(["--shared", str(shared)] if shared else []), *(["--out", str(out)] if out else []),
+            *(["--sentences", str(sentences)] if sentences else []), *(["--dev", str(dev)] if dev else [])]
+    raise typer.Exit(train_main(argv))
+
+
+@entities_app.command("tag")
+def entities_tag(text: str = typer.Argument(..., help="Arabic or English text"),
+                 lang: Optional[str] = typer.Option(None, "--lang", help="ar or en (default: detected)")):
+    """Show the people, places and organisations found in TEXT, with the keys they are counted under."""
+    from arshif.model import Article
+    from indexer.entities import EntityTagger
+    from indexer.language import detect_language
+
+    article = Article(body=text, language=lang or detect_language("", text))
+    EntityTagger().tag(article)
+    for e in article.entities:
+        console.print(f"{e.kind:<7} {e.key}  [dim]({e.name}, ×{e.count})[/dim]")
+    if not article.entities:
+        console.print("[dim](none)[/dim]")
 
 
 def main() -> None:

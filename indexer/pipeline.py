@@ -1,4 +1,4 @@
-"""The write path, end to end: readers → clean → detect language → translate → story → index.
+"""The write path, end to end: readers → clean → detect language → tag entities → translate → story → index.
 
 :func:`ingest` streams records from the readers in batches, so memory stays flat
 whatever the corpus size, and writes each batch in one engine transaction. A bad
@@ -19,6 +19,7 @@ from arshif.engines.base import Engine, WriteResult
 from arshif.model import Article
 from indexer.bylines import parse_byline
 from indexer.clean import clean_article
+from indexer.entities import EntityTagger, Pending, default_tagger
 from indexer.language import detect_language
 from indexer.readers import ReadProblem, read_paths
 
@@ -78,9 +79,12 @@ def _reason_kind(reason: str) -> str:
     return reason.split(":", 1)[0].strip()
 
 
-def prepare(article: Article) -> Article:
+def prepare(article: Article, tagger: EntityTagger | None | bool = True) -> Article:
     """Clean an article, read its byline (place / outlet / author), detect its language when the
-    record did not state it, and fix its id."""
+    record did not state it, tag its entities, and fix its id.
+
+    ``tagger``: True for the process-wide tagger (off when ``ARSHIF_ENTITIES=0``), a tagger, or None/False for none.
+    """
     clean_article(article)
     if article.author and not article.byline:
         byline = parse_byline(article.author, article.source)
@@ -90,6 +94,10 @@ def prepare(article: Article) -> Article:
             article.dateline = byline.place
     if article.language not in ("ar", "en"):
         article.language = detect_language(article.title, article.body)  # type: ignore[assignment]
+    if tagger is True:
+        tagger = default_tagger()
+    if tagger and not article.entities:
+        tagger.tag(article)
     return article.with_id()
 
 
@@ -103,6 +111,7 @@ def ingest(
     field_map: dict | None = None,
     batch_size: int = 250,
     on_progress: Callable[[int], None] | None = None,
+    tagger: EntityTagger | None | bool = True,
 ) -> IngestSummary:
     """Ingest every record under ``paths`` into ``engine``; see the module docstring.
 
@@ -115,13 +124,17 @@ def ingest(
     first_seen: dict[str, str] = {}  # id → where this run first read it
     # A batch's texts are analysed in the worker processes (for its stories, or by the engine itself) while
     # the batch before it is written: (batch, its story analysis under way) waits here for its turn.
-    waiting: list[tuple[list[Article], object]] = []
+    waiting: list[tuple[list[Article], object, Pending | None]] = []
 
     def warn(message: str) -> None:
         summary.warnings.append(message)
         log.info("warning: %s", message)
 
-    def write(articles: list[Article], ahead=None) -> None:
+    entity_tagger = default_tagger() if tagger is True else (tagger or None)
+
+    def write(articles: list[Article], ahead=None, tagging: Pending | None = None) -> None:
+        if tagging is not None:
+            tagging.apply()  # the entities land before the write (tagged in the pool since the last flush)
         if stories is None:
             summary.add(engine.upsert(articles))
         else:
@@ -134,13 +147,15 @@ def ingest(
         if batch:
             ready = list(batch)
             batch.clear()
+            # Tagging goes to the analysis pool first: it is the longer job, and the pool works in order.
+            tagging = entity_tagger.submit(ready) if entity_tagger else None
             if translator is not None:
                 translator.translate_batch(ready)
             if stories is None:
                 engine.prefetch(ready)  # the engine may analyse it while the batch before it is written
-                waiting.append((ready, None))
+                waiting.append((ready, None, tagging))
             else:  # after translation: a stored translation helps find the other language
-                waiting.append((ready, stories.analyse_ahead(ready, keep_tokens=engine.analyses_here)))
+                waiting.append((ready, stories.analyse_ahead(ready, keep_tokens=engine.analyses_here), tagging))
         while len(waiting) > (0 if last else 1):
             write(*waiting.pop(0))
 
@@ -153,7 +168,7 @@ def ingest(
                 on_progress(1)
             continue
         try:
-            article = prepare(item)
+            article = prepare(item, tagger=None)  # tagged a batch at a time in flush()
         except Exception as exc:  # noqa: BLE001 - one odd record must not stop the run
             problem = ReadProblem(item.provenance.file, item.provenance.line, item.provenance.member,
                                   f"could not prepare record: {exc}")

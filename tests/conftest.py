@@ -14,8 +14,14 @@ from pathlib import Path
 
 import pytest
 
+# Entity tagging is off for ingests that do not ask for it: most tests ingest to check something else,
+# and tagging every one of them (the BBC corpus twice, SaudiNewsNet samples again and again) added minutes.
+# The archives whose entities tests read pass ``tagger=EntityTagger()`` (the session archive below).
+os.environ.setdefault("ARSHIF_ENTITIES", "0")
+
 from arshif.engines.embedded import EmbeddedEngine
 from arshif.settings import PROJECT_ROOT, Settings
+from indexer.entities import EntityTagger
 from indexer.pipeline import ingest
 
 SHARED = Path(os.environ.get("ARSHIF_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
@@ -64,7 +70,7 @@ def archive_dir(tmp_path_factory) -> Path:
     settings = Settings(data_dir=root / "data", translator="none")
     eng = EmbeddedEngine(settings.embedded_path)
     sample = saudi_sample_file(root)
-    summary = ingest([DEMO, SEED, sample], eng)
+    summary = ingest([DEMO, SEED, sample], eng, tagger=EntityTagger())
     eng.close()
     assert summary.indexed > 1000, summary.as_dict()
     return root / "data"

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from arshif.engines.embedded import EmbeddedEngine
 from arshif.model import Article, Translation
 from arshif.settings import PROJECT_ROOT, Settings
+from indexer.entities import EntityTagger
 from indexer.pipeline import ingest, prepare
 from tests.conftest import DEMO
 from web.app import create_app
@@ -47,7 +48,7 @@ def api(archive_settings) -> TestClient:
 def small(settings) -> Settings:
     """A fresh archive: the demo articles plus one with quotes, commas and newlines in its body."""
     eng = EmbeddedEngine(settings.embedded_path)
-    ingest([DEMO], eng)
+    ingest([DEMO], eng, tagger=EntityTagger())
     eng.upsert([prepare(tricky_article())])
     eng.close()
     return settings
@@ -79,7 +80,7 @@ def test_search_answers_typed_json_with_facets_histogram_and_safe_highlights(api
     assert "<mark>" in hit["snippet"] + hit["title_highlight"]
     for h in data["hits"]:
         assert not ONLY_MARK.search(h["snippet"]) and not ONLY_MARK.search(h["title_highlight"])
-    assert set(data["facets"]) == {"source", "author", "language", "tag"}
+    assert set(data["facets"]) == {"source", "author", "language", "tag", "person", "place", "org"}
     assert sum(v["count"] for v in data["facets"]["language"]) == data["total"]
     assert data["date_histogram"] and data["interval"]
     assert sum(b["count"] for b in data["date_histogram"]) == data["total"]
@@ -459,7 +460,7 @@ def test_every_api_operation_is_documented_with_examples(api):
 
     ops = [(path, method, op) for path, item in spec["paths"].items() if path.startswith("/api/")
            for method, op in item.items()]
-    assert len(ops) == 19  # with GET /api/lookup (an article by its input id) and GET /api/stories/{id}
+    assert len(ops) == 20  # with GET /api/lookup, GET /api/stories/{id} and GET /api/entities/{kind}/{name}
     for path, method, op in ops:
         assert op["summary"] and len(op["description"]) > 60, (method, path)
         ok = (op["responses"].get("200") or op["responses"]["201"])["content"]
@@ -506,3 +507,17 @@ def test_reversed_date_range_is_a_clear_error_on_page_and_api(api):
         resp = api.get(path, params=params)
         assert resp.status_code == 400, path
         assert "date_from" in resp.text and "after" in resp.text
+
+
+def test_entity_summary_links_spellings_and_scripts(small_api):
+    """/api/entities/place/الرياض and /api/entities/place/Riyadh describe one place, in both languages."""
+    ar = small_api.get("/api/entities/place/الرياض").json()
+    en = small_api.get("/api/entities/place/Riyadh").json()
+    assert ar["key"] == en["key"] == "Riyadh" and ar["total"] == en["total"] >= 2
+    assert {v["value"] for v in ar["languages"]} >= {"ar", "en"}
+    assert ar["histogram"] and ar["sources"]
+    assert set(ar["co_occurring"]) == {"person", "place", "org"}
+    assert "Riyadh" not in {v["value"] for v in ar["co_occurring"]["place"]}
+    search = small_api.get("/api/search", params={"place": "الرياض", "size": 50}).json()
+    assert search["total"] == ar["total"] and {h["language"] for h in search["hits"]} >= {"ar", "en"}
+    assert small_api.get("/api/entities/planet/Mars").status_code in (400, 404, 422)

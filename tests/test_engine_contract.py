@@ -18,6 +18,7 @@ from arshif.model import Article, Translation
 from arshif.search import SearchRequest
 from arshif.search.contract import FacetRequest, Filters
 from arshif.settings import Settings
+from indexer.entities import EntityTagger
 from indexer.pipeline import ingest
 from tests.conftest import DEMO, SEED, saudi_sample_file
 
@@ -53,7 +54,7 @@ def loaded(request, tmp_path_factory):
     else:
         eng = _remote(kind, tmp_path_factory)
     sample = saudi_sample_file(tmp_path_factory.mktemp("sample"), per_zip=15)
-    summary = ingest([DEMO, SEED, sample], eng)
+    summary = ingest([DEMO, SEED, sample], eng, tagger=EntityTagger())
     assert summary.failed == {}, summary.failed
     yield eng
     if kind != "embedded":
@@ -82,7 +83,7 @@ def test_a_whole_index_answers_complete_results(loaded):
 def test_count_and_ingest_is_idempotent(loaded):
     n = loaded.count()
     assert n > 200
-    again = ingest([DEMO], loaded)
+    again = ingest([DEMO], loaded, tagger=EntityTagger())  # tagged as when loaded, so unchanged
     assert again.indexed == 0 and again.unchanged == 16
     assert loaded.count() == n
 
@@ -315,3 +316,25 @@ def test_plain_and_uncounted_pages_list_what_the_full_path_lists(loaded):
     finally:
         loaded.delete([newer.id])
         loaded.upsert([original])
+
+
+def test_entity_facets_link_spellings_and_scripts(loaded):
+    """One place, written الرياض, والرياض or Riyadh, is one facet value, and filtering by any spelling
+    finds the demo's Riyadh metro story in both languages."""
+    resp = search(loaded, size=0, facets=[FacetRequest(field="place", size=100),
+                                          FacetRequest(field="person", size=10), FacetRequest(field="org", size=10)])
+    places = {f.value: f.count for f in resp.facets["place"]}
+    assert "Riyadh" in places and "الرياض" not in places and "رياض" not in places, places
+    assert resp.facets["person"] and resp.facets["org"]
+    metro = set(ids(loaded, "metro"))
+    for spelling in ("الرياض", "والرياض", "Riyadh"):
+        hits = search(loaded, filters=Filters(place=[spelling]), size=100).hits
+        assert len(hits) == places["Riyadh"]
+        assert {h.language for h in hits} >= {"ar", "en"}
+    by_syntax = search(loaded, "place:الرياض", size=100).hits
+    assert {h.language for h in by_syntax} >= {"ar", "en"}
+    assert metro & {h.id for h in by_syntax}
+    assert set(ids(loaded, "place:Riyadh")) == {h.id for h in by_syntax}
+    # Leaving the place out removes exactly those articles.
+    everything = search(loaded, size=0).total
+    assert search(loaded, "-place:Riyadh", size=0).total == everything - places["Riyadh"]

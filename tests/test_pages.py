@@ -433,3 +433,21 @@ def test_cross_language_mode_finds_the_arabic_seed_from_an_english_name(client):
     assert cross.status_code == 200 and "الباغوز" in cross.text
     data = client.get("/search.json", params={"q": "Baghouz", "mode": "cross"}).json()
     assert data["mode"] == "cross" and any("الباغوز" in h["title"] for h in data["hits"])
+
+
+def test_place_facet_links_scripts_and_article_page_lists_entities(client):
+    """The Places facet counts الرياض and Riyadh as one value; following it keeps Arabic and English
+    stories; the article page lists its places, each linking to the archive filtered by it."""
+    page = client.get("/search", params={"q": "metro OR قطار", "ui": "en"}).text
+    places = {value: (link, count) for link, value, count in facet_values(page, "place")}
+    assert "Riyadh" in places and "الرياض" not in places, places
+    filtered = client.get(places["Riyadh"][0]).text
+    twin = client.get(places["Riyadh"][0], headers={"Accept": "application/json"}).json()
+    assert {h["language"] for h in twin["hits"]} >= {"ar", "en"}
+    assert "People" in page or "Places" in page
+    (first, *_) = hit_ids(filtered)
+    article = client.get(f"/articles/{first}", params={"ui": "en"}).text
+    section = re.search(r'<section class="panel entities".*?</section>', article, re.S)
+    assert section, "no entities panel on the article page"
+    links = [html.unescape(h) for h in re.findall(r'<a class="tag entity" href="([^"]+)"', section.group(0))]
+    assert any("place=Riyadh" in h for h in links), links

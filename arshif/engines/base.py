@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Iterable, Iterator
 
 from arshif.analysis import get_analyzer
+from arshif.entities import ENTITY_KINDS, entity_key
 from arshif.model import Article
 from arshif.sources import sources
 from arshif.search.contract import Filters, Hit, SearchRequest, SearchResponse
@@ -420,7 +421,16 @@ def merge_filters(filters: Filters, parsed: ParsedQuery) -> Filters:
     merged.source = list(dict.fromkeys(table.canonical(v) for v in merged.source))
     if "source" in merged.exclude:
         merged.exclude["source"] = list(dict.fromkeys(table.canonical(v) for v in merged.exclude["source"]))
+    # Entity filters match keys: any spelling (الرياض, Riyadh, والرياض) becomes the key it was stored under.
+    for fname in ENTITY_KINDS:
+        setattr(merged, fname, _entity_keys(fname, getattr(merged, fname)))
+        if fname in merged.exclude:
+            merged.exclude[fname] = _entity_keys(fname, merged.exclude[fname])
     return merged
+
+
+def _entity_keys(kind: str, values: list[str]) -> list[str]:
+    return list(dict.fromkeys(entity_key(kind, v) or v for v in values))
 
 
 @dataclass(frozen=True)

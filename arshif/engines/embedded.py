@@ -70,6 +70,7 @@ from arshif.search.contract import (
     SearchRequest,
     SearchResponse,
 )
+from arshif.entities import ENTITY_KINDS
 from arshif.search.highlight import marked_to_html, plain_snippet
 from arshif.search.syntax import And, BestMatch, Node, Or, Phrase, Words
 
@@ -108,6 +109,10 @@ CREATE INDEX IF NOT EXISTS articles_status ON articles(translation_status);
 CREATE TABLE IF NOT EXISTS article_tags(
     rowid INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY(rowid, tag)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS article_tags_tag ON article_tags(tag, rowid);
+-- People, places and organisations by their linked key (arshif/entities.py): one row per entity and article.
+CREATE TABLE IF NOT EXISTS article_entities(
+    rowid INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(rowid, kind, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_entities_key ON article_entities(kind, key, rowid);
 -- The text FTS5 indexes is read from the stored article itself (an external-content table over
 -- this view), so the archive keeps one copy of every text: the JSON document.
 CREATE VIEW IF NOT EXISTS article_text(rowid, title, body, tr_title, tr_body) AS
@@ -142,7 +147,7 @@ CREATE TRIGGER IF NOT EXISTS article_meta_delete AFTER DELETE ON articles BEGIN
 END;
 """
 
-#: Single-valued facets are columns of ``articles``; multi-valued ones (tags) live in ``article_tags``.
+#: Single-valued facets are columns of ``articles``; tags live in ``article_tags``, entities in ``article_entities``.
 #: Each article's story (its story_id; articles without one are stories of their own), in small rows kept
 #: apart from the documents like article_meta, filled by triggers from the stored document.
 STORY_SCHEMA = """
@@ -512,6 +517,7 @@ class EmbeddedEngine(Engine):
                     rowid = row[0][0]
                     self._unindex(conn, rowid)
                     conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
+                    conn.execute("DELETE FROM article_entities WHERE rowid=?", (rowid,))
                     conn.execute(
                         "UPDATE articles SET id=?, seq=?, language=?, source=?, author=?, site=?, date=?,"
                         " tr_language=?, translation_status=?, content_hash=?, doc=?, source_id=? WHERE rowid=?",
@@ -529,6 +535,8 @@ class EmbeddedEngine(Engine):
                              (rowid, article.title, article.body, tr.title if tr else "", tr.body if tr else ""))
                 for tag in dict.fromkeys(article.tags):
                     conn.execute("INSERT OR IGNORE INTO article_tags(rowid, tag) VALUES(?,?)", (rowid, tag))
+                conn.executemany("INSERT OR IGNORE INTO article_entities(rowid, kind, key) VALUES(?,?,?)",
+                                 [(rowid, e.kind, e.key) for e in article.entities])
             conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(seq),))
         return result
 
@@ -568,6 +576,7 @@ class EmbeddedEngine(Engine):
                 rowid = row[0][0]
                 self._unindex(conn, rowid)
                 conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
+                conn.execute("DELETE FROM article_entities WHERE rowid=?", (rowid,))
                 conn.execute("DELETE FROM articles WHERE rowid=?", (rowid,))
                 n += 1
         return n
@@ -801,6 +810,9 @@ class EmbeddedEngine(Engine):
                 clauses.append(f"(a.id IN ({marks}) OR a.rowid IN "
                                f"(SELECT rowid FROM articles WHERE {self._source_id} IN ({marks})))")
                 params += values
+            elif fname in ENTITY_KINDS:
+                clauses.append(f"a.rowid IN (SELECT rowid FROM article_entities WHERE kind = ? AND key IN ({marks}))")
+                params.append(fname)
             elif FACET_BY_NAME[fname].multi:
                 clauses.append(f"a.rowid IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
             else:
@@ -810,7 +822,10 @@ class EmbeddedEngine(Engine):
             if not values:
                 continue
             marks = ",".join("?" * len(values))
-            if fname in FACET_BY_NAME and FACET_BY_NAME[fname].multi:
+            if fname in ENTITY_KINDS:
+                clauses.append(f"a.rowid NOT IN (SELECT rowid FROM article_entities WHERE kind = ? AND key IN ({marks}))")
+                params.append(fname)
+            elif fname in FACET_BY_NAME and FACET_BY_NAME[fname].multi:
                 clauses.append(f"a.rowid NOT IN (SELECT rowid FROM article_tags WHERE tag IN ({marks}))")
             elif fname == RECORD_ID.name:
                 clauses.append(f"a.id NOT IN ({marks}) AND a.rowid NOT IN "
@@ -971,10 +986,15 @@ class EmbeddedEngine(Engine):
         like = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         if from_hits and not plan.filters.values(fname):
             # No filter of its own: the facet counts exactly the hits, already gathered in temp.hits.
-            multi = FACET_BY_NAME[fname].multi
-            col = "t.tag" if multi else f"h.{fname}"
+            entity = fname in ENTITY_KINDS
+            multi = FACET_BY_NAME[fname].multi and not entity
+            col = "e.key" if entity else ("t.tag" if multi else f"h.{fname}")
             match = f"AND arshif_fold({col}) LIKE ? ESCAPE '\\'" if prefix else "AND ? = '%'"
-            if multi:
+            if entity:
+                # The kind is a literal from the closed set ENTITY_KINDS, never user text.
+                sql = (f"SELECT e.key, count(*) FROM temp.hits h JOIN article_entities e ON e.rowid = h.rowid "
+                       f"AND e.kind = '{fname}' WHERE 1 {match} GROUP BY e.key ORDER BY 2 DESC, 1 LIMIT ?")
+            elif multi:
                 sql = (f"SELECT t.tag, count(*) FROM temp.hits h JOIN article_tags t ON t.rowid = h.rowid "
                        f"WHERE 1 {match} GROUP BY t.tag ORDER BY 2 DESC, 1 LIMIT ?")
             else:
@@ -983,11 +1003,16 @@ class EmbeddedEngine(Engine):
             rows = conn.execute(sql, (like, size)).fetchall()
             return [FacetValue(value=v, count=c) for v, c in rows]
         where, wparams = self._where(plan.filters, negative, skip=fname)
-        multi = FACET_BY_NAME[fname].multi
-        col = "t.tag" if multi else FACET_COLUMNS[fname]
+        entity = fname in ENTITY_KINDS  # people, places, organisations: their own table (the others: tags)
+        multi = FACET_BY_NAME[fname].multi and not entity
+        col = "e.key" if entity else ("t.tag" if multi else FACET_COLUMNS[fname])
         # A prefix matches whatever the letter variants: اسامة finds أسامة (folded on both sides).
         match = f"AND arshif_fold({col}) LIKE ? ESCAPE '\\'" if prefix else "AND ? = '%'"
-        if multi:
+        if entity:
+            # The kind is a literal from the closed set ENTITY_KINDS, never user text.
+            sql = (f"SELECT e.key, count(*) FROM {source} JOIN article_entities e ON e.rowid = a.rowid "
+                   f"AND e.kind = '{fname}' WHERE {where} {match} GROUP BY e.key ORDER BY 2 DESC, 1 LIMIT ?")
+        elif multi:
             sql = (f"SELECT t.tag, count(*) FROM {source} JOIN article_tags t ON t.rowid = a.rowid "
                    f"WHERE {where} {match} GROUP BY t.tag ORDER BY 2 DESC, 1 LIMIT ?")
         else:

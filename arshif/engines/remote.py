@@ -38,6 +38,7 @@ from arshif.engines.base import (
     plan_query,
 )
 from arshif.engines import dsl
+from arshif.entities import ENTITY_KINDS
 from arshif.mappings import fingerprint, index_definition
 from arshif.engines.breaker import CircuitBreaker
 from arshif.model import Article
@@ -751,6 +752,7 @@ def document(article: Article, chash: str, first_seq: int) -> dict:
     return {
         "id": article.id, "source_id": article.source_id, "seq": time.time_ns(), "first_seq": first_seq, "language": article.language,
         "source": article.source, "author": article.author, "site": article.site, "tags": article.tags,
+        **{kind: [e.key for e in article.entities if e.kind == kind] for kind in ENTITY_KINDS},
         "url": article.url, "date": d.isoformat() if d else None, "title": article.title, "body": article.body,
         "tr_language": tr.language if tr else "", "tr_title": tr.title if done else "",
         "tr_body": tr.body if done else "", "translation_status": article.translation_status,

@@ -15,7 +15,7 @@ from pydantic.json_schema import SkipJsonSchema
 from arshif.fields import FACET_FIELDS, FILTER_FIELDS  # noqa: F401 - re-exported: the contract's field names
 from arshif.model import Article
 
-FacetField = Literal["source", "author", "language", "tag", "site"]
+FacetField = Literal["source", "author", "language", "tag", "site", "person", "place", "org"]
 #: ``added``: the articles the archive stored most recently first (what a feed of a saved search lists).
 Sort = Literal["relevance", "newest", "oldest", "added"]
 Mode = Literal["ar", "en", "both", "cross"]
@@ -48,6 +48,9 @@ class Filters(BaseModel):
     language: list[str] = Field(default_factory=list)
     tag: list[str] = Field(default_factory=list)
     site: list[str] = Field(default_factory=list)
+    person: list[str] = Field(default_factory=list, description="Entity keys or any spelling of them (linked).")
+    place: list[str] = Field(default_factory=list)
+    org: list[str] = Field(default_factory=list)
     id: list[str] = Field(default_factory=list, description="The record's own id: the archive id, or the "
                                                             "source_id an input record kept (filter only).")
     story: list[str] = Field(default_factory=list, description="Only articles of these stories (story ids).")

@@ -20,7 +20,7 @@ from arshif.search.contract import (MAX_HITS, MAX_OFFSET, MAX_QUERY_LENGTH, Face
 from arshif.search.cursor import decode_cursor
 
 #: Facets counted when a search does not say which.
-DEFAULT_FACETS = ("source", "author", "language", "tag")
+DEFAULT_FACETS = ("source", "author", "language", "tag", "person", "place", "org")
 
 
 class SearchParams(BaseModel):
@@ -37,6 +37,11 @@ class SearchParams(BaseModel):
     tag: FilterValues
     site: FilterValues
     id: FilterValues
+    person: FilterValues = Field(default_factory=list, description="People named in the article: any spelling, "
+                                                                   "either script (linked to one key).")
+    place: FilterValues = Field(default_factory=list, description="Places named in the article (الرياض and Riyadh "
+                                                                  "select the same articles).")
+    org: FilterValues = Field(default_factory=list, description="Organisations named in the article.")
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sort: Sort = "relevance"
@@ -77,7 +82,8 @@ class SearchParams(BaseModel):
             lang = [self.mode]
         try:
             return Filters(source=self.source, author=self.author, language=lang, tag=self.tag, site=self.site,
-                           id=[v.strip() for v in self.id if v.strip()], date_from=self.date_from,
+                           id=[v.strip() for v in self.id if v.strip()], person=self.person, place=self.place, org=self.org,
+                           date_from=self.date_from,
                            date_to=self.date_to)
         except ValidationError as exc:
             raise BadRequest("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None

@@ -7,7 +7,8 @@ Syntax (documented in the README and the API docs)::
     -word  -"phrase"   leave out articles that match
     a OR b             either side may match (binds tighter than the implicit AND)
     ( … )              grouping
-    field:value        filter on source, author, lang, tag, site or id (the record's own id; value may be "quoted")
+    field:value        filter on source, author, lang, tag, site, person, place, org or id (the record's own id;
+                       value may be "quoted")
 
 User text never reaches an engine's own query-string parser: each engine
 compiles the tree below into its query DSL. Malformed input raises

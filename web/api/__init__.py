@@ -15,9 +15,9 @@ four exports streaming at once per server process.
 
 from fastapi import APIRouter, Depends
 
-from web.api import articles, export, health, saved, search, writes
+from web.api import articles, entities, export, health, saved, search, writes
 from web.api.strict import reject_unknown_query_parameters
 
 router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(reject_unknown_query_parameters)])
-for _module in (search, articles, export, writes, saved, health):
+for _module in (search, articles, entities, export, writes, saved, health):
     router.include_router(_module.router)

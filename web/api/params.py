@@ -13,12 +13,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from arshif.search.contract import MAX_FILTER_VALUES, MAX_HITS
-from arshif.search.params import SearchParams
+from arshif.search.params import DEFAULT_FACETS, SearchParams
 
 SYNTAX_HELP = (
     "**Query syntax** (`q`): `word word` — every word must match (stemmed, diacritics ignored); "
     "`\"exact phrase\"`; `-word` / `-\"phrase\"` — leave out; `a OR b`; `( … )` grouping; "
-    "`field:value` filters on `source`, `author`, `lang`, `tag`, `site` (value may be \"quoted\"); "
+    "`field:value` filters on `source`, `author`, `lang`, `tag`, `site`, and on the people, places and "
+    "organisations named in articles: `person:`, `place:`, `org:` (any spelling, either script: `place:الرياض` "
+    "and `place:Riyadh` select the same articles; value may be \"quoted\"); "
     "`id:value` (or `source_id:value`) finds the article an input record gave that id, whether the archive kept "
     "it as the article's id or, when it could not be one (spaces, slashes, a URL), as its `source_id`. "
     "An empty `q` matches every article. Malformed queries answer 400 with the problem and its position."
@@ -38,6 +40,15 @@ class ApiSearchParams(SearchParams):
                           description="Only the articles whose input record had one of these ids (repeatable): the "
                                       "archive id, or the `source_id` kept when the record's id could not be one.",
                           examples=[["bbc-business-001"]])
+    person: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                              description="Only articles naming one of these people (repeatable; any spelling, "
+                                          "Arabic or English, is matched to the person's key).",
+                              examples=[["محمد بن سلمان"]])
+    place: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                             description="Only articles naming one of these places (`الرياض` and `Riyadh` are one "
+                                         "place).", examples=[["Riyadh"]])
+    org: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                           description="Only articles naming one of these organisations.")
     date_from: dt.date | None = Field(default=None, description="Earliest date, inclusive (YYYY-MM-DD).",
                                       examples=["2015-07-21"])
     date_to: dt.date | None = Field(default=None, description="Latest date, inclusive (YYYY-MM-DD).",
@@ -52,8 +63,9 @@ class ApiSearchParams(SearchParams):
     cursor: str | None = Field(default=None, max_length=2000,
                                description="`next_cursor` of the previous page: deep paging through every match.")
     highlight: bool = Field(default=True, description="Fill `snippet`/`title_highlight` with `<mark>` highlights.")
-    facets: list[str] = Field(default_factory=lambda: ["source", "author", "language", "tag"],
-                              description="Facet fields to count (source, author, language, tag, site); "
+    facets: list[str] = Field(default_factory=lambda: list(DEFAULT_FACETS),
+                              description="Facet fields to count (source, author, language, tag, site, person, "
+                                          "place, org); "
                                           "pass `facets=` (empty) for none.")
     facet_size: int = Field(default=10, ge=1, le=200, description="Values per facet.")
     histogram: Literal["auto", "day", "week", "month", "year", "none"] | None = Field(
@@ -69,7 +81,8 @@ class ApiSearchParams(SearchParams):
                                      "count stories. `none`: every article on its own.")
 
 
-FILTER_FIELDS = ("q", "mode", "source", "author", "lang", "tag", "site", "id", "date_from", "date_to", "alt")
+FILTER_FIELDS = ("q", "mode", "source", "author", "lang", "tag", "site", "person", "place", "org", "id",
+                 "date_from", "date_to", "alt")
 
 
 def _subset(model_name: str, names: tuple[str, ...], doc: str, /, **extra: Any) -> type[BaseModel]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
+from arshif.entities import ENTITY_KINDS
 from arshif.model import Article, Translation
 from arshif.search.contract import Hit
 from arshif.search.marks import mark_text, query_terms
@@ -18,7 +19,7 @@ from web.i18n import t
 from web.middleware import write_key_problem
 from web.pages.render import Render, ui_of, json_error, paragraphs, render_error, safe_url, text_dir, twin
 from web.pages.saved import Form
-from web.pages.state import href, parse_params, state_of
+from web.pages.state import entity_href, href, parse_params, state_of
 from web.service import service_from
 
 log = logging.getLogger("arshif.web.pages")
@@ -141,6 +142,13 @@ def article_view(article: Article, related: list[Hit], ui: str, search_state: di
         "author_href": href("/search", plain_state, author=article.author) if article.author else None,
         "site_href": href("/search", plain_state, site=article.site) if article.site else None,
         "tags": [{"tag": tag, "href": href("/search", plain_state, tag=tag)} for tag in article.tags],
+        "entities": [{"kind": kind, "label": t(f"facet_{kind}", ui),
+                      "items": [{"key": e.key, "name": e.name, "count": e.count,
+                                 "href": href("/search", plain_state, **{kind: e.key}),
+                                 "page_href": entity_href(kind, e.key, ui),
+                                 "page_label": t("entity_page_link", ui, name=e.key)}
+                                for e in article.entities if e.kind == kind]}
+                     for kind in ENTITY_KINDS if any(e.kind == kind for e in article.entities)],
         "related_titles": [{"title": title, "href": href("/search", plain_state, q=title)}
                            for title in article.related_titles],
         "related": [hit_view_plain(h, ui) for h in related],

@@ -6,7 +6,7 @@ Back/forward and shared links reproduce a page exactly because nothing else hold
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -96,3 +96,8 @@ def toggled(state: dict[str, list[str]], key: str, value: str) -> dict[str, Any]
     new = [v for v in current if v != value] if value in current else current + [value]
     return {key: new or None, "page": None}
 
+
+
+def entity_href(kind: str, key: str, ui: str) -> str:
+    """The page of one person, place or organisation (``key`` may hold ``/``, ``?`` or ``#``: quoted whole)."""
+    return f"/entities/{kind}/{quote(key, safe='')}?ui={ui}"
