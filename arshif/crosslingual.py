@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from arshif.analysis import get_analyzer
+from arshif.engines.base import is_question
 from arshif.lexicon import Entry, Lexicon, add_clitic, load_lexicon, script_of, strip_clitic
 from arshif.lexicon.dictionary import Dictionary, is_loaded, load_dictionary
 from arshif.lexicon.function_words import AR_FUNCTION_NORM, EN_FUNCTION
@@ -70,8 +71,11 @@ DICT_MIN_SHARE = 0.3     # …each at least this share of the best one's weight
 NAME_MIN_SHARE = 0.2     # spellings of a name kept: at least this share of the best one's weight
 NAME_PIECE_FORMS = 4     # spellings kept per word of a multi-word name
 NAME_COMBOS = 8          # whole-name spellings whose occurrence in the archive is checked
+ENGLISH_COMMON_DF = 20   # an untranslated lower-case word in this many articles is everyday English, not a name
 COMMON_SHARE = 0.15      # a translated word in more than this share of the archive is too common to search
 BAG_MIN_GROUPS = 3       # from this many translated parts on, they are OR-ed (a question), not AND-ed
+QUESTION_MIN_GROUPS = 2  # …and from two on for a question (engines.base.is_question): "What did Lady Gaga sing?"
+                         # is answered by the article that has غنت, not the dictionary's الغناء
 BAG_MAX_CLAUSES = 60     # words and phrases in one OR-ed alternative (the syntax allows 64)
 BAG_DEPTH = 9            # forms taken per part into an OR-ed alternative (the most likely ones)
 NAME_PARTICLES = {"bin": "بن", "ibn": "بن", "ben": "بن", "bint": "بنت", "abu": "ابو", "abou": "ابو", "abo": "ابو",
@@ -227,7 +231,7 @@ class CrossLingual:
                 via.append("provider")
         groups = self._render(node, source, target, self._lexicon_run)
         if groups:
-            out += _strings(groups, flat=True)
+            out += _strings(groups, flat=True, bag_from=QUESTION_MIN_GROUPS if is_question(q) else BAG_MIN_GROUPS)
             via.append("lexicon")
         seen = {q}
         valid = []
@@ -351,6 +355,10 @@ class CrossLingual:
             return []
         capital = clean[:1].isupper()
         frags = self._dictionary_forms(self.dictionary.translate_word(clean, "en"), "ar")
+        if not capital and not single and not frags and self._common_english(clean):
+            # "shown", "two", "mainly" in a question: plain English the dictionary lacks, not a name; spelt in
+            # Arabic letters they match rare unrelated words (شون, توو) whose weight would outrank the rest.
+            return []
         if capital or single or not frags:
             names = self._name_spellings(clean)
             if names:
@@ -358,6 +366,16 @@ class CrossLingual:
             elif capital or single or len(clean) >= 6:
                 frags += [f for f in self._transliterate_to_arabic(clean) if f not in frags]
         return frags
+
+    def _common_english(self, word: str) -> bool:
+        """Whether the archive's English articles use ``word`` often (in at least ENGLISH_COMMON_DF of them),
+        so that it is an everyday word rather than a name or a loanword (oxygen, plastome). False when the
+        engine cannot tell or the archive holds little English."""
+        terms = _stems(word)
+        if len(terms) != 1:
+            return False
+        vocab = self._vocab([terms[0]])
+        return bool(vocab) and vocab.get(terms[0], 0) >= ENGLISH_COMMON_DF
 
     def _dictionary_forms(self, candidates: list[tuple[str, float]], target: str) -> list[str]:
         """Dictionary translations (stemmed words) the archive holds, most likely first, common words left out."""
@@ -420,6 +438,10 @@ class CrossLingual:
             top = ruled[0][1]
             for form, score in ruled:
                 cands[form] = max(cands.get(form, 0.0), 0.6 * score / top)
+        singular = _singular(low)
+        if singular:  # Normans → Norman → نورمان (Arabic names a people by the singular's form)
+            for form, w in self._name_candidates(singular):
+                cands[form] = max(cands.get(form, 0.0), 0.8 * w)
         return sorted(cands.items(), key=lambda kv: -kv[1])
 
     def _name_fragments(self, tokens: list[str]) -> list[str]:
@@ -759,6 +781,13 @@ def _english_match_ok(span: list[str], entry: Entry) -> bool:
     return any(tuple(_clean_latin(x).lower() for x in form.split()) == words for form in entry.english)
 
 
+def _singular(low: str) -> str | None:
+    """A lower-cased English plural's singular (normans → norman), or None for words that are not one."""
+    if len(low) > 4 and low.endswith("s") and not low.endswith(("ss", "us", "is")):
+        return low[:-1]
+    return None
+
+
 def _is_acronym(word: str) -> bool:
     c = _clean_latin(word)
     return 2 <= len(c) <= 5 and c.isalpha() and c.isupper()
@@ -832,14 +861,14 @@ def _join(groups: list[list[str]]) -> str:
     return " ".join(_group(g) for g in groups if g)
 
 
-def _strings(groups: list[list[str]], flat: bool) -> list[str]:
+def _strings(groups: list[list[str]], flat: bool, bag_from: int = BAG_MIN_GROUPS) -> list[str]:
     """Alternatives as query strings: one per fragment when there is a single group; for two, every part
     required; for more (a question, a long description), the parts OR-ed — an article need not
     hold every translated word, and BM25 ranks the ones holding more (and rarer) of them first."""
     groups = [g for g in groups if g]
     if not groups:
         return []
-    if flat and len(groups) >= BAG_MIN_GROUPS:
+    if flat and len(groups) >= bag_from:
         return [_bag(groups)]
     if flat and len(groups) == 1:
         return [f[1:-1] if f.startswith("(") and f.endswith(")") and " OR " not in f else f for f in groups[0]]
