@@ -301,14 +301,38 @@ class CrossLingual:
     def _lexicon_run(self, words: list[str], source: str, target: str, is_phrase: bool) -> list[list[str]]:
         groups: list[list[str]] = []
         single = len(words) == 1
+        if source == "en" and words and not is_phrase:
+            words = [self._sentence_case(words[0]), *words[1:]]
         for kind, span in _name_runs(words, source):
             if kind == "name" and not self.lexicon.lookup(" ".join(span), source):
                 frags = self._name_fragments(span)
                 if frags:
                     groups.append(frags[:MAX_FRAGMENTS])
                     continue
+                if len(span) >= 3:
+                    # "Super Bowl XLIX", "Carolina Panthers starter": the name is the run without the word
+                    # the archive cannot spell (searched as typed / translated on its own).
+                    for head, tail in ((span[:-1], span[-1:]), (span[1:], span[:1])):
+                        frags = self._name_fragments(head)
+                        if frags:
+                            groups.append(frags[:MAX_FRAGMENTS])
+                            groups += self._segment_groups(tail, source, target, single)
+                            break
+                    else:
+                        groups += self._segment_groups(span, source, target, single)
+                    continue
             groups += self._segment_groups(span, source, target, single)
         return groups
+
+    def _sentence_case(self, word: str) -> str:
+        """The first word of a query in lower case when its capital is only the sentence's ("Name a common
+        disease": name is a word the dictionary translates, not a name to spell in Arabic letters)."""
+        clean = _clean_latin(word)
+        if not clean[:1].isupper() or clean.isupper() or not clean[1:].islower():
+            return word
+        if self.lexicon.lookup(clean, "en") or not self.dictionary.translate_word(clean.lower(), "en"):
+            return word  # a known term or name (Riyadh, Tesla) keeps its capital
+        return word.replace(clean, clean.lower(), 1)
 
     def _segment_groups(self, words: list[str], source: str, target: str, single: bool) -> list[list[str]]:
         groups: list[list[str]] = []

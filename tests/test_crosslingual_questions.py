@@ -27,8 +27,9 @@ ARTICLES = [
      "وصل النورمان إلى جنوب إيطاليا في القرن الحادي عشر وأسسوا مملكة صقلية بعد حروب طويلة مع العرب."),
     ("sean", "ar", "الممثل شون يزور معرضا",
      "زار الممثل شون معرضا فنيا في دبي والتقى عددا من الفنانين الشباب."),
+    ("slept", "ar", "نصائح للأمهات", "نام الطفل مبكرا بعد يوم طويل في الحديقة."),
     ("football", "ar", "مباراة كرة قدم في جدة",
-     "أقيمت مباراة كرة قدم في جدة بين فريقين محليين وانتهت بالتعادل."),
+     "أقيمت مباراة كرة قدم في جدة بين فريقين محليين وانتهت بالتعادل، وأعلن النادي اسم مدربه الجديد."),
 ] + [(f"report-{i}", "en", f"Council report {i}", f"The council report shown to members on day {i} was about roads.")
      for i in range(24)]
 
@@ -77,3 +78,19 @@ def test_an_everyday_english_word_is_not_spelt_in_arabic_letters(service):
     assert not any("شون" in w for w in words), words
     ids = [h.id for h in service.search(params).hits]
     assert article_id("football") in ids and article_id("sean") not in ids
+
+
+def test_a_name_followed_by_a_word_the_archive_cannot_spell_stays_one_name(service):
+    """"Carolina Panthers Stadium": the name is searched as the phrase كارولينا بانثرز, not word by word."""
+    params = SearchParams(q="Carolina Panthers Stadium", mode="cross")
+    assert "كارولينا بانثرز" in service.expansion(params).words, service.expansion(params).words
+    assert service.search(params).hits[0].id == article_id("panthers")
+
+
+def test_a_capital_that_only_starts_the_sentence_is_not_a_name(service):
+    """"Name the team…": name is translated (اسم), not spelt نام (slept), which would find a bedtime story."""
+    params = SearchParams(q="Name the team the Panthers beat", mode="cross")
+    words = service.expansion(params).words
+    assert "نام" not in words, words
+    ids = [h.id for h in service.search(params).hits]
+    assert ids[0] == article_id("panthers") and article_id("slept") not in ids
