@@ -97,11 +97,17 @@ def ibm1(pairs: list[tuple[list[str], list[str]]], iterations: int = 6) -> dict[
     return t
 
 
+#: Both directions' probability a pair seen in one sentence pair only needs to be kept.
+SINGLE_MIN_P = 0.5
+
+
 def align(pairs: list[tuple[str, str]], min_count: int = 2) -> list[tuple[str, str, float, int]]:
     """Word pairs from sentence pairs: (English form, Arabic form, weight, co-occurrences), best first.
 
     Both directions of IBM Model 1 are trained on stems; a pair is kept when each
-    direction gives it at least 0.1 and the two words co-occur ``min_count`` times.
+    direction gives it at least 0.1 and the two words co-occur ``min_count`` times, or
+    when they co-occur once and each direction gives it at least ``SINGLE_MIN_P`` (a rare
+    word in a short sentence pair: "The embassy is closed" / "السفارة مغلقة").
     Weight: the geometric mean of the two directions.
     """
     stem, exact = _analysers()
@@ -124,10 +130,10 @@ def align(pairs: list[tuple[str, str]], min_count: int = 2) -> list[tuple[str, s
     ae = ibm1([(a, e) for e, a in sents])
     out = []
     for (e, a), n in cooc.items():
-        if n < min_count:
-            continue
         p1 = ea.get(e, {}).get(a, 0.0)
         p2 = ae.get(a, {}).get(e, 0.0)
+        if n < min_count and not (p1 >= SINGLE_MIN_P and p2 >= SINGLE_MIN_P):
+            continue
         if p1 < 0.1 or p2 < 0.1:
             continue
         out.append((forms["en"][e].most_common(1)[0][0], forms["ar"][a].most_common(1)[0][0],
