@@ -301,19 +301,22 @@ class CrossLingual:
     def _lexicon_run(self, words: list[str], source: str, target: str, is_phrase: bool) -> list[list[str]]:
         groups: list[list[str]] = []
         single = len(words) == 1
-        if source == "en" and words and not is_phrase:
-            words = [self._sentence_case(words[0]), *words[1:]]
+        if source == "en" and words and not is_phrase and not (len(words) > 1 and _clean_latin(words[1])[:1].isupper()):
+            words = [self._sentence_case(words[0]), *words[1:]]  # not "King Abdulaziz": a name's first word
         for kind, span in _name_runs(words, source):
             if kind == "name" and not self.lexicon.lookup(" ".join(span), source):
                 frags = self._name_fragments(span)
                 if frags:
                     groups.append(frags[:MAX_FRAGMENTS])
                     continue
-                if len(span) >= 3:
-                    # "Super Bowl XLIX", "Carolina Panthers starter": the name is the run without the word
-                    # the archive cannot spell (searched as typed / translated on its own).
+                if len(span) >= 3 and not any(len(part) > 1 and entries
+                                              for part, entries in self.lexicon.segment(span, source)):
+                    # "Super Bowl XLIX", "Carolina Panthers Stadium": the name is the run without the word
+                    # the archive cannot spell with it (searched as typed / translated on its own), when the
+                    # archive holds the rest as a phrase; a run the lexicon knows part of ("King Abdulaziz
+                    # University") is segmented by the lexicon instead.
                     for head, tail in ((span[:-1], span[-1:]), (span[1:], span[:1])):
-                        frags = self._name_fragments(head)
+                        frags = self._name_fragments(head, whole_only=True)
                         if frags:
                             groups.append(frags[:MAX_FRAGMENTS])
                             groups += self._segment_groups(tail, source, target, single)
@@ -326,7 +329,8 @@ class CrossLingual:
 
     def _sentence_case(self, word: str) -> str:
         """The first word of a query in lower case when its capital is only the sentence's ("Name a common
-        disease": name is a word the dictionary translates, not a name to spell in Arabic letters)."""
+        disease": name is a word the dictionary translates, not a name to spell in Arabic letters). The
+        caller leaves it alone when a capitalised word follows (King Abdulaziz, Carolina Panthers)."""
         clean = _clean_latin(word)
         if not clean[:1].isupper() or clean.isupper() or not clean[1:].islower():
             return word
@@ -468,7 +472,7 @@ class CrossLingual:
                 cands[form] = max(cands.get(form, 0.0), 0.8 * w)
         return sorted(cands.items(), key=lambda kv: -kv[1])
 
-    def _name_fragments(self, tokens: list[str]) -> list[str]:
+    def _name_fragments(self, tokens: list[str], whole_only: bool = False) -> list[str]:
         """A multi-word name as one unit: each word's Arabic spellings the archive holds, joined into phrases
         that occur in the archive (bin → بن, Abu → أبو, al-X → الX, Abdel X → عبد الX / عبدالX)."""
         pieces: list[list[tuple[str, float]]] = []
@@ -514,7 +518,7 @@ class CrossLingual:
             best = found[0][1]
             phrases = [p for p, w in found if w >= best * NAME_MIN_SHARE][:3]
             return self._arabic_fragments([(p, "exact") for p in phrases])
-        if not arabic_style:
+        if not arabic_style or whole_only:
             return []  # "Greater Los Angeles Area", "Amazon Basin": translated word by word instead
         # The archive never writes the whole name: its most distinctive word (the family name) alone.
         last = [f for f, _ in pieces[-1] if len(f) >= 5 and f not in NAME_PARTICLES.values()]

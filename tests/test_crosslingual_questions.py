@@ -27,6 +27,8 @@ ARTICLES = [
      "وصل النورمان إلى جنوب إيطاليا في القرن الحادي عشر وأسسوا مملكة صقلية بعد حروب طويلة مع العرب."),
     ("sean", "ar", "الممثل شون يزور معرضا",
      "زار الممثل شون معرضا فنيا في دبي والتقى عددا من الفنانين الشباب."),
+    ("kau", "ar", "جامعة الملك عبدالعزيز تفتتح كلية جديدة",
+     "افتتحت جامعة الملك عبدالعزيز في جدة كلية جديدة للطب تستقبل مئتي طالب."),
     ("slept", "ar", "نصائح للأمهات", "نام الطفل مبكرا بعد يوم طويل في الحديقة."),
     ("football", "ar", "مباراة كرة قدم في جدة",
      "أقيمت مباراة كرة قدم في جدة بين فريقين محليين وانتهت بالتعادل، وأعلن النادي اسم مدربه الجديد."),
@@ -94,3 +96,10 @@ def test_a_capital_that_only_starts_the_sentence_is_not_a_name(service):
     assert "نام" not in words, words
     ids = [h.id for h in service.search(params).hits]
     assert ids[0] == article_id("panthers") and article_id("slept") not in ids
+
+
+def test_a_name_that_starts_the_query_keeps_its_capital(service):
+    """"King Abdulaziz University": King is a word the dictionary translates, but here it starts a name."""
+    params = SearchParams(q="King Abdulaziz University", mode="cross")
+    assert any("الملك عبد" in w for w in service.expansion(params).words), service.expansion(params).words
+    assert service.search(params).hits[0].id == article_id("kau")
