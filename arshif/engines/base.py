@@ -345,7 +345,8 @@ def _quotes_as_words(plan: QueryPlan) -> QueryPlan | None:
     phrases = [c for c in plan.text.children if isinstance(c, Phrase)]
     if not phrases:
         return None
-    words = plan.words + tuple(Words(w) for p in phrases for w in p.text.split() if not _is_stopword(Words(w)))
+    free = tuple(c for c in plan.text.children if isinstance(c, Words))  # plan.words, or the one word beside it
+    words = free + tuple(Words(w) for p in phrases for w in p.text.split() if not _is_stopword(Words(w)))
     rest = tuple(c for c in plan.text.children if not isinstance(c, (Words, Phrase)))
     return QueryPlan(And((*rest, BestMatch(words))) if rest else BestMatch(words), plan.negative, plan.filters)
 
@@ -373,6 +374,16 @@ def best_match_search(plan: QueryPlan, run) -> SearchResponse:
     is never relaxed, and field filters apply to the relaxed query as to any other.
     """
     response = run(plan)
+    if not response.total and not plan.relaxable and plan.question and (loose := _quotes_as_words(plan)) is not None:
+        # 'ماذا عنت "دا يوان تونغ زهي"؟': one word beside the quote is too few to relax, but a question
+        # quotes with its quotation marks; when nothing holds the quote as written, best-match its words.
+        relaxed = run(loose)
+        relaxed.relaxed = True
+        relaxed.all_words_total = 0
+        best = loose.text if isinstance(loose.text, BestMatch) else loose.text.children[-1]
+        relaxed.query_words = len(best.children)
+        relaxed.took_ms = round(relaxed.took_ms + response.took_ms, 2)
+        return relaxed
     # One or two words are a keyword query: every word stays required (two words asked as a question relax).
     # (An uncounted total is a lower bound: engines skip counting only for pages of at least RELAX_BELOW
     # hits, so a short page is every match.)
