@@ -135,6 +135,7 @@ class CrossLingual:
         self._lexicon = lexicon
         self._dictionary = dictionary
         self._doc_count: int | None = None
+        self._lang_counts: dict[str, int] = {}
         self._cache: OrderedDict[str, tuple[float, Expansion]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_ttl = cache_ttl
@@ -411,7 +412,7 @@ class CrossLingual:
         stems = {f: _stems(f) for f, _ in candidates}
         stems = {f: t for f, t in stems.items() if len(t) == 1}
         vocab = self._vocab({t[0] for t in stems.values()})
-        limit = self._common_limit()
+        limit = self._common_limit(target)
         kept: list[tuple[str, float]] = []
         seen = set()
         for form, weight in candidates:
@@ -562,15 +563,30 @@ class CrossLingual:
             log.warning("phrase look-up failed: %s", exc)
             return 0
 
-    def _common_limit(self) -> int | None:
-        """Document frequency above which a translated word is too common to tell articles apart."""
+    def _common_limit(self, target: str) -> int | None:
+        """Document frequency above which a translated word is too common to tell articles apart: a share of
+        the archive's articles in the target language (an English word in a third of the English articles,
+        "year", "made", adds more to an article's score in a long OR than the one rare word it lacks)."""
         if self._doc_count is None:
-            engine = self._engine_or_none()
-            try:
-                self._doc_count = engine.count() if engine is not None else 0
-            except Exception:  # noqa: BLE001
-                self._doc_count = 0
-        return int(self._doc_count * COMMON_SHARE) if self._doc_count > 1000 else None
+            self._doc_count = self._count()
+        if target not in self._lang_counts:
+            self._lang_counts[target] = self._count(target) if self._doc_count > 1000 else 0
+        n = self._lang_counts[target]
+        return int(n * COMMON_SHARE) if n > 1000 else None
+
+    def _count(self, language: str | None = None) -> int:
+        engine = self._engine_or_none()
+        if engine is None:
+            return 0
+        try:
+            if language is None:
+                return engine.count()
+            from arshif.search.contract import Filters, SearchRequest
+
+            return engine.search(SearchRequest(q="", filters=Filters(language=[language]), size=0,
+                                               highlight=False)).total
+        except Exception:  # noqa: BLE001
+            return 0
 
     # Arabic → English ----------------------------------------------------------------------
 
@@ -592,7 +608,7 @@ class CrossLingual:
         if names:
             frags += [f for f in self._dictionary_forms(sorted(names.items(), key=lambda kv: -kv[1]), "en")
                       if f not in frags][:MAX_TRANSLIT]
-        if not frags:
+        if not frags and not cands:  # a word the dictionary translates only into too-common words is no name
             frags = self._transliterate_to_latin(word)
         return frags
 
@@ -788,7 +804,7 @@ def shown_words(alternatives: list[str], target: str) -> list[str]:
 
 def _clean_latin(word: str) -> str:
     """A typed word without surrounding punctuation or a possessive: "al-Jubeir's?" → "al-Jubeir"."""
-    word = word.strip(" \t?!.,;:\"“”«»()[]")
+    word = word.strip(" \t?!.,;:\"“”«»()[]؟،؛")
     word = re.sub(r"['’]s$", "", word)
     return word.strip("'’-")
 
