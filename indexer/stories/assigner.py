@@ -1,20 +1,20 @@
 """Placing each new article in a story, incrementally, at ingest.
 
-For every article the assigner asks two kinds of MinHash LSH index
-(``datasketch.MinHashLSH``, one of each kind per language):
+For every article the assigner looks for two kinds of match:
 
 1. **copies** — shingle signatures of every reading of the article (original and
    stored translations) against earlier articles' readings in the same
-   language. An estimated shingle Jaccard of at least :data:`COPY_THRESHOLD`
+   language, through a MinHash LSH index (``datasketch.MinHashLSH``, one per
+   language). An estimated shingle Jaccard of at least :data:`COPY_THRESHOLD`
    makes it a copy: the syndicated, republished or lightly edited text of one
    report.
-2. **across languages** — when no copy was found, its neutral keys (numbers,
-   lexicon entries, name skeletons; see :mod:`.features`) against the articles
-   of the *other* language. Candidates are ranked by their MinHash estimate and
-   the best few verified with the exact Jaccard of the stored key sets; the best
-   at :data:`CROSS_THRESHOLD` or more, and clearly ahead of the runner-up from
-   another story (:data:`CROSS_MARGIN`), is the same story told in the other
-   language.
+2. **across languages** — when no copy was found, the MinHash of its neutral
+   keys (numbers, lexicon entries, name skeletons; see :mod:`.features`) against
+   those of every article of the *other* language, in one numpy comparison
+   (:meth:`_Signatures.top`). The best few estimates are verified with the exact
+   Jaccard of the stored key sets; the best at :data:`CROSS_THRESHOLD` or more,
+   and clearly ahead of the runner-up from another story (:data:`CROSS_MARGIN`),
+   is the same story told in the other language.
 
 The article joins the story of the best match, or starts its own (its story id
 is then its own id). Stories are never merged or renumbered afterwards, so a
@@ -22,9 +22,14 @@ is then its own id). Stories are never merged or renumbered afterwards, so a
 story when it is ingested again (changed or not), which makes re-ingest
 idempotent.
 
-Why MinHash LSH (``datasketch``): a query costs a few hash-table look-ups
-whatever the archive's size, inserts are incremental, and the estimates are
-good enough to rank candidates before the exact check.
+Why MinHash LSH (``datasketch``) for copies: a query costs a few hash-table
+look-ups whatever the archive's size, inserts are incremental, and the
+estimates are good enough to rank candidates before the exact check. Why no LSH
+across languages: twins share only a tenth or so of their neutral keys, and an
+LSH tuned that low (one minimum per band) handed back a fifth of the other
+language's articles for each query (6,500 of 30,500 on SaudiNewsNet), which
+cost more to collect and look up (~30 ms) than comparing every signature in one
+numpy expression (~3 ms); the signatures and estimates are datasketch's either way.
 
 Where the time goes: analysing the texts is most of the work, so a batch is
 analysed ahead, in the analysis worker processes, while the batch before it
@@ -59,9 +64,6 @@ COPY_THRESHOLD = 0.25
 CROSS_THRESHOLD = 0.09
 #: …and the best candidate must beat the best one of another story by this factor.
 CROSS_MARGIN = 1.5
-#: The cross-language LSH is asked for candidates well below the threshold: its banding misses about
-#: half the pairs that sit right at its own threshold, and the exact check decides anyway.
-CROSS_LSH = 0.04
 CROSS_VERIFY = 5          # candidates checked exactly, best estimates first
 LANGUAGES = ("ar", "en")
 #: Articles per unit of work sent to an analysis worker, and fewer than this are analysed in-process.
@@ -113,19 +115,47 @@ def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 class _Signatures:
     """The signatures of one kind (``copy:ar``, ``cross:en``…) as rows of one array, so that the estimates
-    of all of a query's candidates come from one numpy comparison instead of one per candidate."""
+    of all of a query's candidates (or of every article, :meth:`top`) come from one numpy comparison."""
 
     def __init__(self):
         self.values = np.empty((1024, NUM_PERM), dtype=np.uint32)
+        self.live = np.zeros(1024, dtype=bool)  # False: the article's text changed and lost this kind
         self.row: dict[str, int] = {}
+        self.ids: list[str] = []                # row → article id
 
     def put(self, aid: str, values: np.ndarray) -> None:
         row = self.row.get(aid)
         if row is None:
-            row = self.row[aid] = len(self.row)
+            row = self.row[aid] = len(self.ids)
+            self.ids.append(aid)
             if row == len(self.values):
                 self.values = np.concatenate([self.values, np.empty_like(self.values)])
+                self.live = np.concatenate([self.live, np.zeros_like(self.live)])
         self.values[row] = values
+        self.live[row] = True
+
+    def drop(self, aid: str) -> None:
+        row = self.row.get(aid)
+        if row is not None:
+            self.live[row] = False
+
+    def top(self, values: np.ndarray, k: int, skip: str) -> list[tuple[float, str]]:
+        """(estimate, id) of the ``k`` articles whose signatures agree with ``values`` most (at least one
+        minimum in common; ``skip`` left out), best first, ties by id so the choice is deterministic."""
+        n = len(self.ids)
+        if not n:
+            return []
+        equal = np.count_nonzero(self.values[:n] == values.astype(np.uint32), axis=1)
+        equal[~self.live[:n]] = 0
+        if skip in self.row:
+            equal[self.row[skip]] = 0
+        if n > k:  # only those at or above the k-th best count are ranked
+            cut = np.partition(equal, n - k)[n - k]
+            rows = np.flatnonzero(equal >= max(cut, 1))
+        else:
+            rows = np.flatnonzero(equal >= 1)
+        ranked = sorted((-int(equal[r]), self.ids[r]) for r in rows.tolist())[:k]
+        return [(-c / NUM_PERM, aid) for c, aid in ranked]
 
     def estimates(self, ids: list[str], values: np.ndarray) -> np.ndarray:
         """Estimated Jaccard of ``values`` with each of ``ids``' signatures (the share of equal minima)."""
@@ -142,7 +172,6 @@ class StoryAssigner:
         lexicon_keys()
         self.store = StoryStore(path)
         self.copies = {lang: MinHashLSH(threshold=COPY_THRESHOLD, num_perm=NUM_PERM) for lang in LANGUAGES}
-        self.cross = {lang: MinHashLSH(threshold=CROSS_LSH, num_perm=NUM_PERM) for lang in LANGUAGES}
         self._sigs: dict[str, _Signatures] = {f"{family}:{lang}": _Signatures()
                                               for family in ("copy", "cross") for lang in LANGUAGES}
         self._kinds: dict[str, list[str]] = {}   # article id → the kinds of signature it has
@@ -160,27 +189,27 @@ class StoryAssigner:
 
     # --- the index ------------------------------------------------------------------------
 
-    def _lsh(self, kind: str) -> MinHashLSH | None:
-        family, _, lang = kind.partition(":")
-        return (self.copies if family == "copy" else self.cross).get(lang)
-
     def _index(self, aid: str, kind: str, values: np.ndarray) -> None:
-        lsh = self._lsh(kind)
-        if lsh is None:
+        sigs = self._sigs.get(kind)
+        if sigs is None:
             return
         kinds = self._kinds.setdefault(aid, [])
-        if kind in kinds:
-            lsh.remove(aid)
-        else:
+        family, _, lang = kind.partition(":")
+        if family == "copy":
+            lsh = self.copies[lang]
+            if kind in kinds:
+                lsh.remove(aid)
+            lsh.insert(aid, as_minhash(values), check_duplication=False)
+        if kind not in kinds:
             kinds.append(kind)
-        lsh.insert(aid, as_minhash(values), check_duplication=False)
-        self._sigs[kind].put(aid, values)
+        sigs.put(aid, values)
 
     def _unindex(self, aid: str) -> None:
         for kind in self._kinds.pop(aid, []):
-            lsh = self._lsh(kind)
-            if aid in lsh:
-                lsh.remove(aid)
+            family, _, lang = kind.partition(":")
+            if family == "copy" and aid in self.copies[lang]:
+                self.copies[lang].remove(aid)
+            self._sigs[kind].drop(aid)
 
     # --- assignment -----------------------------------------------------------------------
 
@@ -265,18 +294,9 @@ class StoryAssigner:
         if values is None:
             return None
         other = "en" if language == "ar" else "ar"
-        kind = f"cross:{other}"
-        if not self._sigs[kind].row:
-            return None  # no article in the other language yet
-        cands = [c for c in self.cross[other].query(as_minhash(values)) if c != aid]
-        if not cands:
-            return None
-        est = self._sigs[kind].estimates(cands, values)
-        if len(cands) > CROSS_VERIFY:  # only those at or above the CROSS_VERIFY-th best estimate are ranked
-            cut = np.partition(est, len(est) - CROSS_VERIFY)[len(est) - CROSS_VERIFY]
-            keep = np.flatnonzero(est >= cut)
-            cands, est = [cands[i] for i in keep], est[keep]
-        ranked = [c for _, c in sorted(zip((-est).tolist(), cands))][:CROSS_VERIFY]
+        ranked = [c for _, c in self._sigs[f"cross:{other}"].top(values, CROSS_VERIFY, skip=aid)]
+        if not ranked:
+            return None  # no article in the other language yet, or none sharing a key
         sets = self.store.neutral(ranked)
         scored = sorted(((_jaccard(neutral, s), c) for c, s in sets.items() if len(s)), reverse=True)
         if not scored or scored[0][0] < CROSS_THRESHOLD:
