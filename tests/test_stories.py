@@ -83,6 +83,78 @@ def test_an_edited_article_stays_in_its_story(settings, engine, tmp_path, ingest
     assert engine.get(NAMES["rain-alriyadh"]).story_id == ingested["rain-okaz"]
 
 
+def test_a_second_writer_places_into_the_stories_the_first_one_made(settings, tmp_path):
+    """Two writers on one archive (``arshif ingest`` while the server takes API writes, or two server workers),
+    each with its story index opened before the other wrote: a copy written by one joins the story of the
+    report the other wrote, the same article written by both keeps one story, and the archive and the
+    sidecar agree on every article."""
+    server = open_assigner(settings)        # opened first, as a running server's is
+    server_engine = EmbeddedEngine(settings.embedded_path)
+    cli = open_assigner(settings)
+    cli_engine = EmbeddedEngine(settings.embedded_path)
+    first = [a for a in fx.fresh() if a.id in ("rain-okaz", "port-en", "clinic-ar")]
+    assert ingest([write_jsonl(tmp_path / "first.jsonl", first)], cli_engine, stories=cli).indexed == 3
+    # the server, whose index was built before that ingest, now writes copies, a twin and one article again
+    later = [a for a in fx.fresh() if a.id in ("rain-alriyadh", "port-ar", "clinic-ar")]
+    with server.placing(later):
+        server_engine.upsert(later)
+    by_id = {a.id: a.story_id for a in later}
+    assert by_id["rain-alriyadh"] == "rain-okaz"   # a copy of what the other writer placed
+    assert by_id["port-ar"] == "port-en"           # the twin across languages, likewise
+    assert by_id["clinic-ar"] == "clinic-ar"       # written by both: one story
+    # and the first writer, going on, sees what the server placed
+    rest = [a for a in fx.fresh() if a.id == "rain-alweeam"]
+    ingest([write_jsonl(tmp_path / "rest.jsonl", rest)], cli_engine, stories=cli)
+    for assigner in (server, cli):
+        assigner.close()
+    sidecar = StoryAssigner(story_store_path(settings))
+    for a in fx.ALL:
+        if a.id != "airport-en":  # the one article neither wrote
+            assert cli_engine.get(a.id).story_id == sidecar.story_of(a.id), a.id
+    assert cli_engine.get("rain-alweeam").story_id == "rain-okaz"
+    sidecar.close()
+    server_engine.close()
+    cli_engine.close()
+
+
+def test_two_ingests_at_once_agree_on_every_story(settings, tmp_path):
+    """Two ingests of overlapping files at the same time (threads, one batch per article so their writes
+    interleave): every article ends in one story that the archive and the sidecar agree on, and the
+    copies and twins are together whoever placed them."""
+    import threading
+
+    arts = fx.fresh()
+    files = [write_jsonl(tmp_path / "a.jsonl", arts[:5]), write_jsonl(tmp_path / "b.jsonl", arts[2:][::-1])]
+    errors = []
+
+    def run(path):
+        try:
+            engine = EmbeddedEngine(settings.embedded_path)
+            stories = open_assigner(settings)
+            summary = ingest([path], engine, stories=stories, batch_size=1)
+            assert summary.ok
+            stories.close()
+            engine.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    engine = EmbeddedEngine(settings.embedded_path)
+    sidecar = StoryAssigner(story_store_path(settings))
+    got = {a.id: engine.get(a.id).story_id for a in fx.ALL}
+    assert got == {a.id: sidecar.story_of(a.id) for a in fx.ALL}
+    assert got["rain-okaz"] == got["rain-alriyadh"] == got["rain-alweeam"]
+    assert got["port-en"] == got["port-ar"]
+    assert len(set(got.values())) == 4
+    sidecar.close()
+    engine.close()
+
+
 def test_a_large_ingest_places_and_indexes_as_article_by_article_writes_do(tmp_path):
     """A large batch is analysed once, in the worker processes, for both its stories and the index; a
     batch of one is analysed in-process. Both give the same stories and the same search results."""

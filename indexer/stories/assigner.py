@@ -17,7 +17,12 @@ For every article the assigner looks for two kinds of match:
    is the same story told in the other language.
 
 The article joins the story of the best match, or starts its own (its story id
-is then its own id). Stories are never merged or renumbered afterwards, so a
+is then its own id). Several writers may share one archive (``arshif ingest``
+while the server takes API writes, or several server workers): each batch is
+placed under the sidecar's write lock, after taking in what the others placed
+since this writer last looked (:meth:`StoryAssigner._catch_up`), so every
+writer matches against every article, and an article another writer has just
+placed keeps that writer's story. Stories are never merged or renumbered afterwards, so a
 ``story_id`` once written stays valid. An article already placed keeps its
 story when it is ingested again (changed or not), which makes re-ingest
 idempotent.
@@ -107,6 +112,16 @@ class Ahead:
         return self._done
 
 
+def _lean(kind: str, values: np.ndarray, cache: dict | None):
+    """The datasketch MinHash of a signature, made once per placement when ``cache`` is given."""
+    if cache is None:
+        return as_minhash(values)
+    m = cache.get(kind)
+    if m is None:
+        m = cache[kind] = as_minhash(values)
+    return m
+
+
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Exact Jaccard of two sets given as sorted distinct hashes."""
     common = np.intersect1d(a, b, assume_unique=True).size
@@ -178,18 +193,20 @@ class StoryAssigner:
         self._story: dict[str, str] = {}         # article id → story id
         self._lang: dict[str, str] = {}
         n = 0
-        for aid, lang, kind, values in self.store.signatures():
-            self._index(aid, kind, values)
-            n += 1
-        for aid, sid, lang in self.store.conn.execute("SELECT id, story_id, language FROM members"):
-            self._story[aid] = sid
-            self._lang[aid] = lang
+        with self.store.snapshot():  # one state of the file, and the newest seq it holds
+            for aid, lang, kind, values in self.store.signatures():
+                self._index(aid, kind, values)
+                n += 1
+            for aid, sid, lang in self.store.conn.execute("SELECT id, story_id, language FROM members"):
+                self._story[aid] = sid
+                self._lang[aid] = lang
+            self._seen = self.store.seq  # members up to this one are in the index
         log.info("story index: %d signatures of %d articles loaded in %.1f s", n, len(self._story),
                  time.perf_counter() - started)
 
     # --- the index ------------------------------------------------------------------------
 
-    def _index(self, aid: str, kind: str, values: np.ndarray) -> None:
+    def _index(self, aid: str, kind: str, values: np.ndarray, lean: dict | None = None) -> None:
         sigs = self._sigs.get(kind)
         if sigs is None:
             return
@@ -199,7 +216,7 @@ class StoryAssigner:
             lsh = self.copies[lang]
             if kind in kinds:
                 lsh.remove(aid)
-            lsh.insert(aid, as_minhash(values), check_duplication=False)
+            lsh.insert(aid, _lean(kind, values, lean), check_duplication=False)
         if kind not in kinds:
             kinds.append(kind)
         sigs.put(aid, values)
@@ -210,6 +227,19 @@ class StoryAssigner:
             if family == "copy" and aid in self.copies[lang]:
                 self.copies[lang].remove(aid)
             self._sigs[kind].drop(aid)
+
+    def _catch_up(self) -> None:
+        """Take in the members other writers placed or changed since this one last looked (call inside
+        :meth:`StoryStore.transaction`, which holds the write lock: nothing changes meanwhile)."""
+        if self.store.seq <= self._seen:
+            return
+        for aid, sid, lang, _seq, sigs in self.store.since(self._seen):
+            self._unindex(aid)
+            for kind, values in sigs.items():
+                self._index(aid, kind, values)
+            self._story[aid] = sid
+            self._lang[aid] = lang
+        self._seen = self.store.seq
 
     # --- assignment -----------------------------------------------------------------------
 
@@ -236,21 +266,18 @@ class StoryAssigner:
                     if r.tokens:
                         register(list(r.tokens), list(r.tokens.values()))
             with self.store.transaction():
+                self._catch_up()
+                # Looked up again under the lock: another writer may have placed some of these meanwhile.
+                known = self.store.members([a.id for a in articles])
                 for article, fp in zip(articles, ahead.fingerprints):
-                    self._place(article, fp, ahead.known.get(article.id), results.get(article.id))
+                    self._place(article, fp, known.get(article.id), results.get(article.id))
+                self._seen = self.store.seq
             yield
 
     def assign(self, articles: list[Article]) -> None:
         """Set ``story_id`` on each article (an API write, a test), remembering them all."""
         with self.placing(articles):
             pass
-
-    def assign_one(self, article: Article) -> str:
-        """Place one article, analysed here (inside :meth:`StoryStore.transaction`)."""
-        article.with_id()
-        fp = fingerprint(article)
-        known = self.store.member(article.id)
-        return self._place(article, fp, known, None)
 
     def _place(self, article: Article, fp: str, known: Member | None, analysed: Analysed | None) -> str:
         if known is not None and known.fingerprint == fp:
@@ -259,27 +286,29 @@ class StoryAssigner:
         if analysed is None:
             analysed = analyse(article)
         sigs = analysed.sigs
+        lean: dict = {}  # each copy signature is made a datasketch MinHash once, for the query and the insert
         if known is not None:
             story = known.story_id  # an edited article stays in its story
             self._unindex(article.id)
         else:
-            story = self._match(article.id, article.language, analysed.neutral, sigs) or article.id
+            story = self._match(article.id, article.language, analysed.neutral, sigs, lean) or article.id
         article.story_id = story
         for kind, m in sigs.items():
-            self._index(article.id, kind, m)
+            self._index(article.id, kind, m, lean)
         self._story[article.id] = story
         self._lang[article.id] = article.language
         self.store.save(Member(article.id, story, article.language, fp), analysed.neutral, sigs)
         return story
 
-    def _match(self, aid: str, language: str, neutral: np.ndarray, sigs: dict[str, np.ndarray]) -> str | None:
+    def _match(self, aid: str, language: str, neutral: np.ndarray, sigs: dict[str, np.ndarray],
+               lean: dict | None = None) -> str | None:
         """The story of the best match, or None: copies first, then the other language."""
         best: tuple[float, str] | None = None
         for kind, values in sigs.items():
             family, _, lang = kind.partition(":")
             if family != "copy":
                 continue
-            cands = [c for c in self.copies[lang].query(as_minhash(values)) if c != aid]
+            cands = [c for c in self.copies[lang].query(_lean(kind, values, lean)) if c != aid]
             if not cands:
                 continue
             for est, cand in zip(self._sigs[kind].estimates(cands, values).tolist(), cands):

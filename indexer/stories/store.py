@@ -60,7 +60,7 @@ class StoryStore:
         # a row, so ``synchronous`` after it in one string never ran (every commit waited for an fsync: ~4 ms).
         self.conn.execute("PRAGMA journal_mode=WAL").fetchall()
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        with self.transaction():
+        with self._locked():
             self.conn.execute(SCHEMA)
             found = self.conn.execute("SELECT value FROM meta WHERE key='format'").fetchall()
             if found and found[0][0] != FORMAT:
@@ -100,6 +100,34 @@ class StoryStore:
                                  ids).fetchall()
         return dict(rows)
 
+    def since(self, seq: int) -> list[tuple[str, str, str, int, dict[str, np.ndarray]]]:
+        """(id, story id, language, seq, signatures by kind) of the members placed or changed after ``seq``,
+        in order: what another writer did since this one last looked."""
+        out: dict[str, tuple[str, str, str, int, dict[str, np.ndarray]]] = {}
+        for aid, sid, lang, mseq, kind, blob in self.conn.execute(
+                "SELECT m.id, m.story_id, m.language, m.seq, s.kind, s.hashvalues FROM members m "
+                "LEFT JOIN signatures s ON s.id = m.id WHERE m.seq > ? ORDER BY m.seq", (seq,)):
+            row = out.setdefault(aid, (aid, sid, lang, mseq, {}))
+            if kind is not None:
+                row[4][kind] = np.frombuffer(blob, dtype=np.uint32)
+        return list(out.values())
+
+    @contextmanager
+    def snapshot(self):
+        """A read transaction: everything read inside sees one state of the file (and :attr:`seq` its newest
+        member), without the write lock (a writer elsewhere goes on meanwhile)."""
+        self.conn.execute("BEGIN")
+        try:
+            self._seq = self.conn.execute("SELECT coalesce(max(seq), 0) FROM members").fetchall()[0][0]
+            yield self.conn
+        finally:
+            self.conn.execute("COMMIT")
+
+    @property
+    def seq(self) -> int:
+        """The newest member's sequence number (as of the last transaction this store began)."""
+        return self._seq
+
     def save(self, member: Member, neutral: np.ndarray, signatures: dict[str, np.ndarray]) -> None:
         """Write one member (inside the caller's transaction, see :meth:`transaction`)."""
         c = self.conn
@@ -116,7 +144,15 @@ class StoryStore:
     @contextmanager
     def transaction(self):
         """One write transaction, its lock taken at the start (BEGIN IMMEDIATE): a second ingest waits for it
-        (up to the busy timeout) instead of failing when it would upgrade a read to a write."""
+        (up to the busy timeout) instead of failing when it would upgrade a read to a write. The newest
+        sequence number is read under that lock, so writers in several processes number their members
+        one after the other (each had counted from what it saw at its start, and two counted alike)."""
+        with self._locked():
+            self._seq = self.conn.execute("SELECT coalesce(max(seq), 0) FROM members").fetchall()[0][0]
+            yield self.conn
+
+    @contextmanager
+    def _locked(self):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
