@@ -247,15 +247,18 @@ class Text:
 
     __slots__ = ("exact", "stems", "keys", "capitalised")
 
-    def __init__(self, title: str, body: str, exact: list[str], stems: list[str | None]):
+    def __init__(self, title: str, body: str, exact: list[str], stems: list[str | None], english: bool = True):
         self.exact = exact[:MAX_TOKENS]
         self.stems = stems[:MAX_TOKENS]
         keys = list(map(_KEYS.get, self.exact))
         if None in keys:
             keys = [k if k is not None else _key_of(e, s is None) for k, e, s in zip(keys, self.exact, self.stems)]
         self.keys = keys
-        raw = f"{title}\n{body[:MAX_CHARS]}"
-        self.capitalised = {w.lower() for w in _CAPITALISED.findall(raw)} if _LATIN.search(raw) else set()
+        self.capitalised: set[str] = set()
+        if english:  # only English names are told by their capitals (an Arabic reading needs no regex pass)
+            raw = f"{title}\n{body[:MAX_CHARS]}"
+            if _LATIN.search(raw):
+                self.capitalised = {w.lower() for w in _CAPITALISED.findall(raw)}
 
 
 def index_words(title_tokens: list[tuple], body_tokens: list[tuple]) -> tuple[list[str], list[str | None]]:
@@ -315,7 +318,7 @@ def features_of(language: str, texts: list[tuple[str, str, str, list[str], list[
     """The features of an article from its readings: (language, title, body, exact terms, stems)."""
     feats = Features(language=language)
     for lang, title, body, exact, stems in texts:
-        text = Text(title, body, exact, stems)
+        text = Text(title, body, exact, stems, english=lang == "en")
         kept = [t for t in text.stems if t is not None]
         if kept:
             found = shingle_hashes(kept)
