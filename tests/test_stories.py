@@ -255,6 +255,28 @@ def test_grouped_results_show_one_hit_per_story_with_its_other_copies(grouped):
 
 
 @pytest.mark.engines
+def test_re_ingest_keeps_every_story_on_every_engine(grouped, tmp_path):
+    """Ingesting the same articles again leaves each one as it was on every engine (nothing rewritten, every
+    ``story_id`` kept, the same four stories), and an edited copy stays in its story."""
+    from arshif.settings import Settings
+
+    settings = Settings(engine=f"embedded:{grouped.path}") if isinstance(grouped, EmbeddedEngine) else grouped.settings
+    before = {a.id: grouped.get(a.id).story_id for a in fx.ALL}
+    stories = open_assigner(settings)
+    again = ingest([write_jsonl(tmp_path / "again.jsonl", fx.fresh())], grouped, stories=stories)
+    assert again.unchanged == len(fx.ALL) and again.indexed == again.updated == 0, again.as_dict()
+    assert {a.id: grouped.get(a.id).story_id for a in fx.ALL} == before
+    edited = fx.RAIN_ALWEEAM.model_copy(update={"body": fx.RAIN_ALWEEAM.body + "\nتحديث: توقف هطول الأمطار."})
+    edit = ingest([write_jsonl(tmp_path / "edit.jsonl", [edited])], grouped, stories=stories)
+    stories.close()
+    assert edit.updated == 1
+    if not isinstance(grouped, EmbeddedEngine):
+        grouped.refresh()  # searches see the edit now, as the next grouped search of a user would
+    assert grouped.get("rain-alweeam").story_id == before["rain-okaz"]
+    assert _search(grouped, group="story").stories == 4
+
+
+@pytest.mark.engines
 def test_group_none_shows_every_copy(grouped):
     resp = _search(grouped, group="none")
     assert resp.stories is None and {h.id for h in resp.hits} == set(NAMES.values())
