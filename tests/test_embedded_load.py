@@ -304,3 +304,16 @@ def test_serve_stops_within_five_seconds_of_sigterm_while_answering(sample_archi
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_writes_commit_without_waiting_for_a_disk_flush_each(tmp_path):
+    """The writer runs WAL with synchronous=NORMAL, as intended (a multi-statement PRAGMA string once
+    left it at FULL: every API write and every story placement waited for an fsync); the page cache
+    setting after it applies too."""
+    engine = EmbeddedEngine(tmp_path / "arshif.db")
+    engine.upsert([Article(title="خبر", body="نص قصير", source="t", url="https://example.org/1")])
+    conn = engine._writer_conn()
+    assert conn.execute("PRAGMA journal_mode").fetchall()[0][0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchall()[0][0] == 1  # NORMAL
+    assert conn.execute("PRAGMA cache_size").fetchall()[0][0] == -32768
+    engine.close()

@@ -350,7 +350,11 @@ class EmbeddedEngine(Engine):
             conn.register_fts5_function("arshif_locations", match_locations)
             conn.create_scalar_function("arshif_fold", fold_for_prefix, 1, deterministic=True)
             if not readonly:
-                conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+                # One statement per call: APSW stops a multi-statement string at the first row it returns,
+                # and journal_mode returns one, so "…WAL; PRAGMA synchronous=NORMAL" left every commit at FULL
+                # (an fsync of the WAL per write). NORMAL in WAL mode: a crash loses nothing committed.
+                conn.execute("PRAGMA journal_mode=WAL").fetchall()
+                conn.execute("PRAGMA synchronous=NORMAL")
             # 32 MiB of page cache per connection; the pool keeps a handful of connections whatever the threads.
             conn.execute("PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;")
         except apsw.Error as exc:
