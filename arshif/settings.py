@@ -7,6 +7,7 @@ place keeps that agreement in one place.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -131,8 +132,6 @@ class Settings(BaseSettings):
     @property
     def server_processes(self) -> int:
         """How many processes ``serve`` starts: ``workers``, or one per core (capped) when it is 0."""
-        import os
-
         return self.workers or max(1, min(os.cpu_count() or 1, DEFAULT_MAX_SERVER_PROCESSES))
 
     @property
