@@ -8,6 +8,7 @@ These hold behaviour (what a user or an operator would see), never timings: the 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -156,6 +157,7 @@ def test_api_writes_during_a_write_wait_and_succeed_and_reads_are_not_blocked(sa
         src = Path(str(sample_archive) + suffix)
         if src.exists():
             Path(str(db) + suffix).write_bytes(src.read_bytes())
+    shutil.copytree(str(sample_archive) + ".text", str(db) + ".text")  # the archive's text index
     settings = Settings(data_dir=data, api_key="k", translator="none")
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         before = client.get("/api/search", params={"q": "السعودية"}).json()["total"]

@@ -1,18 +1,17 @@
-"""The embedded engine: SQLite FTS5 (through APSW) with the project's own analyzers.
+"""The embedded engine: SQLite (through APSW) for the archive, tantivy for its text index.
 
-Why SQLite FTS5: it is in-process and persistent (one file under the data
-directory), its WAL mode lets one writer and many reader processes share the
-index safely, it ranks with BM25 and per-column weights, matches phrases by
-position, and — through APSW — accepts a tokenizer written in Python. That last
-point is what makes it fit: the tokenizer runs the very analyzers defined in
-``mappings/articles.json``, reporting each token's byte offsets in the original
-text, so FTS5's own ``highlight()``/``snippet()`` mark the original words
-(diacritics and all) while matching normalised, stemmed terms.
+Why this split: SQLite is in-process and persistent (one file under the data directory), its WAL mode lets
+one writer and many reader processes share the archive safely, and its transactions make a batch land whole
+or not at all; it keeps the stored articles, the small rows every search reads (article_meta, tags,
+entities, stories) and the write sequence. The text index (:mod:`arshif.engines.text_index`) is tantivy,
+fed with the project's own analysed tokens: BM25 with per-field weights and block-max WAND for the top
+hits, phrases by position, facets and the date histogram from its columnar fields. It is derived from the
+archive and always catches up with it (see that module).
 
-Each word is indexed as two tokens at one position (FTS5 "colocated" tokens):
-the stemmed term, and the unstemmed term prefixed with ``=``. Stemmed queries
-use the first, exact words and phrases the second, so positions stay shared and
-phrases keep their order.
+Searches ranked by relevance (the common case: a query, its page, facets and histogram) run in tantivy
+alone; the page's articles come from SQLite. Other orders, cursors and facet prefixes read tantivy's matches
+into a temporary table and finish in SQL, where the ordering, cursor and story folding rules are written once.
+Highlights mark the words of the page's hits from the same analysis (:mod:`arshif.engines.fts_highlight`).
 """
 
 from __future__ import annotations
@@ -24,8 +23,8 @@ import os
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from contextlib import ExitStack, contextmanager
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -33,7 +32,6 @@ import apsw
 
 from arshif.analysis import get_analyzer, normalize_arabic
 from arshif.engines.base import (
-    FIELD_BOOSTS,
     RELAX_BELOW,
     apply_highlights,
     hit_from_article,
@@ -45,8 +43,6 @@ from arshif.engines.base import (
     QueryPlan,
     SearchTimeout,
     WriteResult,
-    analyse_phrase,
-    analyse_word,
     article_date,
     best_match_search,
     choose_interval,
@@ -58,7 +54,9 @@ from arshif.engines.base import (
 from arshif.fields import FACET_BY_NAME, FACETS, FILTER_FIELDS, RECORD_ID, TEXT_FIELD_NAMES
 from arshif.mappings import definition_fingerprint
 from arshif.engines import fts_tokens
-from arshif.engines.fts_highlight import highlight_field, match_locations, snippet_field
+from arshif.engines.fts_highlight import LOCATE_CHARS, highlight_field, phrase_locations, snippet_field
+from arshif.engines import text_index
+from arshif.engines.text_index import IndexDoc, TextIndex, TextQuery, compile_text
 from arshif.engines.sqlite_pool import ReadPool, WaitingBusyHandler, budget, busy_error
 from arshif.model import Article
 from arshif.settings import Settings, get_settings
@@ -72,14 +70,10 @@ from arshif.search.contract import (
 )
 from arshif.entities import ENTITY_KINDS
 from arshif.search.highlight import marked_to_html, plain_snippet
-from arshif.search.syntax import And, BestMatch, Node, Or, Phrase, Words
 
 log = logging.getLogger("arshif.engines.embedded")
 
-TOKENIZER = "arshif"
-EXACT_PREFIX = "="
 SCHEMA_VERSION = 2
-FTS_QUERY = 0x0001  # FTS5_TOKENIZE_QUERY
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -113,16 +107,6 @@ CREATE INDEX IF NOT EXISTS article_tags_tag ON article_tags(tag, rowid);
 CREATE TABLE IF NOT EXISTS article_entities(
     rowid INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(rowid, kind, key)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS article_entities_key ON article_entities(kind, key, rowid);
--- The text FTS5 indexes is read from the stored article itself (an external-content table over
--- this view), so the archive keeps one copy of every text: the JSON document.
-CREATE VIEW IF NOT EXISTS article_text(rowid, title, body, tr_title, tr_body) AS
-    SELECT rowid, json_extract(doc, '$.title'), json_extract(doc, '$.body'),
-           CASE tr_language WHEN '' THEN '' ELSE json_extract(doc, '$.translations.' || tr_language || '.title') END,
-           CASE tr_language WHEN '' THEN '' ELSE json_extract(doc, '$.translations.' || tr_language || '.body') END
-    FROM articles;
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, body, tr_title, tr_body, tokenize='arshif',
-                                                  content='article_text', content_rowid='rowid');
-CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, row);
 -- What a search reads for every match (filters, facets, dates, sort keys), in small rows kept apart from the
 -- documents: reading these columns from 'articles' meant one page read per match (its rows hold the whole
 -- JSON document), which was most of the time of a query with many matches. Triggers keep it in step.
@@ -169,62 +153,6 @@ END;
 FACET_COLUMNS = {f.name: f"a.{f.name}" for f in FACETS if not f.multi}
 
 
-def _fts_tokenizer(connection: apsw.Connection, args: list[str]):
-    """FTS5 tokenizer factory: documents get analysed (or were, by a worker); queries arrive analysed."""
-
-    def tokenize(utf8: bytes, flags: int, locale: str | None):
-        if flags & FTS_QUERY:
-            # Query strings are built by this module from analysed terms: keep them as they are.
-            out = []
-            offset = 0
-            for part in utf8.split(b" "):
-                if part:
-                    out.append((offset, offset + len(part), part.decode("utf-8", "replace")))
-                    offset += len(part) + 1
-                else:
-                    offset += 1
-            return out
-        tokens = fts_tokens.preanalysed(utf8)
-        return tokens if tokens is not None else fts_tokens.document_tokens(utf8.decode("utf-8", "replace"))
-
-    return tokenize
-
-
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-class FTSCompiler:
-    """Compiles the query tree into an FTS5 MATCH expression built only from quoted, analysed terms."""
-
-    def compile(self, node: Node | None) -> str | None:
-        if node is None:
-            return None
-        if isinstance(node, Words):
-            wt = analyse_word(node.text)
-            if wt is None:
-                return None
-            if wt.exact:
-                return _quote(" ".join(EXACT_PREFIX + t for t in wt.terms))
-            stemmed = _quote(" ".join(wt.terms))  # several terms from one word: adjacent, as a phrase
-            # The form as typed, OR-ed in: it matches nothing the stem does not, but adds to the score, so
-            # الرياض (Riyadh) ranks articles about Riyadh above those about الرياضة (sport), same stem.
-            as_typed = _quote(" ".join(EXACT_PREFIX + t for t in analyse_phrase(node.text)))
-            return f"{stemmed} OR {as_typed}"
-        if isinstance(node, Phrase):
-            terms = analyse_phrase(node.text)
-            return _quote(" ".join(EXACT_PREFIX + t for t in terms)) if terms else None
-        if isinstance(node, And):
-            parts = [p for p in (self.compile(c) for c in node.children) if p]
-            return None if not parts else " AND ".join(f"({p})" for p in parts)
-        if isinstance(node, (Or, BestMatch)):
-            # BestMatch: any word may match; bm25() sums over the words an article contains, weighting
-            # each by its rarity, so articles with more (and rarer) words rank first.
-            parts = [p for p in (self.compile(c) for c in node.children) if p]
-            return None if not parts else " OR ".join(f"({p})" for p in parts)
-        raise BadRequest(f"cannot compile query part {node!r}")
-
-
 def _storage_failure(engine, exc: BaseException) -> str | None:
     """SQLite failures that mean the archive cannot be read or written (locked, corrupt, disk full),
     as opposed to a query the engine built wrongly."""
@@ -247,7 +175,7 @@ class EmbeddedEngine(Engine):
         settings = settings or get_settings()
         self.search_timeout = settings.search_timeout
         self.write_wait = settings.write_wait
-        self._compiler = FTSCompiler()
+        self._text = TextIndex(self.path.with_name(self.path.name + ".text"), create=not readonly)
         self._pool = ReadPool(self._open_reader, settings.embedded_connections)
         self._write_lock = threading.RLock()
         self._writer: apsw.Connection | None = None
@@ -277,6 +205,12 @@ class EmbeddedEngine(Engine):
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
                              " ('analysis', ?)", (str(SCHEMA_VERSION), definition_fingerprint()))
                 _add_missing_columns(conn)
+                _drop_fts5(conn)
+            with self._writing(text=True):
+                pass  # catches the text index up: nothing after a clean write; a whole index for an old archive
+        elif not self._text.exists:
+            raise EngineUnavailable(f"the archive at {self.path} has no text index ({self._text.directory}): it "
+                                    "was made by an older Arshif; run 'arshif reindex' once to build it")
         with self._reading(budgeted=False) as conn:
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchall():
                 raise EngineUnavailable(f"{self.path} is not an Arshif archive (no tables): run 'arshif ingest' "
@@ -314,7 +248,6 @@ class EmbeddedEngine(Engine):
         tmp = self.path.with_name(f".{self.path.name}.creating-{os.getpid()}-{threading.get_ident()}")
         conn = apsw.Connection(str(tmp))
         try:
-            conn.register_fts5_tokenizer(TOKENIZER, _fts_tokenizer)
             conn.execute("PRAGMA journal_mode=WAL")
             with conn:
                 conn.execute(SCHEMA)
@@ -339,15 +272,13 @@ class EmbeddedEngine(Engine):
         conn = None
         try:
             conn = apsw.Connection(str(self.path), flags=flags)
-            # Busy handling first: registering FTS5 functions reads the database (an archive being created
+            # Busy handling first: the PRAGMAs below read the database (an archive being created
             # by another process may be locked for a moment).
             if not readonly:
                 conn.set_busy_handler(self._busy)
             else:
                 # Readers never wait for writers in WAL mode; only a checkpoint's brief lock can delay them.
                 conn.set_busy_timeout(int(max(self.search_timeout, 5) * 1000))
-            conn.register_fts5_tokenizer(TOKENIZER, _fts_tokenizer)
-            conn.register_fts5_function("arshif_locations", match_locations)
             conn.create_scalar_function("arshif_fold", fold_for_prefix, 1, deterministic=True)
             if not readonly:
                 # One statement per call: APSW stops a multi-statement string at the first row it returns,
@@ -407,22 +338,29 @@ class EmbeddedEngine(Engine):
                              "ARSHIF_SEARCH_TIMEOUT): narrow it with fewer words, a filter or a date range")
 
     @contextmanager
-    def _writing(self):
+    def _writing(self, text: bool = False):
         """The writer connection in a ``BEGIN IMMEDIATE`` transaction: commit on success, roll back on error.
 
         Taking the write lock at BEGIN (not at the first write) is what lets a second writer wait its turn.
+        With ``text``, also the text index's writer, taken first (every writer takes the two locks in
+        that order, so none waits for the other's) and committed after SQLite, so the index is never
+        ahead of the archive; what a crash between the two commits leaves out is caught up at the start
+        of the next write (:meth:`_catch_up`). Yields ``(conn, text_writer)`` then, else ``conn``.
         """
         if self.readonly:
             raise EngineUnavailable(f"the archive at {self.path} is open read-only")
-        with self._write_lock:
+        with self._write_lock, self._text_writer(text) as tw:
             conn = self._writer_conn()
-            self._busy.reset()
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except apsw.BusyError as exc:
                 raise busy_error(str(self.path), self.write_wait) from exc
             try:
-                yield conn
+                if tw is not None:
+                    self._catch_up(conn, tw)
+                yield (conn, tw) if text else conn
+                if tw is not None:
+                    tw.seq = _seq(conn)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -434,6 +372,22 @@ class EmbeddedEngine(Engine):
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise busy_error(str(self.path), self.write_wait) from exc
+
+    @contextmanager
+    def _text_writer(self, wanted: bool):
+        """The text index's writer (None if not ``wanted``), waiting for another process's as SQLite's
+        busy handler waits for its write lock (and saying so once)."""
+        self._busy.reset()
+        if not wanted:
+            yield None
+            return
+        with ExitStack() as stack:
+            try:
+                tw = stack.enter_context(self._text.writer(self._busy))
+            except text_index.WriterBusy as exc:
+                raise busy_error(str(self.path), self.write_wait) from exc
+            self._busy.reset()
+            yield tw
 
     def _writer_conn(self) -> apsw.Connection:
         with self._write_lock:
@@ -495,8 +449,10 @@ class EmbeddedEngine(Engine):
         if pending is None:
             pending = self._analyse_ahead(articles)
         with fts_tokens.registered() as register, \
-                self._writing() as conn:  # one transaction per batch: all of it lands or none of it does
-            seq = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+                self._writing(text=True) as (conn, tw):  # one transaction per batch: all of it or none of it
+            seq = _seq(conn)
+            replaced: list[int] = []
+            to_index: list[IndexDoc] = []
             now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
             for article in articles:
                 if pending and article.id in pending[0][0]:
@@ -519,7 +475,8 @@ class EmbeddedEngine(Engine):
                           article.source_id)
                 if row:
                     rowid = row[0][0]
-                    self._unindex(conn, rowid)
+                    first_seq = row[0][2]
+                    replaced.append(rowid)
                     conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
                     conn.execute("DELETE FROM article_entities WHERE rowid=?", (rowid,))
                     conn.execute(
@@ -534,14 +491,16 @@ class EmbeddedEngine(Engine):
                         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (article.id, seq, *values[1:], now))
                     rowid = conn.last_insert_rowid()
+                    first_seq = seq
                     result.created.append(article.id)
-                conn.execute("INSERT INTO fts(rowid, title, body, tr_title, tr_body) VALUES(?,?,?,?,?)",
-                             (rowid, article.title, article.body, tr.title if tr else "", tr.body if tr else ""))
+                to_index.append(_index_doc(rowid, first_seq, article))
                 for tag in dict.fromkeys(article.tags):
                     conn.execute("INSERT OR IGNORE INTO article_tags(rowid, tag) VALUES(?,?)", (rowid, tag))
                 conn.executemany("INSERT OR IGNORE INTO article_entities(rowid, kind, key) VALUES(?,?,?)",
                                  [(rowid, e.kind, e.key) for e in article.entities])
             conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(seq),))
+            tw.delete(replaced)
+            tw.add(list({d.rowid: d for d in to_index}.values()))  # an article twice in a batch: its last copy
         return result
 
     def _analyse_ahead(self, articles: list[Article]) -> list[tuple[set[str], list[str], object]]:
@@ -559,8 +518,12 @@ class EmbeddedEngine(Engine):
                 stored.update(conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN "
                                            f"({','.join('?' * len(chunk))})", chunk).fetchall())
         # Texts the caller had analysed already (the write path does, for story features) are not sent again.
-        changed = [a for a in articles if stored.get(a.id) != a.content_hash()
-                   and not all(fts_tokens.is_registered(t) for t in _indexed_texts(a))]
+        return self._analyse_texts([a for a in articles if stored.get(a.id) != a.content_hash()])
+
+    @staticmethod
+    def _analyse_texts(articles: list[Article]) -> list[tuple[set[str], list[str], object]]:
+        """The texts of ``articles`` sent to the analysis workers in chunks (none for a few articles)."""
+        changed = [a for a in articles if not all(fts_tokens.is_registered(t) for t in _indexed_texts(a))]
         if len(changed) < fts_tokens.POOL_THRESHOLD:
             return []
         chunks = []
@@ -572,45 +535,92 @@ class EmbeddedEngine(Engine):
 
     def delete(self, ids: Iterable[str]) -> int:
         n = 0
-        with self._writing() as conn:
+        with self._writing(text=True) as (conn, tw):
+            removed: list[int] = []
             for article_id in ids:
                 row = conn.execute("SELECT rowid FROM articles WHERE id=?", (article_id,)).fetchall()
                 if not row:
                     continue
                 rowid = row[0][0]
-                self._unindex(conn, rowid)
+                removed.append(rowid)
                 conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
                 conn.execute("DELETE FROM article_entities WHERE rowid=?", (rowid,))
                 conn.execute("DELETE FROM articles WHERE rowid=?", (rowid,))
                 n += 1
+            if removed:
+                # A write like any other: the text index's catch-up after a crash tells a delete it missed
+                # by the sequence having moved (see _catch_up).
+                conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(_seq(conn) + 1),))
+                tw.delete(removed)
         return n
 
     def reindex(self, progress=None) -> tuple[str, str, int]:
-        """Re-tokenize every stored article with the current analyzers, in one transaction.
+        """Rebuild the text index from every stored article with the current analyzers.
 
-        Readers in other processes keep their WAL snapshot of the old index until it commits,
-        so no search fails or comes back empty meanwhile.
+        The new index is committed whole: searches in other processes keep reading the old one until then,
+        so none fails or comes back empty meanwhile.
         """
-        with self._writing() as conn:
-            conn.execute("INSERT INTO fts(fts) VALUES('rebuild')")  # re-reads every text through the view
+        with self._writing(text=True) as (conn, tw):
+            tw.delete_all()
+            done = self._index_rows(conn, tw, "1", (), progress)
             _fill_source_ids(conn)
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)", (definition_fingerprint(),))
-        done = self.count()
-        if progress:
-            progress(done)
+        self.mapping_outdated = False
         return str(self.path), str(self.path), done
 
-    @staticmethod
-    def _unindex(conn, rowid: int) -> None:
-        """Remove an article's terms from FTS5 (external content: given the text it was indexed with)."""
-        conn.execute("INSERT INTO fts(fts, rowid, title, body, tr_title, tr_body) "
-                     "SELECT 'delete', rowid, title, body, tr_title, tr_body FROM article_text WHERE rowid=?",
-                     (rowid,))
-
     def optimize(self) -> None:
-        """Merge FTS5 segments (after a large ingest) so queries read fewer b-trees."""
-        with self._writing() as conn:
-            conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+        """Let the text index finish merging its segments (tantivy merges them as it writes, by its merge
+        policy; a write ends only when its merges are done), and catch it up with the archive if needed."""
+        with self._writing(text=True):
+            pass
+
+    def _catch_up(self, conn, tw) -> None:
+        """Bring the text index up to the archive before a write (see :mod:`arshif.engines.text_index`).
+
+        Nothing to do after a clean write: the index recorded the archive's sequence. After a crash between
+        the two commits, or for an archive made before the text index, the articles written since the
+        recorded sequence are indexed again; then any article the index holds that the archive no longer
+        has (a delete the crash lost) is removed."""
+        seq, done = _seq(conn), self._text.indexed_seq
+        if done == seq:
+            return
+        if done > seq:  # an index left beside a new archive of the same name: not this archive's
+            log.warning("the text index at %s is not this archive's: rebuilding it", self._text.directory)
+            tw.delete_all()
+            done = 0
+        log.warning("the text index of %s is behind the archive (write %d of %d): indexing what it lacks",
+                    self.path, done, seq)
+        n = self._index_rows(conn, tw, "seq > ?", (done,), replace=True)
+        searcher = self._text.searcher()
+        indexed = searcher.num_docs
+        if indexed:  # what the index holds that the archive no longer has (committed documents only)
+            hits = searcher.search(text_index.combined(None, []), limit=indexed, count=False).hits
+            have = searcher.fast_field_values("rowid", [addr for _, addr in hits])
+            kept = {r for (r,) in conn.execute("SELECT rowid FROM articles")}
+            tw.delete(sorted(set(have) - kept))
+        log.info("text index of %s caught up: %d articles indexed again", self.path, n)
+
+    def _index_rows(self, conn, tw, where: str, params: tuple, progress=None, replace: bool = False) -> int:
+        """Index the stored articles ``where`` says (analysed in the worker processes when they are many)."""
+        rowids = [r for (r,) in conn.execute(f"SELECT rowid FROM articles WHERE {where} ORDER BY rowid", params)]
+        done = 0
+        for i in range(0, len(rowids), 500):
+            chunk = rowids[i:i + 500]
+            rows = conn.execute(f"SELECT rowid, first_seq, doc FROM articles WHERE rowid IN "
+                                f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            articles = [(rowid, first_seq, Article.model_validate_json(doc)) for rowid, first_seq, doc in rows]
+            with fts_tokens.registered() as register:
+                for _ids, texts, future in self._analyse_texts([a for _, _, a in articles]):
+                    tokens = fts_tokens.result(future)
+                    if tokens is not None:
+                        register(texts, tokens)
+                if replace:
+                    tw.delete(chunk)
+                tw.add([_index_doc(rowid, first_seq, a) for rowid, first_seq, a in articles])
+            done += len(articles)
+            if progress:
+                progress(done)
+        return done
 
     # --- reading -------------------------------------------------------------------------
 
@@ -670,55 +680,48 @@ class EmbeddedEngine(Engine):
         return [r[0] for r in rows]
 
     def vocabulary_counts(self, terms: Iterable[str], exact: bool = False) -> dict[str, int]:
-        prefix = EXACT_PREFIX if exact else ""
-        wanted = list(dict.fromkeys(prefix + t for t in terms if t))
-        found: dict[str, int] = {}
-        with self._reading() as conn:
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i:i + 500]
-                found.update(conn.execute(
-                    f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(chunk))})",
-                    chunk).fetchall())
-        return {t[len(prefix):]: n for t, n in found.items()}
+        """In how many articles each term occurs, as the most of its counts over the text fields (a lower
+        bound of the exact number: an article holding a term in its title and body is counted once)."""
+        searcher = self._text.searcher()
+        prefix, suffix = (text_index.EXACT_PREFIX, text_index.EXACT) if exact else ("", "")
+        out: dict[str, int] = {}
+        for t in dict.fromkeys(t for t in terms if t):
+            n = max(searcher.doc_freq(name + suffix, prefix + t) for name in TEXT_FIELD_NAMES)
+            if n:
+                out[t] = n
+        return out
 
     def search(self, request: SearchRequest) -> SearchResponse:
         return best_match_search(plan_query(request), lambda plan: self._search_plan(request, plan))
 
     def _search_plan(self, request: SearchRequest, plan: QueryPlan) -> SearchResponse:
         started = time.perf_counter()
-        match = self._compiler.compile(plan.text)
-        if plan.text is not None and match is None and not plan.negative:
+        text = compile_text(plan.text)
+        if plan.text is not None and text is None and not plan.negative:
             # Only stopwords or punctuation: nothing can match, say so rather than listing everything.
             return SearchResponse(total=0, hits=[], took_ms=_ms(started))
-        return self._run(request, plan, match, started)
+        return self._run(request, plan, text, started)
 
     def more_like_this(self, article_id: str, size: int = 10, filters: Filters | None = None) -> list[Hit]:
         article = self.get(article_id)
         if article is None:
             return []
-        match = self._mlt_match(article)
-        if not match:
+        text = self._mlt_query(article)
+        if text is None:
             return []
         flt = (filters or Filters()).model_copy(deep=True)
         flt.exclude.setdefault("id", []).append(article_id)
         request = SearchRequest(size=size, filters=Filters(), highlight=True)
         plan = QueryPlan(text=None, negative=[], filters=flt)
-        return self._run(request, plan, match, time.perf_counter()).hits
+        return self._run(request, plan, text, time.perf_counter()).hits
 
-    def _mlt_match(self, article: Article, max_terms: int = 25) -> str | None:
+    def _mlt_query(self, article: Article, max_terms: int = 25) -> TextQuery | None:
         """The article's most distinctive stemmed terms (tf·idf against the index), OR-ed."""
         tf = Counter(get_analyzer("arshif_text").terms(like_text(article)))
         if not tf:
             return None
         n_docs = max(self.count(), 1)
-        df: dict[str, int] = {}
-        terms = list(tf)
-        with self._reading() as conn:
-            for i in range(0, len(terms), 400):
-                chunk = terms[i:i + 400]
-                df.update(conn.execute(
-                    f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(chunk))})",
-                    chunk).fetchall())
+        df = self.vocabulary_counts(tf)
         scored = []
         for term, freq in tf.items():
             d = df.get(term, 0)
@@ -726,61 +729,212 @@ class EmbeddedEngine(Engine):
                 continue  # unique to this article, or too common to tell stories apart
             scored.append((freq * math.log(n_docs / d), term))
         scored.sort(reverse=True)
-        chosen = [t for _, t in scored[:max_terms]]
-        return " OR ".join(_quote(t) for t in chosen) if chosen else None
+        return text_index.any_stem([t for _, t in scored[:max_terms]])
 
-    # --- the query runner ----------------------------------------------------------------
+    # --- the query runners ---------------------------------------------------------------
 
-    def _run(self, request: SearchRequest, plan: QueryPlan, match: str | None, started: float) -> SearchResponse:
-        negative = [m for m in (self._compiler.compile(n) for n in plan.negative) if m]
-        weights = ", ".join(str(FIELD_BOOSTS[c]) for c in TEXT_FIELD_NAMES)  # fts5 columns are in this order
-        params: list = []
-        if match and request.sort != "relevance":
-            # Ordered by date or arrival: no score to compute for every match (as on the other engines,
-            # hits sorted by a field carry none).
-            source = f"(SELECT rowid FROM fts WHERE fts MATCH ?) m JOIN {self._meta} a ON a.rowid = m.rowid" \
-                     f"{self._story_join}"
-            params.append(match)
-            score = "NULL"
-        elif match:
-            source = f"(SELECT rowid, bm25(fts, {weights}) AS score FROM fts WHERE fts MATCH ?) m " \
-                     f"JOIN {self._meta} a ON a.rowid = m.rowid{self._story_join}"
-            params.append(match)
-            score = "m.score"
-        else:
-            source = f"{self._meta} a{self._story_join}"
-            score = "NULL"
-        where, wparams = self._where(plan.filters, negative, skip=None)
+    def _run(self, request: SearchRequest, plan: QueryPlan, text: TextQuery | None,
+             started: float) -> SearchResponse:
+        negatives = [n for n in (compile_text(x) for x in plan.negative) if n is not None]
+        if (text is not None and request.sort == "relevance" and request.cursor is None
+                and not any(f.prefix for f in request.facets)):
+            return self._ranked(request, plan, text, negatives, started)
+        return self._listed(request, plan, text, negatives, started)
 
+    def _check_budget(self, started: float) -> None:
+        if self.search_timeout and time.perf_counter() - started > self.search_timeout:
+            raise self._timeout()
+
+    def _ranked(self, request: SearchRequest, plan: QueryPlan, text: TextQuery, negatives: list[TextQuery],
+                started: float) -> SearchResponse:
+        """A query's page by relevance, its count, facets and histogram, all from the text index.
+
+        tantivy finds the best hits without scoring every match (block-max WAND) and counts facets from
+        its columns; SQLite gives the page's articles. Hits are ordered by score, then id (as the SQL path
+        orders them, so a cursor taken from this page continues there)."""
+        grouped = request.group == "story"
+        with self._reading() as conn:
+            conn.execute("BEGIN")  # one read snapshot for the page's rows and articles
+            try:
+                snapshot, searcher = self._pinned(conn)
+                query = text_index.combined(text, text_index.filter_clauses(plan.filters, negatives=negatives,
+                                                                            pinned_at=snapshot))
+                total, entries = self._best(conn, searcher, query, request.offset + request.size, grouped)
+                self._check_budget(started)
+                facets = self._index_facets(searcher, request, plan, text, negatives, query, snapshot)
+                histogram, interval = ([], None)
+                if request.date_histogram:
+                    histogram, interval = self._index_histogram(searcher, query, request.date_histogram)
+                stories = None
+                if grouped:
+                    stories = round(searcher.cardinality(query, "story")) if total else 0
+                    stories = min(max(stories, len(entries)), total)
+                page = entries[request.offset:request.offset + request.size]
+                keyed = [(rowid, -key, [key, aid]) for key, aid, rowid, _story in page]
+                self._check_budget(started)
+                hits, docs = self._hits(conn, request, keyed)
+                if grouped:
+                    self._index_story_copies(conn, searcher, query, hits, [e[3] for e in page])
+                if hits and docs:
+                    self._fill_highlights(hits, docs, text if request.highlight else None)
+            except BaseException:
+                _end_read(conn, quiet=True)
+                raise
+            _end_read(conn)
+        next_cursor = None
+        if request.size and len(page) == request.size:
+            next_cursor = encode_cursor({"sort": "relevance", "after": keyed[-1][2], "snap": snapshot})
+        return SearchResponse(total=total, stories=stories, hits=hits, facets=facets, date_histogram=histogram,
+                              interval=interval, took_ms=_ms(started), next_cursor=next_cursor)
+
+    def _pinned(self, conn) -> tuple[int, object]:
+        """(the write sequence this search sees, a searcher of the text index that holds all of it).
+
+        SQLite commits a write before the text index does, so for a moment one holds articles the other
+        has not; every search sees only the articles both hold (``first_seq`` up to the smaller of the two
+        sequences), and a cursor keeps walking that same set. Call inside the read transaction."""
+        archive = _seq(conn)  # (the read transaction's snapshot starts here)
+        indexed = self._text.indexed_seq
+        return min(archive, indexed), self._text.searcher()
+
+    def _best(self, conn, searcher, query, want: int, grouped: bool) -> tuple[int, list[tuple]]:
+        """(number of matches, the best ``want`` hits as ``(-score, id, rowid, story)`` in page order);
+        grouped: only each story's best hit.
+
+        Fetches more than the page until no hit left unread can tie with or outrank what the page holds
+        (equal scores are ordered by id, which tantivy does not know)."""
+        k = max(32, (3 if grouped else 1) * want + 16)
+        total = None
+        while True:
+            result = searcher.search(query, limit=k, count=total is None)
+            if total is None:
+                total = result.count
+            if not want or not total:
+                return total, []
+            scores = [s for s, _ in result.hits]
+            rowids = searcher.fast_field_values("rowid", [a for _, a in result.hits])
+            ids = self._ids_and_stories(conn, rowids)
+            entries = sorted((-s, *ids[r], r) for s, r in zip(scores, rowids) if r in ids)
+            entries = [(key, aid, rowid, story) for key, aid, story, rowid in entries]
+            if grouped:
+                seen: set[str] = set()
+                entries = [e for e in entries if not (e[3] in seen or seen.add(e[3]))]
+            complete = len(result.hits) < k
+            if complete or (len(entries) >= want and entries[want - 1][0] < -scores[-1]):
+                return total, entries[:want]
+            k *= 4
+
+    def _ids_and_stories(self, conn, rowids: list[int]) -> dict[int, tuple[str, str]]:
+        """rowid → (id, story) of stored articles (a hit whose article was just deleted is left out)."""
+        out: dict[int, tuple[str, str]] = {}
+        for i in range(0, len(rowids), 500):
+            chunk = rowids[i:i + 500]
+            out.update((r, (aid, story)) for r, aid, story in conn.execute(
+                f"SELECT a.rowid, a.id, {self._story} FROM {self._meta} a{self._story_join} WHERE a.rowid IN "
+                f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
+    def _index_facets(self, searcher, request: SearchRequest, plan: QueryPlan, text: TextQuery,
+                      negatives: list[TextQuery], query, snapshot: int) -> dict[str, list[FacetValue]]:
+        """Facet counts from the index's columns. Disjunctive: a facet's counts ignore its own filter, so
+        picking one source still shows how many hits every other source would add."""
+        aggs: dict[str, dict] = {}
+        facets: dict[str, list[FacetValue]] = {}
+        for f in request.facets:
+            spec = {"terms": {"field": f.field, "size": f.size + 10, "segment_size": max(100, 10 * f.size)}}
+            if not plan.filters.values(f.field):
+                aggs[f.field] = spec
+                continue
+            own = text_index.combined(text, text_index.filter_clauses(plan.filters, skip=f.field,
+                                                                      negatives=negatives, pinned_at=snapshot))
+            facets[f.field] = _buckets(searcher.aggregate(own, {f.field: spec})[f.field], f.size)
+        if aggs:
+            result = searcher.aggregate(query, aggs)
+            facets.update({name: _buckets(result[name], spec["terms"]["size"] - 10) for name, spec in aggs.items()})
+        return {f.field: facets[f.field] for f in request.facets}
+
+    @staticmethod
+    def _index_histogram(searcher, query, interval: str) -> tuple[list[DateBucket], str]:
+        days = searcher.aggregate(query, {"days": {"histogram": {"field": "day", "interval": 1,
+                                                                 "min_doc_count": 1}}})["days"]["buckets"]
+        counted = [(text_index.day_from_number(b["key"]), b["doc_count"]) for b in days if b["doc_count"]]
+        if interval == "auto":
+            interval = choose_interval(counted[0][0] if counted else None, counted[-1][0] if counted else None)
+        folded: dict[date, int] = {}
+        for day, n in counted:
+            start = _bucket_start(day, interval)
+            folded[start] = folded.get(start, 0) + n
+        return [DateBucket(start=d, count=n) for d, n in sorted(folded.items())], interval
+
+    def _index_story_copies(self, conn, searcher, query, hits: list[Hit], stories: list[str]) -> None:
+        """Each grouped hit's count of matching copies, and their sources (earliest first)."""
+        if not hits:
+            return
+        copies = text_index.all_of([query, text_index.keyword_in("story", stories)])
+        result = searcher.search(copies, limit=10_000, count=False)
+        rowids = searcher.fast_field_values("rowid", [a for _, a in result.hits])
+        by_story: dict[str, list[tuple]] = {}
+        for i in range(0, len(rowids), 500):
+            chunk = rowids[i:i + 500]
+            for story, aid, source, d in conn.execute(
+                    f"SELECT {self._story}, a.id, a.source, a.date FROM {self._meta} a{self._story_join} "
+                    f"WHERE a.rowid IN ({','.join('?' * len(chunk))})", chunk).fetchall():
+                by_story.setdefault(story, []).append((d or "9999-99-99", aid, source))
+        for hit, story in zip(hits, stories):
+            rows = sorted(by_story.get(story, []))
+            hit.story_size = max(1, len(rows))
+            hit.story_sources = list(dict.fromkeys(s for _, i, s in rows if i != hit.id and s))[:5]
+
+    def _listed(self, request: SearchRequest, plan: QueryPlan, text: TextQuery | None,
+                negatives: list[TextQuery], started: float) -> SearchResponse:
+        """Any other search (an order by date or arrival, a cursor's next page, a facet prefix, no text):
+        the text index's matches are read into a temporary table and the rest is SQL."""
         cursor = decode_cursor(request.cursor, request.sort) if request.cursor else None
         snapshot = None
         if cursor is not None:
             snapshot = cursor.get("snap")
             if not isinstance(snapshot, int):
                 raise BadRequest("cursor is not valid: pass back next_cursor exactly as a previous response gave it")
-        if (request.sort == "added" and not request.count_total and cursor is None and not request.facets
-                and request.group != "story" and not request.date_histogram and not request.highlight and not request.with_articles
-                and request.size >= RELAX_BELOW):
-            return self._newest(request, source, [*params, *wparams], where, "m.rowid" if match else "a.rowid",
-                                started)
-
         with self._reading() as conn:
             conn.execute("BEGIN")  # one read snapshot for count, page, facets and highlights
             try:
+                now, searcher = self._pinned(conn)
                 if snapshot is None:
-                    # Pin the set of articles a cursor walks through: later additions do not shift its pages.
-                    snapshot = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
-                conn.execute("DROP TABLE IF EXISTS temp.hits")
-                pin = " AND a.first_seq <= ?" if request.cursor is not None else ""
+                    snapshot = now
+                if text is not None or negatives:
+                    if text is not None:
+                        self._matches_table(conn, searcher, "m", text.query)
+                    if negatives:
+                        self._matches_table(conn, searcher, "neg", text_index.any_of([n.query for n in negatives]))
+                    self._check_budget(started)
+                if text is not None and request.sort == "relevance":
+                    source = f"temp.m m JOIN {self._meta} a ON a.rowid = m.rowid{self._story_join}"
+                    score = "m.score"
+                elif text is not None:
+                    # Ordered by date or arrival: as on the other engines, hits sorted by a field carry no score.
+                    source = f"temp.m m JOIN {self._meta} a ON a.rowid = m.rowid{self._story_join}"
+                    score = "NULL"
+                else:
+                    source = f"{self._meta} a{self._story_join}"
+                    score = "NULL"
+                where, wparams = self._where(plan.filters, bool(negatives), skip=None)
+                if (request.sort == "added" and not request.count_total and cursor is None and not request.facets
+                        and request.group != "story" and not request.date_histogram and not request.highlight
+                        and not request.with_articles and request.size >= RELAX_BELOW):
+                    response = self._newest(conn, request, source, wparams, where, snapshot, started)
+                    _end_read(conn)
+                    return response
+                # Pin the set of articles a cursor walks through: later additions do not shift its pages.
+                pin = " AND a.first_seq <= ?"
                 # The facet columns ride along, so facets are counted from this table instead of matching again.
                 facet_cols = "".join(f", {col} AS {name}" for name, col in FACET_COLUMNS.items())
                 conn.execute(f"CREATE TEMP TABLE hits AS SELECT a.rowid AS rowid, a.id AS id, a.date AS date, "
                              f"a.first_seq AS first_seq, {score} AS score{facet_cols}, {self._story} AS story "
                              f"FROM {source} WHERE {where}{pin}",
-                             (*params, *wparams, *([snapshot] if pin else [])))
+                             (*wparams, snapshot))
                 total = conn.execute("SELECT count(*) FROM temp.hits").fetchall()[0][0]
                 # Facets and the histogram count articles: before copies are folded into their story.
-                facets = {f.field: self._facet(conn, f.field, f.size, f.prefix, source, params, plan, negative,
+                facets = {f.field: self._facet(conn, f.field, f.size, f.prefix, source, plan, bool(negatives),
                                                from_hits=cursor is None)
                           for f in request.facets}
                 histogram, interval = ([], None)
@@ -791,7 +945,7 @@ class EmbeddedEngine(Engine):
                 if stories is not None:
                     self._fill_stories(conn, hits)
                 if hits and docs:  # (plain hits come filled: see _page)
-                    self._fill_highlights(conn, hits, docs, match if request.highlight else None)
+                    self._fill_highlights(hits, docs, text if request.highlight else None)
             except BaseException:
                 _end_read(conn, quiet=True)  # never hide the error that stopped the search
                 raise
@@ -799,7 +953,19 @@ class EmbeddedEngine(Engine):
         return SearchResponse(total=total, stories=stories, hits=hits, facets=facets, date_histogram=histogram,
                               interval=interval, took_ms=_ms(started), next_cursor=next_cursor)
 
-    def _where(self, filters: Filters, negative: list[str], skip: str | None) -> tuple[str, list]:
+    @staticmethod
+    def _matches_table(conn, searcher, name: str, query) -> None:
+        """Every match of ``query`` in the temporary table ``name`` (rowid, score: lower is better, as the
+        ORDER BY of the SQL path wants it)."""
+        total = searcher.search(query, limit=1, count=True).count
+        result = searcher.search(query, limit=max(total, 1), count=False)
+        rowids = searcher.fast_field_values("rowid", [a for _, a in result.hits])
+        conn.execute(f"CREATE TEMP TABLE {name}(rowid INTEGER PRIMARY KEY, score REAL)")
+        conn.executemany(f"INSERT OR IGNORE INTO temp.{name} VALUES(?, ?)",
+                         zip(rowids, (-s for s, _ in result.hits)))
+
+    def _where(self, filters: Filters, negative: bool, skip: str | None) -> tuple[str, list]:
+        """The filters as SQL over article_meta ``a``; ``negative``: leave out the rows of temp.neg."""
         clauses: list[str] = ["1"]
         params: list = []
         for fname in FILTER_FIELDS:
@@ -850,9 +1016,8 @@ class EmbeddedEngine(Engine):
         if filters.seen_after is not None:
             clauses.append("a.first_seq > ?")
             params.append(filters.seen_after)
-        for neg in negative:
-            clauses.append("a.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
-            params.append(neg)
+        if negative:
+            clauses.append("a.rowid NOT IN (SELECT rowid FROM temp.neg)")
         return " AND ".join(clauses), params
 
     @staticmethod
@@ -917,18 +1082,23 @@ class EmbeddedEngine(Engine):
         next_cursor = None
         if request.size and len(rows) == request.size:
             next_cursor = encode_cursor({"sort": request.sort, "after": keyed[-1][2], "snap": snapshot})
+        hits, docs = self._hits(conn, request, keyed)
+        return hits, docs, next_cursor
+
+    def _hits(self, conn, request: SearchRequest,
+              keyed: list[tuple[int, float | None, list]]) -> tuple[list[Hit], dict[int, Article]]:
+        """The page's hits from ``(rowid, score, sort key)``, and its articles by rowid when the page needs
+        them whole (highlights, or attached for export); plain hits come filled from the stored JSON."""
         if not request.highlight and not request.with_articles:
-            return self._plain_hits(conn, keyed), {}, next_cursor
-        docs, arrived = self._docs(conn, [r[0] for r in rows])
+            return self._plain_hits(conn, keyed), {}
+        docs, arrived = self._docs(conn, [r for r, _, _ in keyed])
         hits: list[Hit] = []
-        by_rowid: dict[int, Article] = {}
         for rowid, score, key in keyed:
             article = docs[rowid]
             hit = hit_from_article(article, score, key, request.with_articles)
             hit.indexed_at = datetime.fromisoformat(arrived[rowid]) if arrived.get(rowid) else None
             hits.append(hit)
-            by_rowid[rowid] = article
-        return hits, by_rowid, next_cursor
+        return hits, docs
 
     def _plain_hits(self, conn, keyed: list[tuple[int, float | None, list]]) -> list[Hit]:
         """Hits with no match marked (``highlight=False``), read from the stored JSON without validating
@@ -947,28 +1117,20 @@ class EmbeddedEngine(Engine):
             hits.append(hit)
         return hits
 
-    def _newest(self, request: SearchRequest, source: str, params: list, where: str, order: str,
+    def _newest(self, conn, request: SearchRequest, source: str, params: list, where: str, snapshot: int,
                 started: float) -> SearchResponse:
         """The matches stored most recently, not counted (a saved search's feed): ``sort=added`` without
         facets, histogram, highlights or total.
 
         Rowids are handed out in arrival order: the single writer gives a new article max(rowid)+1 in the
         transaction that gives it the next ``first_seq``, and updates, reindexing and VACUUM keep both
-        (rowid is the INTEGER PRIMARY KEY). So the newest arrivals are the highest rowids, and FTS5 walks its
+        (rowid is the INTEGER PRIMARY KEY). So the newest arrivals are the highest rowids: SQLite walks the
         matches from the highest rowid down and stops once the page is full, instead of collecting,
-        counting and sorting every match (the temporary table of :meth:`_run`)."""
-        with self._reading() as conn:
-            conn.execute("BEGIN")
-            try:
-                snapshot = int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
-                rows = conn.execute(f"SELECT a.rowid, a.id, a.first_seq FROM {source} WHERE {where} "
-                                    f"ORDER BY {order} DESC LIMIT ? OFFSET ?",
-                                    (*params, request.size, request.offset)).fetchall()
-                hits = self._plain_hits(conn, [(r, None, [seq, aid]) for r, aid, seq in rows])
-            except BaseException:
-                _end_read(conn, quiet=True)
-                raise
-            _end_read(conn)
+        counting and sorting every match (the temporary table of :meth:`_listed`)."""
+        rows = conn.execute(f"SELECT a.rowid, a.id, a.first_seq FROM {source} WHERE {where} "
+                            f"AND a.first_seq <= ? ORDER BY a.rowid DESC LIMIT ? OFFSET ?",
+                            (*params, snapshot, request.size, request.offset)).fetchall()
+        hits = self._plain_hits(conn, [(r, None, [seq, aid]) for r, aid, seq in rows])
         full = len(rows) == request.size
         next_cursor = encode_cursor({"sort": "added", "after": hits[-1].sort, "snap": snapshot}) if full else None
         return SearchResponse(total=request.offset + len(hits), hits=hits, took_ms=_ms(started),
@@ -982,8 +1144,8 @@ class EmbeddedEngine(Engine):
                             f"({','.join('?' * len(rowids))})", rowids).fetchall()
         return {r: Article.model_validate_json(doc) for r, doc, _ in rows}, {r: at for r, _, at in rows}
 
-    def _facet(self, conn, fname: str, size: int, prefix: str, source: str, params: list,
-               plan: QueryPlan, negative: list[str], from_hits: bool) -> list[FacetValue]:
+    def _facet(self, conn, fname: str, size: int, prefix: str, source: str, plan: QueryPlan, negative: bool,
+               from_hits: bool) -> list[FacetValue]:
         # Disjunctive facets: a facet's counts ignore its own filter, so picking one
         # source still shows how many hits every other source would add.
         folded = fold_for_prefix(prefix)
@@ -1022,7 +1184,7 @@ class EmbeddedEngine(Engine):
         else:
             sql = (f"SELECT {col}, count(*) FROM {source} WHERE {where} AND {col} != '' "
                    f"{match} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
-        rows = conn.execute(sql, (*params, *wparams, like, size)).fetchall()
+        rows = conn.execute(sql, (*wparams, like, size)).fetchall()
         return [FacetValue(value=v, count=c) for v, c in rows]
 
     def _histogram(self, conn, interval: str) -> tuple[list[DateBucket], str]:
@@ -1040,31 +1202,35 @@ class EmbeddedEngine(Engine):
                             f"GROUP BY k ORDER BY k").fetchall()
         return [DateBucket(start=date.fromisoformat(k), count=c) for k, c in rows], interval
 
-    def _fill_highlights(self, conn, hits: list[Hit], docs: dict[int, Article], match: str | None) -> None:
-        """Highlights of the page's hits only, from the match positions FTS5 keeps (see fts_highlight)."""
+    @staticmethod
+    def _fill_highlights(hits: list[Hit], docs: dict[int, Article], text: TextQuery | None) -> None:
+        """Highlights of the page's hits only: their words matched against the query's phrases by the same
+        analysis the index was built with (see fts_highlight); the translation's body only when the
+        original's holds no match."""
         rowid_of = {a.id: r for r, a in docs.items()}
-        if not match:
+        if text is None:
             for h in hits:
                 h.title_highlight = marked_to_html(h.title)
                 h.snippet = plain_snippet(docs[rowid_of[h.id]].body)
                 h.snippet_language = h.language
             return
-        rows = conn.execute(f"SELECT rowid, arshif_locations(fts) FROM fts WHERE fts MATCH ? AND rowid IN "
-                            f"({','.join('?' * len(docs))})", (match, *docs)).fetchall()
-        found = {r: json.loads(locs) for r, locs in rows}
         for h in hits:
-            rowid = rowid_of[h.id]
-            article = docs[rowid]
-            locs = found.get(rowid) or [[], [], [], []]
+            article = docs[rowid_of[h.id]]
             _key, tr = _indexed_translation(article)
             tr_title, tr_body = (tr.title, tr.body) if tr else ("", "")
-            apply_highlights(h, highlight_field(article.title, locs[0]), snippet_field(article.body, locs[1]),
-                             highlight_field(tr_title, locs[2]) if locs[2] else None,
-                             snippet_field(tr_body, locs[3]), article.body)
-            if h.matched_in == "none" and (locs[0] or locs[1]):
-                h.matched_in = "original"  # matched only beyond the part a snippet is cut from
-            elif h.matched_in == "none" and (locs[2] or locs[3]):
-                h.matched_in = "translation"
+            title_locs = phrase_locations(article.title, text.phrases)
+            body_locs = phrase_locations(article.body, text.phrases)
+            tr_title_locs = phrase_locations(tr_title, text.phrases)
+            tr_body_locs = [] if body_locs else phrase_locations(tr_body, text.phrases)
+            apply_highlights(h, highlight_field(article.title, title_locs), snippet_field(article.body, body_locs),
+                             highlight_field(tr_title, tr_title_locs) if tr_title_locs else None,
+                             snippet_field(tr_body, tr_body_locs), article.body)
+            if h.matched_in == "none":
+                # Matched only beyond the part a snippet is cut from, or beyond what is searched for marks.
+                if title_locs or body_locs or len(article.body) > LOCATE_CHARS:
+                    h.matched_in = "original"
+                elif tr_title_locs or tr_body_locs or len(tr_body) > LOCATE_CHARS:
+                    h.matched_in = "translation"
 
 
 def _add_missing_columns(conn) -> None:
@@ -1081,6 +1247,17 @@ def _add_missing_columns(conn) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS articles_source_id ON articles(source_id)")
 
 
+def _drop_fts5(conn) -> None:
+    """An archive made when the text index was SQLite FTS5: its tables go (tantivy's index replaces them).
+
+    Dropping an FTS5 table needs its tokenizer registered; an empty stand-in serves, nothing is tokenized."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='fts'").fetchall():
+        return
+    conn.register_fts5_tokenizer("arshif", lambda _conn, _args: (lambda _utf8, _flags, _locale: []))
+    conn.execute("DROP TABLE IF EXISTS fts_vocab; DROP TABLE IF EXISTS fts; DROP VIEW IF EXISTS article_text")
+    log.info("dropped the FTS5 text index of an older archive (its tantivy index is built from the articles)")
+
+
 def _fill_source_ids(conn) -> None:
     """The source_id column as the stored documents say (a migration, and ``reindex``)."""
     conn.execute("UPDATE articles SET source_id = coalesce(json_extract(doc, '$.source_id'), '') "
@@ -1088,10 +1265,11 @@ def _fill_source_ids(conn) -> None:
 
 
 def _end_read(conn: apsw.Connection, quiet: bool = False) -> None:
-    """Drop the search's scratch table and end its read transaction (an interrupt may have ended it)."""
+    """Drop the search's scratch tables and end its read transaction (an interrupt may have ended it)."""
     try:
         if conn.in_transaction:
-            conn.execute("DROP TABLE IF EXISTS temp.hits; DROP TABLE IF EXISTS temp.story_copies; COMMIT")
+            conn.execute("DROP TABLE IF EXISTS temp.hits; DROP TABLE IF EXISTS temp.story_copies; "
+                         "DROP TABLE IF EXISTS temp.m; DROP TABLE IF EXISTS temp.neg; COMMIT")
     except apsw.Error:
         if not quiet:
             raise
@@ -1112,9 +1290,54 @@ def _indexed_translation(article: Article):
 
 
 def _indexed_texts(article: Article) -> list[str]:
-    """The four texts FTS5 indexes of an article, in column order (title, body, translated title and body)."""
+    """The four texts the text index holds of an article, in field order (title, body, translated title and
+    body)."""
     _key, tr = _indexed_translation(article)
     return [article.title, article.body, tr.title if tr else "", tr.body if tr else ""]
+
+
+def _buckets(agg: dict, size: int) -> list[FacetValue]:
+    """A terms aggregation's buckets, most frequent first, ties by value (as the SQL path orders them)."""
+    ranked = sorted(((-b["doc_count"], str(b["key"])) for b in agg.get("buckets", [])))
+    return [FacetValue(value=v, count=-c) for c, v in ranked[:size] if v]
+
+
+def _bucket_start(day: date, interval: str) -> date:
+    if interval == "week":
+        return day - timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    if interval == "year":
+        return day.replace(month=1, day=1)
+    return day
+
+
+def _seq(conn) -> int:
+    """The archive's write sequence (inside the caller's transaction)."""
+    return int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+
+
+def _tokens(text: str) -> list[tuple]:
+    """A text's tokens: a worker's (registered for this write), else analysed here."""
+    if not text:
+        return []
+    tokens = fts_tokens.preanalysed(text.encode("utf-8"))
+    return tokens if tokens is not None else fts_tokens.document_tokens(text)
+
+
+def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:
+    """An article as the text index holds it (its texts, filters and facets; the document stays in SQLite)."""
+    d = article_date(article)
+    by_kind: dict[str, list[str]] = {kind: [] for kind in ENTITY_KINDS}
+    for e in article.entities:
+        by_kind.setdefault(e.kind, []).append(e.key)
+    return IndexDoc(
+        rowid=rowid, first_seq=first_seq, day=d,
+        keywords={"id": article.id, "source_id": article.source_id, "language": article.language,
+                  "source": article.source, "author": article.author, "site": article.site,
+                  "story": article.story_id or article.id},
+        multi={"tag": list(article.tags), **by_kind},
+        texts=[text_index.joined_terms(_tokens(t)) for t in _indexed_texts(article)])
 
 
 def _ms(started: float) -> float:

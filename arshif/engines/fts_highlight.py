@@ -1,26 +1,22 @@
-"""Highlights for the embedded engine from the positions FTS5 already knows, in time bounded by the snippet.
+"""Highlights for the embedded engine, in time bounded by the snippet whatever the article's length.
 
-Why not FTS5's own ``highlight()``/``snippet()``: they re-tokenize the whole
-text through the Python tokenizer and ``snippet()`` scores every candidate
-window against every match, so a long article took seconds (0.25 MB: 0.9 s,
-1 MB: 11 s, 10 MB: minutes) and a query could not be stopped while it ran.
+Why not re-mark the whole text: a long article took seconds that way (FTS5's own ``highlight()`` and
+``snippet()``: 0.25 MB 0.9 s, 1 MB 11 s) and a query could not be stopped while it ran.
 
-Here an FTS5 auxiliary function (:func:`match_locations`) reads, for each hit
-on the page only, the token positions of the query's matches straight from the
-index's position lists: no text is tokenized for that. Python then picks the
-snippet window from those positions and tokenizes the text only up to the end
-of that window, and never beyond :data:`MAX_SCAN_TOKENS` tokens: a match deeper
-into a very long article is still reported by ``matched_in`` and the hit keeps
-its place, but its snippet is the opening of the text. The marks are exactly
-FTS5's (a phrase is marked only where it matched as a phrase).
+:func:`phrase_locations` finds, for each hit on the page only, the token positions where the query's
+phrases match, with the analysis the text index was built with (:func:`arshif.engines.fts_tokens.document_tokens`),
+reading no further than :data:`LOCATE_CHARS` characters. Python then picks the snippet window from those
+positions and tokenizes the text only up to the end of that window. A match deeper into a very long
+article still makes it a hit and keeps its place, but its snippet is the opening of the text. A phrase is
+marked only where it matches as a phrase.
 """
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_left
 
 from arshif.analysis import get_analyzer
+from arshif.engines.fts_tokens import EXACT_PREFIX, document_tokens
 from arshif.search.highlight import END, START
 
 #: Tokens a snippet shows (as FTS5's snippet(…, 40) did).
@@ -31,32 +27,48 @@ LEAD_TOKENS = 6
 MAX_SCAN_TOKENS = 60_000
 #: Title-like fields are highlighted whole up to this many tokens.
 MAX_TITLE_TOKENS = 400
-#: Match positions kept per column.
+#: Characters of a text searched for matches (about 15,000 words): bounds the time a long article costs.
+LOCATE_CHARS = 100_000
+#: Match positions kept per field.
 MAX_LOCATIONS = 512
 ELLIPSIS = "…"
 
 
-def match_locations(api, *args) -> str:
-    """FTS5 auxiliary function: ``[[start, length, phrase], …]`` per column, for the current row's matches.
+def phrase_locations(text: str, phrases: list[list[str]]) -> list[tuple[int, int, int]]:
+    """``(start, length, phrase)`` for each place one of ``phrases`` matches ``text`` (positions as the text
+    index counts them: one per word the exact analyzer keeps). A phrase's terms are stems, or ``=`` and an
+    exact form (see :mod:`arshif.engines.text_index`), matched at consecutive positions."""
+    if not text or not phrases:
+        return []
+    tokens = document_tokens(text[:LOCATE_CHARS])
+    exact_at: dict[str, list[int]] = {}
+    stem_at: dict[str, list[int]] = {}
+    for i, t in enumerate(tokens):
+        exact_at.setdefault(t[-1], []).append(i)
+        if len(t) == 4:
+            stem_at.setdefault(t[2], []).append(i)
 
-    Reads the position lists only (no tokenizing): each phrase instance gives its first token's
-    position, and the phrase's number of tokens says how many tokens to mark.
-    """
-    lengths = [len(p) for p in api.phrases]
-    out: list[list[tuple[int, int]]] = [[] for _ in range(api.column_count)]
-    for phrase, length in enumerate(lengths):
-        for column, offsets in enumerate(api.phrase_locations(phrase)):
-            col = out[column]
-            if len(col) < MAX_LOCATIONS:
-                col.extend((o, length, phrase) for o in offsets[:MAX_LOCATIONS])
-    return json.dumps([sorted(set(c))[:MAX_LOCATIONS] for c in out], separators=(",", ":"))
+    def holds(term: str, i: int) -> bool:
+        t = tokens[i]
+        return t[-1] == term if term.startswith(EXACT_PREFIX) else (len(t) == 4 and t[2] == term)
+
+    out: set[tuple[int, int, int]] = set()
+    for p, terms in enumerate(phrases):
+        if not terms:
+            continue
+        starts = (exact_at if terms[0].startswith(EXACT_PREFIX) else stem_at).get(terms[0], ())
+        n = len(terms)
+        for s in starts[:MAX_LOCATIONS]:
+            if s + n <= len(tokens) and all(holds(terms[k], s + k) for k in range(1, n)):
+                out.add((s, n, p))
+    return sorted(out)[:MAX_LOCATIONS]
 
 
 def _token_spans(text: str, limit: int) -> list[tuple[int, int, int]]:
-    """``(position, start, end)`` of the tokens the FTS5 tokenizer gives ``text``, up to position ``limit``.
+    """``(position, start, end)`` of the tokens the analysis gives ``text``, up to position ``limit``.
 
-    Positions count exactly as the indexing tokenizer counts them (one per token whose unstemmed form it
-    emits), so they line up with the positions FTS5 reports. Only a prefix of the text is analysed: about
+    Positions count exactly as :func:`phrase_locations` counts them (one per token whose unstemmed form the
+    analysis emits), so the two line up. Only a prefix of the text is analysed: about
     enough characters for ``limit`` tokens, doubled until there are enough (or the text ends).
     """
     exact_an = get_analyzer("arshif_exact")
