@@ -149,7 +149,7 @@ def main() -> None:
         engine = open_engine(kind, tmp, args.embedded_archive if kind == "embedded" else None,
                              args.opensearch_index if kind == "opensearch" else None)
         engines[kind] = engine
-        label = engine.describe() if hasattr(engine, "describe") else "embedded SQLite FTS5"
+        label = engine.describe() if hasattr(engine, "describe") else "embedded: SQLite archive + tantivy text index"
         print(f"== {kind}: {label}", flush=True)
         if (kind == "embedded" and args.embedded_archive) or (kind == "opensearch" and args.opensearch_index):
             print(f"   reusing an archive of {engine.count()} articles: ingest not measured here", flush=True)

@@ -657,7 +657,8 @@ class EmbeddedEngine(Engine):
             by_language = dict(q("SELECT language, count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"))
             sources = q("SELECT count(DISTINCT source) FROM articles")[0][0]
             translations = dict(q("SELECT translation_status, count(*) FROM articles GROUP BY 1"))
-        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.exists())
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        size += self._text.size_bytes()
         return {
             "engine": self.name,
             "location": str(self.path),
@@ -669,6 +670,7 @@ class EmbeddedEngine(Engine):
             "last_date": last,
             "size_bytes": size,
             "sqlite": apsw.sqlite_lib_version(),
+            "text_index": f"tantivy ({self._text.directory.name})",
         }
 
     def pending_ids(self, include_untranslated: bool = False) -> list[str]:
@@ -1205,8 +1207,8 @@ class EmbeddedEngine(Engine):
     @staticmethod
     def _fill_highlights(hits: list[Hit], docs: dict[int, Article], text: TextQuery | None) -> None:
         """Highlights of the page's hits only: their words matched against the query's phrases by the same
-        analysis the index was built with (see fts_highlight); the translation's body only when the
-        original's holds no match."""
+        analysis the index was built with (see fts_highlight); the translation only when the original
+        holds no match."""
         rowid_of = {a.id: r for r, a in docs.items()}
         if text is None:
             for h in hits:
@@ -1220,8 +1222,10 @@ class EmbeddedEngine(Engine):
             tr_title, tr_body = (tr.title, tr.body) if tr else ("", "")
             title_locs = phrase_locations(article.title, text.phrases)
             body_locs = phrase_locations(article.body, text.phrases)
-            tr_title_locs = phrase_locations(tr_title, text.phrases)
-            tr_body_locs = [] if body_locs else phrase_locations(tr_body, text.phrases)
+            # The translation decides only where the original holds no match (see apply_highlights).
+            original = bool(title_locs or body_locs)
+            tr_title_locs = [] if original else phrase_locations(tr_title, text.phrases)
+            tr_body_locs = [] if original else phrase_locations(tr_body, text.phrases)
             apply_highlights(h, highlight_field(article.title, title_locs), snippet_field(article.body, body_locs),
                              highlight_field(tr_title, tr_title_locs) if tr_title_locs else None,
                              snippet_field(tr_body, tr_body_locs), article.body)
@@ -1317,14 +1321,6 @@ def _seq(conn) -> int:
     return int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
 
 
-def _tokens(text: str) -> list[tuple]:
-    """A text's tokens: a worker's (registered for this write), else analysed here."""
-    if not text:
-        return []
-    tokens = fts_tokens.preanalysed(text.encode("utf-8"))
-    return tokens if tokens is not None else fts_tokens.document_tokens(text)
-
-
 def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:
     """An article as the text index holds it (its texts, filters and facets; the document stays in SQLite)."""
     d = article_date(article)
@@ -1337,7 +1333,7 @@ def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:
                   "source": article.source, "author": article.author, "site": article.site,
                   "story": article.story_id or article.id},
         multi={"tag": list(article.tags), **by_kind},
-        texts=[text_index.joined_terms(_tokens(t)) for t in _indexed_texts(article)])
+        texts=[fts_tokens.terms_of(t) for t in _indexed_texts(article)])
 
 
 def _ms(started: float) -> float:

@@ -4,7 +4,7 @@ Why not re-mark the whole text: a long article took seconds that way (FTS5's own
 ``snippet()``: 0.25 MB 0.9 s, 1 MB 11 s) and a query could not be stopped while it ran.
 
 :func:`phrase_locations` finds, for each hit on the page only, the token positions where the query's
-phrases match, with the analysis the text index was built with (:func:`arshif.engines.fts_tokens.document_tokens`),
+phrases match, with the analysis the text index was built with (:func:`arshif.engines.fts_tokens.position_terms`),
 reading no further than :data:`LOCATE_CHARS` characters. Python then picks the snippet window from those
 positions and tokenizes the text only up to the end of that window. A match deeper into a very long
 article still makes it a hit and keeps its place, but its snippet is the opening of the text. A phrase is
@@ -16,7 +16,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from arshif.analysis import get_analyzer
-from arshif.engines.fts_tokens import EXACT_PREFIX, document_tokens
+from arshif.engines.fts_tokens import EXACT_PREFIX, position_terms
 from arshif.search.highlight import END, START
 
 #: Tokens a snippet shows (as FTS5's snippet(…, 40) did).
@@ -40,17 +40,17 @@ def phrase_locations(text: str, phrases: list[list[str]]) -> list[tuple[int, int
     exact form (see :mod:`arshif.engines.text_index`), matched at consecutive positions."""
     if not text or not phrases:
         return []
-    tokens = document_tokens(text[:LOCATE_CHARS])
+    exacts, stems = position_terms(text[:LOCATE_CHARS])
     exact_at: dict[str, list[int]] = {}
     stem_at: dict[str, list[int]] = {}
-    for i, t in enumerate(tokens):
-        exact_at.setdefault(t[-1], []).append(i)
-        if len(t) == 4:
-            stem_at.setdefault(t[2], []).append(i)
+    for i, e in enumerate(exacts):
+        exact_at.setdefault(EXACT_PREFIX + e, []).append(i)
+    for i, t in enumerate(stems):
+        if t is not None:
+            stem_at.setdefault(t, []).append(i)
 
     def holds(term: str, i: int) -> bool:
-        t = tokens[i]
-        return t[-1] == term if term.startswith(EXACT_PREFIX) else (len(t) == 4 and t[2] == term)
+        return EXACT_PREFIX + exacts[i] == term if term.startswith(EXACT_PREFIX) else stems[i] == term
 
     out: set[tuple[int, int, int]] = set()
     for p, terms in enumerate(phrases):
@@ -59,7 +59,7 @@ def phrase_locations(text: str, phrases: list[list[str]]) -> list[tuple[int, int
         starts = (exact_at if terms[0].startswith(EXACT_PREFIX) else stem_at).get(terms[0], ())
         n = len(terms)
         for s in starts[:MAX_LOCATIONS]:
-            if s + n <= len(tokens) and all(holds(terms[k], s + k) for k in range(1, n)):
+            if s + n <= len(exacts) and all(holds(terms[k], s + k) for k in range(1, n)):
                 out.add((s, n, p))
     return sorted(out)[:MAX_LOCATIONS]
 

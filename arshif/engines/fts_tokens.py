@@ -1,16 +1,14 @@
-"""The tokens the embedded engine indexes, computed where there is a free core.
+"""The terms the embedded engine's text index holds, computed where there is a free core.
 
-FTS5 asks its tokenizer for a document's tokens while the row is being
-inserted, on the one thread that holds the write lock. Analysing in that
-callback kept one core busy with Python analysis while SQLite waited, and left
-the other core idle. Here the analysis of a large batch runs in worker
-processes (:func:`analyse_texts`), while the writer inserts the previous
-chunk; the tokenizer callback then only hands FTS5 the list it was given
-(:func:`preanalysed`). Small writes (an API call) analyse in-process, as
-before: starting workers would cost more than it saves.
+Analysis is pure Python and CPU-bound; a large batch is analysed in worker processes
+(:func:`analyse_texts`) before the writer takes its locks, and the writer picks the results up by text
+(:func:`registered`, :func:`terms_of`). Small writes (an API call) analyse in-process: starting workers
+would cost more than it saves. Workers send back each text's terms as two whitespace-joined strings
+(:func:`index_terms`), the form the text index takes them in, not token lists: a fraction of the bytes to
+pickle, and nothing left to do on the writer's core.
 
-The analysis itself is the same function in both places (:func:`document_tokens`),
-so an index built either way is identical.
+The analysis itself is the same function everywhere (:func:`document_tokens`), so an index built either way
+is identical, and highlights count positions as the index does.
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ POOL_THRESHOLD = 64
 #: Articles per unit of work sent to a worker.
 CHUNK = 48
 
-_registered: dict[bytes, list[tuple]] = {}
+_registered: dict[bytes, tuple[str, str]] = {}
 
 
 def document_tokens(text: str) -> list[tuple]:
@@ -55,14 +53,32 @@ def document_tokens(text: str) -> list[tuple]:
     return out
 
 
-def analyse_texts(texts: list[str]) -> list[list[tuple]]:
-    """Worker-process entry point: the tokens of each text."""
-    return [document_tokens(t) if t else [] for t in texts]
+def position_terms(text: str) -> tuple[list[str], list[str | None]]:
+    """``(exact forms, stems)`` of a text by position, as :func:`document_tokens` numbers its tokens but
+    without their offsets (exact forms without the ``=``; a stem is None where the stemmer drops the word)."""
+    return get_analyzer("arshif_exact").paired_terms(get_analyzer("arshif_text"), text)
 
 
-def preanalysed(utf8: bytes) -> list[tuple] | None:
-    """The tokens registered for this exact text, if a worker analysed it."""
-    return _registered.get(utf8)
+def joined_terms(tokens: list[tuple]) -> tuple[str, str]:
+    """A text's tokens (:func:`document_tokens`) as the two strings the text index takes: its stems, and its
+    ``=``-prefixed exact forms, each whitespace-joined in word order."""
+    return " ".join(t[2] for t in tokens if len(t) == 4), " ".join(t[-1] for t in tokens)
+
+
+def index_terms(text: str) -> tuple[str, str]:
+    """(stems, exact forms) of a text, as the text index takes them."""
+    return joined_terms(document_tokens(text)) if text else ("", "")
+
+
+def analyse_texts(texts: list[str]) -> list[tuple[str, str]]:
+    """Worker-process entry point: the index terms of each text."""
+    return [index_terms(t) for t in texts]
+
+
+def terms_of(text: str) -> tuple[str, str]:
+    """A text's index terms: a worker's (registered for this write), else analysed here."""
+    found = _registered.get(text.encode("utf-8")) if text else None
+    return found if found is not None else index_terms(text)
 
 
 def is_registered(text: str) -> bool:
@@ -75,11 +91,11 @@ def registered():
     """Collects texts registered during a write and forgets them afterwards (memory stays flat)."""
     keys: list[bytes] = []
 
-    def register(texts: list[str], tokens: list[list[tuple]]) -> None:
-        for text, toks in zip(texts, tokens):
+    def register(texts: list[str], terms: list[tuple[str, str]]) -> None:
+        for text, pair in zip(texts, terms):
             if text:
                 key = text.encode("utf-8")
-                _registered[key] = toks
+                _registered[key] = pair
                 keys.append(key)
 
     try:
@@ -94,8 +110,8 @@ def submit(texts: list[str]) -> Future:
     return workers.submit(analyse_texts, texts)
 
 
-def result(future: Future) -> list[list[tuple]] | None:
-    """A worker's tokens, or None when the pool broke (the tokenizer then analyses in-process)."""
+def result(future: Future) -> list[tuple[str, str]] | None:
+    """A worker's terms, or None when the pool broke (the tokenizer then analyses in-process)."""
     return workers.result(future)
 
 

@@ -75,12 +75,6 @@ def day_from_number(n: int) -> date:
     return date.fromordinal(EPOCH.toordinal() + int(n))
 
 
-def joined_terms(tokens: list[tuple]) -> tuple[str, str]:
-    """A text's tokens (:func:`arshif.engines.fts_tokens.document_tokens`) as the two strings tantivy indexes:
-    stems, and ``=``-prefixed exact forms, each whitespace-joined in word order."""
-    return (" ".join(t[2] for t in tokens if len(t) == 4), " ".join(t[-1] for t in tokens))
-
-
 @dataclass
 class IndexDoc:
     """One article as the text index holds it."""

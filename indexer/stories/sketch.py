@@ -19,7 +19,7 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash
 
 from arshif.model import Article
-from arshif.engines.fts_tokens import document_tokens
+from arshif.engines.fts_tokens import document_tokens, joined_terms
 from indexer.stories.features import Features, features_of, hashes_of, index_words, reading_words, readings
 
 NUM_PERM = 64
@@ -69,12 +69,13 @@ def fingerprint(article: Article) -> str:
 
 @dataclass
 class Analysed:
-    """One article's story features and signatures, and (bulk path) the index's tokens of its texts.
+    """One article's story features and signatures, and (bulk path) the text index's terms of its texts
+    (:func:`arshif.engines.fts_tokens.index_terms`: stems and exact forms, each whitespace-joined).
     ``neutral`` holds the sorted hashes of its neutral keys (the exact cross-language check compares them)."""
 
     neutral: np.ndarray
     sigs: dict[str, np.ndarray]
-    tokens: dict[str, list[tuple]] | None = None
+    tokens: dict[str, tuple[str, str]] | None = None
 
 
 #: What a worker is sent per article: its language and readings (language, title, body).
@@ -103,7 +104,9 @@ def analyse_items(items: list[Item], keep_tokens: bool) -> list[Analysed]:
             analysed.append((lang, title, body, exact, stems))
         feats = features_of(language, analysed)
         neutral = hashes_of(feats.neutral)
-        out.append(Analysed(neutral, signatures(feats, neutral), tokens if keep_tokens else None))
+        # The engine's index terms of each text, joined as the text index takes them (a fraction of the bytes).
+        out.append(Analysed(neutral, signatures(feats, neutral),
+                            {t: joined_terms(toks) for t, toks in tokens.items()} if keep_tokens else None))
     return out
 
 

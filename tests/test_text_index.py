@@ -1,0 +1,122 @@
+"""The embedded engine's text index (tantivy) stays in step with the archive (SQLite) whatever happens
+between their two commits: a crash, an archive from before the text index, a forked worker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import apsw
+import pytest
+
+from arshif.engines import EngineUnavailable
+from arshif.engines.embedded import EmbeddedEngine
+from arshif.engines.text_index import TextIndex, TextWriter
+from arshif.model import Article
+from arshif.search import SearchRequest
+from arshif.settings import Settings
+
+
+def article(n: int, word: str = "زنجبار") -> Article:
+    return Article(title=f"خبر رقم {n} عن {word}", body=f"نص الخبر {n} يذكر {word} والمرفأ.", source="t",
+                   url=f"https://example.org/{n}")
+
+
+def found(engine: EmbeddedEngine, q: str) -> tuple[int, list[str]]:
+    r = engine.search(SearchRequest(q=q, size=50))
+    return r.total, sorted(h.id for h in r.hits)
+
+
+def test_a_write_the_text_index_lost_is_indexed_by_the_next_writer(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    engine = EmbeddedEngine(path)
+    engine.upsert([article(1)])
+    # The process dies after SQLite's commit and before tantivy's: the article is stored, not indexed.
+    with monkeypatch.context() as m:
+        m.setattr(TextWriter, "add", lambda self, docs: None)
+        m.setattr(TextIndex, "mark_indexed", lambda self, seq: None)
+        lost = engine.upsert([article(2, "بيمبا")]).created[0]
+    assert engine.get(lost) is not None and found(engine, "بيمبا") == (0, [])
+    # The next write (here: a second process opening the archive to write) catches the index up first.
+    EmbeddedEngine(path).upsert([article(3, "موروني")])
+    assert found(engine, "بيمبا") == (1, [lost])
+    assert found(engine, "زنجبار")[0] == 1 and found(engine, "موروني")[0] == 1
+
+
+def test_a_delete_the_text_index_lost_is_undone_by_the_next_writer(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    engine = EmbeddedEngine(path)
+    kept, gone = (a.with_id().id for a in (article(1), article(2)))
+    engine.upsert([article(1), article(2)])
+    with monkeypatch.context() as m:
+        m.setattr(TextWriter, "delete", lambda self, rowids: None)
+        m.setattr(TextIndex, "mark_indexed", lambda self, seq: None)
+        assert engine.delete([gone]) == 1
+    # Until then the page never lists the deleted article (its row is gone), only the count is off by one.
+    assert found(engine, "زنجبار")[1] == [kept]
+    EmbeddedEngine(path).upsert([article(3, "موروني")])
+    assert found(engine, "زنجبار") == (1, [kept])
+    assert engine._text.searcher().num_docs == engine.count() == 2
+
+
+def test_an_archive_without_its_text_index_gets_one_when_opened_for_writing(tmp_path):
+    """An archive from before the tantivy index (or whose index was lost) is indexed on its first writable open;
+    read-only, it says what to do."""
+    path = tmp_path / "a.db"
+    engine = EmbeddedEngine(path)
+    engine.upsert([article(i) for i in range(5)])
+    engine.close()
+    shutil.rmtree(str(path) + ".text")
+    with pytest.raises(EngineUnavailable, match="arshif reindex"):
+        EmbeddedEngine(path, readonly=True)
+    assert found(EmbeddedEngine(path), "زنجبار")[0] == 5
+    assert found(EmbeddedEngine(path, readonly=True), "المرفأ")[0] == 5
+
+
+def test_an_fts5_archive_loses_its_old_tables_and_keeps_every_article(tmp_path):
+    path = tmp_path / "a.db"
+    EmbeddedEngine(path).upsert([article(1), article(2)])
+    shutil.rmtree(str(path) + ".text")
+    conn = apsw.Connection(str(path))  # what the FTS5 engine left: its table, vocabulary and view
+    conn.register_fts5_tokenizer("arshif", lambda _c, _a: (lambda _u, _f, _l: []))
+    conn.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='arshif');"
+                 "CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, row);"
+                 "CREATE VIEW article_text AS SELECT rowid, doc FROM articles")
+    conn.close()
+    engine = EmbeddedEngine(path)
+    names = {r[0] for r in engine._conn().execute("SELECT name FROM sqlite_master")}
+    assert not names & {"fts", "fts_vocab", "article_text"}
+    assert found(engine, "زنجبار")[0] == 2
+
+
+def test_an_index_left_beside_a_new_archive_is_not_searched(tmp_path):
+    path = tmp_path / "a.db"
+    EmbeddedEngine(path).upsert([article(i) for i in range(3)])
+    for p in tmp_path.glob("a.db*"):
+        if p.is_file():
+            p.unlink()  # the archive removed by hand, its text index left behind
+    engine = EmbeddedEngine(path)
+    assert found(engine, "زنجبار") == (0, [])
+    engine.upsert([article(9, "موروني")])
+    assert found(engine, "زنجبار") == (0, []) and found(engine, "موروني")[0] == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_a_process_forked_during_a_write_does_not_keep_the_writer_lock(tmp_path):
+    """Analysis workers are forked when the pool starts, which can be inside a write: the text index's
+    writer lock (an flock) they inherit must not outlive the write, or the next write waits forever."""
+    engine = EmbeddedEngine(tmp_path / "a.db", settings=Settings(write_wait=2))  # fails in 2 s, not 600
+    with engine._writing(text=True):
+        child = os.fork()
+        if child == 0:
+            time.sleep(5)
+            os._exit(0)
+    try:
+        started = time.monotonic()
+        engine.upsert([article(1)])  # takes the writer again while the child still lives
+        assert time.monotonic() - started < 3
+        assert found(engine, "زنجبار")[0] == 1
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
