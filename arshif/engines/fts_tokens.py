@@ -66,8 +66,12 @@ def joined_terms(tokens: list[tuple]) -> tuple[str, str]:
 
 
 def index_terms(text: str) -> tuple[str, str]:
-    """(stems, exact forms) of a text, as the text index takes them."""
-    return joined_terms(document_tokens(text)) if text else ("", "")
+    """(stems, exact forms) of a text, as the text index takes them: :func:`joined_terms` of its
+    :func:`document_tokens`, computed without the offsets the index does not need."""
+    if not text:
+        return "", ""
+    exacts, stems = position_terms(text)
+    return " ".join(t for t in stems if t is not None), " ".join(EXACT_PREFIX + t for t in exacts)
 
 
 def analyse_texts(texts: list[str]) -> list[tuple[str, str]]:

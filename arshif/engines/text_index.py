@@ -49,6 +49,8 @@ MULTI = ("tag", *ENTITY_KINDS)
 #: Bumped when the schema below changes: an index of another layout is rebuilt from the archive.
 LAYOUT = "1"
 EPOCH = date(1970, 1, 1)
+#: Segments (each write adds one per indexing thread) at which a write waits for its merges to finish.
+MERGE_AT = 12
 
 
 def schema() -> tantivy.Schema:
@@ -333,7 +335,11 @@ class TextIndex:
         w.commit()
         if tw.seq is not None:
             self.mark_indexed(tw.seq)  # before the lock goes with the writer: the next writer reads it
-        w.wait_merging_threads()
+        index.reload()
+        if index.searcher().num_segments >= MERGE_AT:
+            w.wait_merging_threads()  # the merges this commit started, let finish (they fold every segment)
+        # else the writer goes without waiting: merges it started are dropped, and every write until the
+        # next merge costs its commit only (waiting for merges after each batch was a third of an ingest).
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file()) if self.directory.exists() else 0
