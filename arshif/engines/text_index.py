@@ -318,7 +318,7 @@ class TextIndex:
         attempts = 0
         while True:
             try:
-                w = index.writer(heap_size=128_000_000, num_threads=min(2, os.cpu_count() or 1))
+                w = index.writer(heap_size=128_000_000, num_threads=1)
                 break
             except ValueError as exc:
                 if "LockBusy" not in str(exc):
