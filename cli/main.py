@@ -354,7 +354,7 @@ def reindex(data_dir: Optional[Path] = DataDirOpt, engine: Optional[str] = Engin
     """Rebuild the index from the stored articles with the current mappings/ (searches keep working).
 
     On Elasticsearch/OpenSearch a new versioned index is built and the alias swapped to it atomically;
-    on the embedded engine the full-text index is rebuilt in one transaction.
+    on the embedded engine the text index (tantivy) is rebuilt and committed whole.
     """
     settings = _settings(data_dir, engine)
     eng = _open(settings)

@@ -176,6 +176,7 @@ class EmbeddedEngine(Engine):
         self.search_timeout = settings.search_timeout
         self.write_wait = settings.write_wait
         self._text = TextIndex(self.path.with_name(self.path.name + ".text"), create=not readonly)
+        self._built_at: int | None = None  # the write sequence at which the catch-up built the whole index
         self._pool = ReadPool(self._open_reader, settings.embedded_connections)
         self._write_lock = threading.RLock()
         self._writer: apsw.Connection | None = None
@@ -561,6 +562,13 @@ class EmbeddedEngine(Engine):
         so none fails or comes back empty meanwhile.
         """
         with self._writing(text=True) as (conn, tw):
+            if self._built_at == _seq(conn) and not self.mapping_outdated:
+                # Opening this archive built its whole text index a moment ago (an archive from before it,
+                # or one whose index was lost) and nothing was written since: building it twice gains nothing.
+                done = conn.execute("SELECT count(*) FROM articles").fetchall()[0][0]
+                if progress:
+                    progress(done)
+                return str(self.path), str(self.path), done
             tw.delete_all()
             done = self._index_rows(conn, tw, "1", (), progress)
             _fill_source_ids(conn)
@@ -590,7 +598,10 @@ class EmbeddedEngine(Engine):
             done = 0
         log.warning("the text index of %s is behind the archive (write %d of %d): indexing what it lacks",
                     self.path, done, seq)
-        n = self._index_rows(conn, tw, "seq > ?", (done,), replace=True)
+        n = self._index_rows(conn, tw, "seq > ?", (done,), replace=True,
+                             progress=lambda k: k % 10_000 < 500 and log.info("text index: %d articles indexed", k))
+        if done == 0:
+            self._built_at = seq  # the whole index built from the articles (a migration): see reindex
         searcher = self._text.searcher()
         indexed = searcher.num_docs
         if indexed:  # what the index holds that the archive no longer has (committed documents only)
