@@ -321,23 +321,29 @@ class Analyzer:
                     if x1 is not None or x2 is not None:
                         yield (st + a, st + b, pos, x1, x2)
 
-    def paired_terms(self, other: Analyzer, text: str) -> tuple[list[str], list[str | None]]:
+    def paired_terms(self, other: Analyzer, text: str,
+                     spans: list[tuple[int, int]] | None = None) -> tuple[list[str], list[str | None]]:
         """This analyzer's term of every token it keeps, and ``other``'s term of the same token (None where
-        its filters removed it), without offsets: what a highlighter needs to find matches by position.
-        The list index is the position :meth:`iter_analyze_with` callers count (tokens this one keeps)."""
+        its filters removed it): what a highlighter needs to find matches by position, and (into ``spans``,
+        if given) each token's character offsets in ``text``. The list index is the position
+        :meth:`iter_analyze_with` callers count (tokens this one keeps)."""
         mine: list[str] = []
         theirs: list[str | None] = []
         if not (self._fast(text) and other._fast(text)):
-            for _a, _b, _p, t1, t2 in self.iter_analyze_with(other, text):
+            for a, b, _p, t1, t2 in self.iter_analyze_with(other, text):
                 if t1 is not None:
                     mine.append(t1)
                     theirs.append(t2)
+                    if spans is not None:
+                        spans.append((a, b))
             return mine, theirs
         if not self._same_front(other):
             raise ValueError(f"analyzers [{self.name}] and [{other.name}] do not share char filters and tokenizer")
         get1, get2 = self._cache.get, other._cache.get
         compute1, compute2 = self._compute, other._compute
-        for s in self._tfindall(text):
+        matches = self._tfindall(text) if spans is None else self._tfinditer(text)
+        for m in matches:
+            s = m if spans is None else m.group()
             t1 = get1(s, _MISS)
             if t1 is _MISS:
                 t1 = compute1(s)
@@ -347,11 +353,16 @@ class Analyzer:
                     t2 = compute2(s)
                 mine.append(t1)
                 theirs.append(t2 if t2.__class__ is str else None)
+                if spans is not None:
+                    spans.append(m.span())
             elif t1 is _LONG:
-                for (x1, _, _), (x2, _, _) in zip(self._long_pieces(s), other._long_pieces(s), strict=True):
+                st = 0 if spans is None else m.start()
+                for (x1, a, b), (x2, _, _) in zip(self._long_pieces(s), other._long_pieces(s), strict=True):
                     if x1 is not None:
                         mine.append(x1)
                         theirs.append(x2)
+                        if spans is not None:
+                            spans.append((st + a, st + b))
         return mine, theirs
 
     def _same_front(self, other: Analyzer) -> bool:

@@ -772,16 +772,18 @@ class EmbeddedEngine(Engine):
                 snapshot, searcher = self._pinned(conn)
                 query = text_index.combined(text, text_index.filter_clauses(plan.filters, negatives=negatives,
                                                                             pinned_at=snapshot))
-                total, entries = self._best(conn, searcher, query, request.offset + request.size, grouped)
+                total, entries, counted = self._best(conn, searcher, query, request.offset + request.size, grouped)
                 self._check_budget(started)
                 facets = self._index_facets(searcher, request, plan, text, negatives, query, snapshot)
                 histogram, interval = ([], None)
                 if request.date_histogram:
                     histogram, interval = self._index_histogram(searcher, query, request.date_histogram)
                 stories = None
-                if grouped:
-                    stories = round(searcher.cardinality(query, "story")) if total else 0
-                    stories = min(max(stories, len(entries)), total)
+                if grouped and counted is not None:
+                    stories = counted  # every match was read: its stories are counted exactly
+                elif grouped:
+                    # tantivy's cardinality is an estimate (HyperLogLog), as OpenSearch's is
+                    stories = min(max(round(searcher.cardinality(query, "story")), len(entries)), total)
                 page = entries[request.offset:request.offset + request.size]
                 keyed = [(rowid, -key, [key, aid]) for key, aid, rowid, _story in page]
                 self._check_budget(started)
@@ -810,9 +812,10 @@ class EmbeddedEngine(Engine):
         indexed = self._text.indexed_seq
         return min(archive, indexed), self._text.searcher()
 
-    def _best(self, conn, searcher, query, want: int, grouped: bool) -> tuple[int, list[tuple]]:
-        """(number of matches, the best ``want`` hits as ``(-score, id, rowid, story)`` in page order);
-        grouped: only each story's best hit.
+    def _best(self, conn, searcher, query, want: int, grouped: bool) -> tuple[int, list[tuple], int | None]:
+        """(number of matches, the best ``want`` hits as ``(-score, id, rowid, story)`` in page order, and
+        how many hits (grouped: stories) there are when every match was read, else None); grouped: only
+        each story's best hit.
 
         Fetches more than the page until no hit left unread can tie with or outrank what the page holds
         (equal scores are ordered by id, which tantivy does not know)."""
@@ -823,7 +826,7 @@ class EmbeddedEngine(Engine):
             if total is None:
                 total = result.count
             if not want or not total:
-                return total, []
+                return total, [], (0 if not total else None)
             scores = [s for s, _ in result.hits]
             rowids = searcher.fast_field_values("rowid", [a for _, a in result.hits])
             ids = self._ids_and_stories(conn, rowids)
@@ -834,7 +837,7 @@ class EmbeddedEngine(Engine):
                 entries = [e for e in entries if not (e[3] in seen or seen.add(e[3]))]
             complete = len(result.hits) < k
             if complete or (len(entries) >= want and entries[want - 1][0] < -scores[-1]):
-                return total, entries[:want]
+                return total, entries[:want], (len(entries) if complete else None)
             k *= 4
 
     def _ids_and_stories(self, conn, rowids: list[int]) -> dict[int, tuple[str, str]]:
@@ -1235,8 +1238,8 @@ class EmbeddedEngine(Engine):
             body_locs = phrase_locations(article.body, text.phrases)
             # The translation decides only where the original holds no match (see apply_highlights).
             original = bool(title_locs or body_locs)
-            tr_title_locs = [] if original else phrase_locations(tr_title, text.phrases)
-            tr_body_locs = [] if original else phrase_locations(tr_body, text.phrases)
+            tr_title_locs = phrase_locations("" if original else tr_title, text.phrases)
+            tr_body_locs = phrase_locations("" if original else tr_body, text.phrases)
             apply_highlights(h, highlight_field(article.title, title_locs), snippet_field(article.body, body_locs),
                              highlight_field(tr_title, tr_title_locs) if tr_title_locs else None,
                              snippet_field(tr_body, tr_body_locs), article.body)

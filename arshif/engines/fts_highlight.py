@@ -6,7 +6,7 @@ Why not re-mark the whole text: a long article took seconds that way (FTS5's own
 :func:`phrase_locations` finds, for each hit on the page only, the token positions where the query's
 phrases match, with the analysis the text index was built with (:func:`arshif.engines.fts_tokens.position_terms`),
 reading no further than :data:`LOCATE_CHARS` characters. Python then picks the snippet window from those
-positions and tokenizes the text only up to the end of that window. A match deeper into a very long
+positions and marks the window from the same tokens (the text is read once). A match deeper into a very long
 article still makes it a hit and keeps its place, but its snippet is the opening of the text. A phrase is
 marked only where it matches as a phrase.
 """
@@ -14,8 +14,8 @@ marked only where it matches as a phrase.
 from __future__ import annotations
 
 from bisect import bisect_left
+from dataclasses import dataclass
 
-from arshif.analysis import get_analyzer
 from arshif.engines.fts_tokens import EXACT_PREFIX, position_terms
 from arshif.search.highlight import END, START
 
@@ -34,13 +34,30 @@ MAX_LOCATIONS = 512
 ELLIPSIS = "…"
 
 
-def phrase_locations(text: str, phrases: list[list[str]]) -> list[tuple[int, int, int]]:
-    """``(start, length, phrase)`` for each place one of ``phrases`` matches ``text`` (positions as the text
-    index counts them: one per word the exact analyzer keeps). A phrase's terms are stems, or ``=`` and an
-    exact form (see :mod:`arshif.engines.text_index`), matched at consecutive positions."""
+@dataclass
+class Located:
+    """Where a query's phrases match one text: ``locations`` as ``(start, length, phrase)`` by position, and
+    every token's ``(position, start, end)`` in ``text`` (the part of the original text that was read)."""
+
+    text: str
+    locations: list[tuple[int, int, int]]
+    spans: list[tuple[int, int, int]]
+    cut: bool = False  # the original text goes on past ``text``
+
+    def __bool__(self) -> bool:
+        return bool(self.locations)
+
+
+def phrase_locations(text: str, phrases: list[list[str]]) -> Located:
+    """Where each of ``phrases`` matches ``text`` (positions as the text index counts them: one per word the
+    exact analyzer keeps). A phrase's terms are stems, or ``=`` and an exact form (see
+    :mod:`arshif.engines.text_index`), matched at consecutive positions. Tokens are read once, offsets and
+    all, so the highlight and the snippet need no second pass over the text."""
     if not text or not phrases:
-        return []
-    exacts, stems = position_terms(text[:LOCATE_CHARS])
+        return Located(text or "", [], [])
+    read = text[:LOCATE_CHARS]
+    offsets: list[tuple[int, int]] = []
+    exacts, stems = position_terms(read, offsets)
     exact_at: dict[str, list[int]] = {}
     stem_at: dict[str, list[int]] = {}
     for i, e in enumerate(exacts):
@@ -61,24 +78,8 @@ def phrase_locations(text: str, phrases: list[list[str]]) -> list[tuple[int, int
         for s in starts[:MAX_LOCATIONS]:
             if s + n <= len(exacts) and all(holds(terms[k], s + k) for k in range(1, n)):
                 out.add((s, n, p))
-    return sorted(out)[:MAX_LOCATIONS]
-
-
-def _token_spans(text: str, limit: int) -> list[tuple[int, int, int]]:
-    """``(position, start, end)`` of the tokens the analysis gives ``text``, up to position ``limit``.
-
-    Positions count exactly as :func:`phrase_locations` counts them (one per token whose unstemmed form the
-    analysis emits), so the two line up. Only a prefix of the text is analysed: about
-    enough characters for ``limit`` tokens, doubled until there are enough (or the text ends).
-    """
-    exact_an = get_analyzer("arshif_exact")
-    cut = (limit + 2) * 12 + 64
-    while True:
-        whole = cut >= len(text)
-        tokens = exact_an.analyze(text if whole else text[:cut])
-        if whole or len(tokens) > limit + 1:  # one token more: the last one wanted is not cut short
-            return [(i, a, b) for i, (_t, a, b, _p) in enumerate(tokens[:limit + 1])]
-        cut *= 2
+    return Located(read, sorted(out)[:MAX_LOCATIONS], [(i, a, b) for i, (a, b) in enumerate(offsets)],
+                   cut=len(text) > len(read))
 
 
 def _marked(text: str, spans: list[tuple[int, int, int]], marks: set[int], first: int, last: int) -> str:
@@ -107,27 +108,25 @@ def _expand(locations: list[list[int]]) -> set[int]:
     return {start + k for start, length, _phrase in locations for k in range(length)}
 
 
-def highlight_field(text: str, locations: list[list[int]]) -> str:
+def highlight_field(text: str, located: Located) -> str:
     """A short field (title) with its matches marked; very long titles are cut like a snippet."""
-    if not text or not locations:
+    if not text or not located.locations or not located.spans:
         return text
-    spans = _token_spans(text, MAX_TITLE_TOKENS)
-    if not spans:
-        return text
-    cut = spans[-1][0] >= MAX_TITLE_TOKENS
-    last = len(spans) - 2 if cut else len(spans) - 1
-    marked = _marked(text, spans, _expand(locations), 0, last)
-    return marked + " " + ELLIPSIS if cut else marked
+    spans = located.spans[:MAX_TITLE_TOKENS + 1]
+    too_long = spans[-1][0] >= MAX_TITLE_TOKENS
+    last = len(spans) - 2 if too_long else len(spans) - 1
+    marked = _marked(located.text, spans, _expand(located.locations), 0, last)
+    return marked + " " + ELLIPSIS if too_long or located.cut else marked
 
 
-def snippet_field(text: str, locations: list[list[int]]) -> str | None:
+def snippet_field(text: str, located: Located) -> str | None:
     """About :data:`SNIPPET_TOKENS` tokens of ``text`` around its best run of matches, marked; None when no
     match lies within the first :data:`MAX_SCAN_TOKENS` tokens."""
-    found = sorted((s, p) for s, _, p in locations if s <= MAX_SCAN_TOKENS)
+    found = sorted((s, p) for s, _, p in located.locations if s <= MAX_SCAN_TOKENS)
     if not text or not found:
         return None
     starts = [s for s, _ in found]
-    # As FTS5's snippet(): the window matching the most distinct phrases wins, then the one with most
+    # As FTS5's snippet() did: the window matching the most distinct phrases wins, then the one with most
     # matches, then the first. (A word's typed form is a phrase of its own, so its window ranks first.)
     best, best_score = starts[0], -1
     for i, s in enumerate(starts):
@@ -137,10 +136,10 @@ def snippet_field(text: str, locations: list[list[int]]) -> str | None:
             best, best_score = s, score
     first = max(0, best - LEAD_TOKENS)
     last_wanted = first + SNIPPET_TOKENS - 1
-    spans = _token_spans(text, last_wanted + 1)  # one token more: is there text after the window?
+    spans = located.spans[:last_wanted + 2]  # one token more: is there text after the window?
     if not spans or first >= len(spans):
         return None
     last = min(last_wanted, len(spans) - 1)
-    more_after = len(spans) > last + 1
-    body = _marked(text, spans[: last + 2], _expand(locations), first, last).strip()
+    more_after = len(spans) > last + 1 or located.cut
+    body = _marked(located.text, spans, _expand(located.locations), first, last).strip()
     return (ELLIPSIS if first > 0 else "") + body + (ELLIPSIS if more_after else "")

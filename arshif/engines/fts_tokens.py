@@ -53,10 +53,11 @@ def document_tokens(text: str) -> list[tuple]:
     return out
 
 
-def position_terms(text: str) -> tuple[list[str], list[str | None]]:
-    """``(exact forms, stems)`` of a text by position, as :func:`document_tokens` numbers its tokens but
-    without their offsets (exact forms without the ``=``; a stem is None where the stemmer drops the word)."""
-    return get_analyzer("arshif_exact").paired_terms(get_analyzer("arshif_text"), text)
+def position_terms(text: str, spans: list[tuple[int, int]] | None = None) -> tuple[list[str], list[str | None]]:
+    """``(exact forms, stems)`` of a text by position, as :func:`document_tokens` numbers its tokens
+    (exact forms without the ``=``; a stem is None where the stemmer drops the word); with ``spans``, each
+    token's character offsets are appended to it (byte offsets, which cost more, are not computed)."""
+    return get_analyzer("arshif_exact").paired_terms(get_analyzer("arshif_text"), text, spans)
 
 
 def joined_terms(tokens: list[tuple]) -> tuple[str, str]:

@@ -158,7 +158,9 @@ class Hit(BaseModel):
 class SearchResponse(BaseModel):
     total: int
     stories: int | None = Field(default=None, description="Distinct stories among the matches (grouped searches); "
-                                                          "pages then count stories, not articles.")
+                                                          "pages then count stories, not articles. Counted exactly "
+                                                          "up to thousands of stories, estimated beyond (within a "
+                                                          "few percent).")
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
     date_histogram: list[DateBucket] = Field(default_factory=list)
