@@ -11,10 +11,11 @@ import apsw
 import pytest
 
 from arshif.engines import EngineUnavailable
+from arshif.engines import embedded
 from arshif.engines.embedded import EmbeddedEngine
 from arshif.engines.text_index import TextIndex, TextWriter
 from arshif.model import Article
-from arshif.search import SearchRequest
+from arshif.search import FacetRequest, SearchRequest
 from arshif.settings import Settings
 
 
@@ -35,7 +36,7 @@ def test_a_write_the_text_index_lost_is_indexed_by_the_next_writer(tmp_path, mon
     # The process dies after SQLite's commit and before tantivy's: the article is stored, not indexed.
     with monkeypatch.context() as m:
         m.setattr(TextWriter, "add", lambda self, docs: None)
-        m.setattr(TextIndex, "mark_indexed", lambda self, seq: None)
+        m.setattr(TextIndex, "mark_indexed", lambda self, archive, seq: None)
         lost = engine.upsert([article(2, "بيمبا")]).created[0]
     assert engine.get(lost) is not None and found(engine, "بيمبا") == (0, [])
     # The next write (here: a second process opening the archive to write) catches the index up first.
@@ -51,7 +52,7 @@ def test_a_delete_the_text_index_lost_is_undone_by_the_next_writer(tmp_path, mon
     engine.upsert([article(1), article(2)])
     with monkeypatch.context() as m:
         m.setattr(TextWriter, "delete", lambda self, rowids: None)
-        m.setattr(TextIndex, "mark_indexed", lambda self, seq: None)
+        m.setattr(TextIndex, "mark_indexed", lambda self, archive, seq: None)
         assert engine.delete([gone]) == 1
     # Until then the page never lists the deleted article (its row is gone), only the count is off by one.
     assert found(engine, "زنجبار")[1] == [kept]
@@ -120,3 +121,90 @@ def test_a_process_forked_during_a_write_does_not_keep_the_writer_lock(tmp_path)
     finally:
         os.kill(child, 9)
         os.waitpid(child, 0)
+
+
+# --- found by a hostile review of the move to tantivy (each failed before its fix) ------------------------
+
+
+def _news(n: int, author: str = "", body: str = "", story: str = "") -> Article:
+    return Article(title=f"news {n}", body=body or f"word apple {n}", author=author, story_id=story,
+                   url=f"https://example.org/n/{n}", language="en")
+
+
+def test_facet_counts_are_exact_over_many_segments(tmp_path):
+    """A value common overall but not among a segment's top values kept that segment's count."""
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([_news(i, "X") for i in range(30)] + [_news(100 + i, f"A{i // 2:03d}") for i in range(240)])
+    engine.upsert([_news(999, "X")] + [_news(1000 + i, f"B{i // 3:03d}") for i in range(360)])
+    assert engine._text.searcher().num_segments > 1
+    facet = [FacetRequest(field="author", size=1)]
+    ranked = engine.search(SearchRequest(q="apple", size=1, facets=facet)).facets["author"]
+    listed = engine.search(SearchRequest(q="apple", size=1, facets=facet, sort="newest")).facets["author"]
+    assert ranked == listed and ranked[0].value == "X" and ranked[0].count == 31
+
+
+def test_reindex_after_a_lost_write_lists_every_article_once(tmp_path, monkeypatch):
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([article(1), article(2)])
+    with monkeypatch.context() as m:
+        m.setattr(TextWriter, "add", lambda self, docs: None)
+        m.setattr(TextIndex, "mark_indexed", lambda self, archive, seq: None)
+        engine.upsert([article(3)])
+    engine.reindex()  # catches up (adds article 3) and rebuilds, in one write
+    total, hits = found(engine, "زنجبار")
+    assert total == 3 and len(hits) == len(set(hits)) == 3
+
+
+def test_an_archive_file_replaced_by_another_is_not_searched_through_the_old_index(tmp_path):
+    apple, zebra = tmp_path / "a" / "a.db", tmp_path / "b" / "a.db"
+    EmbeddedEngine(apple).upsert([article(i, "بيمبا") for i in range(3)])
+    EmbeddedEngine(zebra).upsert([article(10 + i, "موروني") for i in range(10)])
+    for p in apple.parent.glob("a.db*"):
+        if p.is_file():
+            p.unlink()
+    for p in zebra.parent.glob("a.db*"):
+        if p.is_file():
+            shutil.copy(p, apple.parent / p.name)  # the archive file copied over, its old text index left
+    with pytest.raises(EngineUnavailable, match="not built from this archive"):
+        EmbeddedEngine(apple, readonly=True)
+    engine = EmbeddedEngine(apple)  # a writable open rebuilds it
+    assert found(engine, "بيمبا") == (0, []) and found(engine, "موروني")[0] == 10
+
+
+def test_a_failed_write_does_not_keep_the_writer_from_the_next_one(tmp_path, monkeypatch):
+    engine = EmbeddedEngine(tmp_path / "a.db", settings=Settings(write_wait=2))
+    kept = []
+    with monkeypatch.context() as m:
+        m.setattr(TextWriter, "add", lambda self, docs: 1 / 0)
+        try:
+            engine.upsert([article(1)])
+        except ZeroDivisionError as exc:
+            kept.append(exc)  # a caller keeping the exception (and its traceback) must not keep the lock
+    engine.upsert([article(2)])
+    assert found(engine, "زنجبار")[0] == 1 and kept
+
+
+def test_a_hyphenated_word_does_not_match_its_parts_across_removed_words(tmp_path):
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([_news(1, body="The state and the art world argued."), _news(2, body="A state-of-the-art plant."),
+                   _news(3, body="It is the state of the art.")])
+    hits = engine.search(SearchRequest(q="state-of-the-art")).hits
+    assert sorted(h.title for h in hits) == ["news 2", "news 3"]
+    assert all(h.matched_in == "original" and "<mark>" in h.snippet for h in hits)
+
+
+def test_a_phrase_after_hundreds_of_its_first_word_is_marked(tmp_path):
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    body = " ".join(f"في مدينة{i}" for i in range(600)) + " ثم في الرياض انتهى الخبر"
+    engine.upsert([Article(title="تقرير", body=body, source="t", url="https://example.org/p")])
+    (hit,) = engine.search(SearchRequest(q='"في الرياض"')).hits
+    assert hit.matched_in == "original" and "<mark>في الرياض</mark>" in hit.snippet
+
+
+def test_a_grouped_hit_counts_every_matching_copy(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "COPIES_READ", 5)  # (the sources are read from this many copies)
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([_news(i, story="s1") for i in range(12)] + [_news(50, story="s2")])
+    r = engine.search(SearchRequest(q="apple", group="story"))
+    assert r.stories == 2 and r.total == 13
+    assert {h.story_id: h.story_size for h in r.hits} == {"s1": 12, "s2": 1}

@@ -22,6 +22,7 @@ import math
 import os
 import threading
 import time
+import uuid
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -151,6 +152,8 @@ END;
 """
 
 FACET_COLUMNS = {f.name: f"a.{f.name}" for f in FACETS if not f.multi}
+#: Matching copies read for the sources a grouped hit lists (its count of copies is exact whatever their number).
+COPIES_READ = 2000
 
 
 def _storage_failure(engine, exc: BaseException) -> str | None:
@@ -177,6 +180,7 @@ class EmbeddedEngine(Engine):
         self.write_wait = settings.write_wait
         self._text = TextIndex(self.path.with_name(self.path.name + ".text"), create=not readonly)
         self._built_at: int | None = None  # the write sequence at which the catch-up built the whole index
+        self._archive_id = ""  # the archive's identity (meta 'archive_id'), recorded by the text index it feeds
         self._pool = ReadPool(self._open_reader, settings.embedded_connections)
         self._write_lock = threading.RLock()
         self._writer: apsw.Connection | None = None
@@ -204,9 +208,11 @@ class EmbeddedEngine(Engine):
                     conn.execute("INSERT INTO article_story SELECT rowid, coalesce(nullif(json_extract(doc, "
                                  "'$.story_id'), ''), id) FROM articles")
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
-                             " ('analysis', ?)", (str(SCHEMA_VERSION), definition_fingerprint()))
+                             " ('analysis', ?), ('archive_id', ?)",
+                             (str(SCHEMA_VERSION), definition_fingerprint(), uuid.uuid4().hex))
                 _add_missing_columns(conn)
                 _drop_fts5(conn)
+                self._archive_id = conn.execute("SELECT value FROM meta WHERE key='archive_id'").fetchall()[0][0]
             with self._writing(text=True):
                 pass  # catches the text index up: nothing after a clean write; a whole index for an old archive
         elif not self._text.exists:
@@ -217,10 +223,16 @@ class EmbeddedEngine(Engine):
                 raise EngineUnavailable(f"{self.path} is not an Arshif archive (no tables): run 'arshif ingest' "
                                         "or 'arshif demo' first")
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchall()
+            archive_id = conn.execute("SELECT value FROM meta WHERE key='archive_id'").fetchall()
             stored = conn.execute("SELECT value FROM meta WHERE key='analysis'").fetchall()
             has_meta = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name='article_meta'").fetchall())
             has_stories = bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name='article_story'").fetchall())
             columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)").fetchall()}
+        if readonly:
+            self._archive_id = archive_id[0][0] if archive_id else ""
+            if self._text.state()[0] != self._archive_id:
+                raise EngineUnavailable(f"the text index beside {self.path} was not built from this archive (or "
+                                        "by an older Arshif): run 'arshif reindex' once to rebuild it")
         # An archive from before the column, opened read-only (so not migrated): no arrival times to give.
         self._indexed_at = "indexed_at" if "indexed_at" in columns else "NULL"
         # ... and no source_id column: read it from the stored documents (slower, still right).
@@ -452,7 +464,6 @@ class EmbeddedEngine(Engine):
         with fts_tokens.registered() as register, \
                 self._writing(text=True) as (conn, tw):  # one transaction per batch: all of it or none of it
             seq = _seq(conn)
-            replaced: list[int] = []
             to_index: list[IndexDoc] = []
             now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
             for article in articles:
@@ -477,7 +488,6 @@ class EmbeddedEngine(Engine):
                 if row:
                     rowid = row[0][0]
                     first_seq = row[0][2]
-                    replaced.append(rowid)
                     conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
                     conn.execute("DELETE FROM article_entities WHERE rowid=?", (rowid,))
                     conn.execute(
@@ -500,8 +510,11 @@ class EmbeddedEngine(Engine):
                 conn.executemany("INSERT OR IGNORE INTO article_entities(rowid, kind, key) VALUES(?,?,?)",
                                  [(rowid, e.kind, e.key) for e in article.entities])
             conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(seq),))
-            tw.delete(replaced)
-            tw.add(list({d.rowid: d for d in to_index}.values()))  # an article twice in a batch: its last copy
+            docs = {d.rowid: d for d in to_index}  # an article twice in a batch: its last copy
+            # Every rowid written is deleted from the text index first, not only the updated ones: a new
+            # article may take the rowid of one a power loss took from SQLite but not from the index.
+            tw.delete(sorted(docs))
+            tw.add(list(docs.values()))
         return result
 
     def _analyse_ahead(self, articles: list[Article]) -> list[tuple[set[str], list[str], object]]:
@@ -577,8 +590,8 @@ class EmbeddedEngine(Engine):
         return str(self.path), str(self.path), done
 
     def optimize(self) -> None:
-        """Let the text index finish merging its segments (tantivy merges them as it writes, by its merge
-        policy; a write ends only when its merges are done), and catch it up with the archive if needed."""
+        """Catch the text index up with the archive if needed (tantivy merges its segments as it writes: a
+        write waits for the merges it starts once the index holds :data:`text_index.MERGE_AT` segments)."""
         with self._writing(text=True):
             pass
 
@@ -589,13 +602,20 @@ class EmbeddedEngine(Engine):
         the two commits, or for an archive made before the text index, the articles written since the
         recorded sequence are indexed again; then any article the index holds that the archive no longer
         has (a delete the crash lost) is removed."""
-        seq, done = _seq(conn), self._text.indexed_seq
-        if done == seq:
+        seq = _seq(conn)
+        archive, done = self._text.state()
+        tw.archive = self._archive_id
+        if archive == self._archive_id and done == seq:
             return
-        if done > seq:  # an index left beside a new archive of the same name: not this archive's
-            log.warning("the text index at %s is not this archive's: rebuilding it", self._text.directory)
+        if archive != self._archive_id or done > seq:
+            # Built from another archive (an index left beside a new archive of the same name, or an archive
+            # file replaced by another), or by an Arshif before archives had an identity: rebuilt whole.
+            if archive or seq:
+                log.warning("the text index at %s is not this archive's: rebuilding it", self._text.directory)
             tw.delete_all()
             done = 0
+        if not seq:
+            return
         log.warning("the text index of %s is behind the archive (write %d of %d): indexing what it lacks",
                     self.path, done, seq)
         n = self._index_rows(conn, tw, "seq > ?", (done,), replace=True,
@@ -857,7 +877,10 @@ class EmbeddedEngine(Engine):
         aggs: dict[str, dict] = {}
         facets: dict[str, list[FacetValue]] = {}
         for f in request.facets:
-            spec = {"terms": {"field": f.field, "size": f.size + 10, "segment_size": max(100, 10 * f.size)}}
+            # Every value of every segment takes part in the merge (a value common overall but not in the top of
+            # one segment lost that segment's count with a smaller segment_size); values are counted per segment
+            # from its columns either way, so this costs little.
+            spec = {"terms": {"field": f.field, "size": f.size + 10, "segment_size": 1_000_000}}
             if not plan.filters.values(f.field):
                 aggs[f.field] = spec
                 continue
@@ -887,7 +910,11 @@ class EmbeddedEngine(Engine):
         if not hits:
             return
         copies = text_index.all_of([query, text_index.keyword_in("story", stories)])
-        result = searcher.search(copies, limit=10_000, count=False)
+        # How many copies match, per story: counted exactly (only the page's stories are values here).
+        sizes = {b["key"]: b["doc_count"] for b in searcher.aggregate(copies, {"s": {"terms": {
+            "field": "story", "size": len(stories) + 1, "segment_size": len(stories) + 1}}})["s"]["buckets"]}
+        # Their sources, earliest first: from the first copies only (a story rarely has more).
+        result = searcher.search(copies, limit=COPIES_READ, count=False)
         rowids = searcher.fast_field_values("rowid", [a for _, a in result.hits])
         by_story: dict[str, list[tuple]] = {}
         for i in range(0, len(rowids), 500):
@@ -898,7 +925,7 @@ class EmbeddedEngine(Engine):
                 by_story.setdefault(story, []).append((d or "9999-99-99", aid, source))
         for hit, story in zip(hits, stories):
             rows = sorted(by_story.get(story, []))
-            hit.story_size = max(1, len(rows))
+            hit.story_size = max(1, sizes.get(story, len(rows)))
             hit.story_sources = list(dict.fromkeys(s for _, i, s in rows if i != hit.id and s))[:5]
 
     def _listed(self, request: SearchRequest, plan: QueryPlan, text: TextQuery | None,
@@ -917,6 +944,14 @@ class EmbeddedEngine(Engine):
                 now, searcher = self._pinned(conn)
                 if snapshot is None:
                     snapshot = now
+                feed = (request.sort == "added" and not request.count_total and cursor is None and not request.facets
+                        and request.group != "story" and not request.date_histogram and not request.highlight
+                        and not request.with_articles and request.size >= RELAX_BELOW)
+                if feed and text is not None:
+                    response = self._newest_indexed(conn, searcher, request, plan, text, negatives, snapshot,
+                                                    started)
+                    _end_read(conn)
+                    return response
                 if text is not None or negatives:
                     if text is not None:
                         self._matches_table(conn, searcher, "m", text.query)
@@ -934,9 +969,7 @@ class EmbeddedEngine(Engine):
                     source = f"{self._meta} a{self._story_join}"
                     score = "NULL"
                 where, wparams = self._where(plan.filters, bool(negatives), skip=None)
-                if (request.sort == "added" and not request.count_total and cursor is None and not request.facets
-                        and request.group != "story" and not request.date_histogram and not request.highlight
-                        and not request.with_articles and request.size >= RELAX_BELOW):
+                if feed:
                     response = self._newest(conn, request, source, wparams, where, snapshot, started)
                     _end_read(conn)
                     return response
@@ -1149,6 +1182,24 @@ class EmbeddedEngine(Engine):
         hits = self._plain_hits(conn, [(r, None, [seq, aid]) for r, aid, seq in rows])
         full = len(rows) == request.size
         next_cursor = encode_cursor({"sort": "added", "after": hits[-1].sort, "snap": snapshot}) if full else None
+        return SearchResponse(total=request.offset + len(hits), hits=hits, took_ms=_ms(started),
+                              next_cursor=next_cursor, total_counted=not full)
+
+    def _newest_indexed(self, conn, searcher, request: SearchRequest, plan: QueryPlan, text: TextQuery,
+                        negatives: list[TextQuery], snapshot: int, started: float) -> SearchResponse:
+        """:meth:`_newest` for a query: tantivy walks the matches by arrival (``first_seq``, highest first) and
+        stops once the page is full, instead of every match being read into SQL to be sorted."""
+        query = text_index.combined(text, text_index.filter_clauses(plan.filters, negatives=negatives,
+                                                                    pinned_at=snapshot))
+        result = searcher.search(query, limit=request.size, offset=request.offset, count=False,
+                                 order_by_field="first_seq", order=text_index.tantivy.Order.Desc)
+        rowids = searcher.fast_field_values("rowid", [a for _, a in result.hits])
+        ids = self._ids_and_stories(conn, rowids)
+        hits = self._plain_hits(conn, [(r, None, [seq, ids[r][0]]) for (seq, _), r in zip(result.hits, rowids)
+                                       if r in ids])
+        full = len(result.hits) == request.size
+        next_cursor = encode_cursor({"sort": "added", "after": hits[-1].sort, "snap": snapshot}) \
+            if full and hits else None
         return SearchResponse(total=request.offset + len(hits), hits=hits, took_ms=_ms(started),
                               next_cursor=next_cursor, total_counted=not full)
 

@@ -75,9 +75,11 @@ def phrase_locations(text: str, phrases: list[list[str]]) -> Located:
             continue
         starts = (exact_at if terms[0].startswith(EXACT_PREFIX) else stem_at).get(terms[0], ())
         n = len(terms)
-        for s in starts[:MAX_LOCATIONS]:
+        for s in starts:  # every start (a phrase may begin with a word the text repeats hundreds of times)
             if s + n <= len(exacts) and all(holds(terms[k], s + k) for k in range(1, n)):
                 out.add((s, n, p))
+                if len(out) >= MAX_LOCATIONS:
+                    break
     return Located(read, sorted(out)[:MAX_LOCATIONS], [(i, a, b) for i, (a, b) in enumerate(offsets)],
                    cut=len(text) > len(read))
 

@@ -60,10 +60,16 @@ def position_terms(text: str, spans: list[tuple[int, int]] | None = None) -> tup
     return get_analyzer("arshif_exact").paired_terms(get_analyzer("arshif_text"), text, spans)
 
 
+#: Stands in the stems for a word the stemmer drops (a stopword), so both strings keep one position per word
+#: and a phrase of stems cannot match across a removed word. A separator to the analyzers: never a term.
+NO_STEM = "¦"
+
+
 def joined_terms(tokens: list[tuple]) -> tuple[str, str]:
-    """A text's tokens (:func:`document_tokens`) as the two strings the text index takes: its stems, and its
-    ``=``-prefixed exact forms, each whitespace-joined in word order."""
-    return " ".join(t[2] for t in tokens if len(t) == 4), " ".join(t[-1] for t in tokens)
+    """A text's tokens (:func:`document_tokens`) as the two strings the text index takes: its stems (with
+    :data:`NO_STEM` where there is none), and its ``=``-prefixed exact forms, each whitespace-joined in word
+    order."""
+    return " ".join(t[2] if len(t) == 4 else NO_STEM for t in tokens), " ".join(t[-1] for t in tokens)
 
 
 def index_terms(text: str) -> tuple[str, str]:
@@ -72,7 +78,7 @@ def index_terms(text: str) -> tuple[str, str]:
     if not text:
         return "", ""
     exacts, stems = position_terms(text)
-    return " ".join(t for t in stems if t is not None), " ".join(EXACT_PREFIX + t for t in exacts)
+    return " ".join(NO_STEM if t is None else t for t in stems), " ".join(EXACT_PREFIX + t for t in exacts)
 
 
 def analyse_texts(texts: list[str]) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """The embedded engine's text index: tantivy, fed with the project's own analysed tokens.
 
-Why tantivy (measured first, see ``bench/probe_tantivy.py`` and the engine issue): SQLite FTS5 scores every
+Why tantivy (measured first with a probe, see the engine issue and the README's figures): SQLite FTS5 scores every
 match with ``bm25()`` before it can pick a page, so a question of many OR-ed words cost as much as the
 archive is large; tantivy is Lucene's design in Rust (BM25 with block-max WAND for the top hits, columnar
 "fast fields" for facets and histograms, multi-threaded indexing). On the full SaudiNewsNet archive it
@@ -49,6 +49,8 @@ MULTI = ("tag", *ENTITY_KINDS)
 #: Bumped when the schema below changes: an index of another layout is rebuilt from the archive.
 LAYOUT = "1"
 EPOCH = date(1970, 1, 1)
+#: The index's own record of what it holds (see TextIndex.state).
+STATE = "state.json"
 #: Segments (each write adds one per indexing thread) at which a write waits for its merges to finish.
 MERGE_AT = 12
 
@@ -275,7 +277,11 @@ class TextIndex:
             self._index = tantivy.Index(SCHEMA, path=str(directory), reuse=True)
             if not layout.exists():
                 _write_atomically(layout, LAYOUT)
-                _write_atomically(directory / "indexed_seq", "0")
+            try:  # created once (two processes creating the index at once must not reset each other's)
+                with open(directory / STATE, "x") as f:
+                    f.write(json.dumps({"archive": "", "seq": 0}))
+            except FileExistsError:
+                pass
 
     @property
     def exists(self) -> bool:
@@ -296,15 +302,20 @@ class TextIndex:
         index.reload()
         return index.searcher()
 
+    def state(self) -> tuple[str, int]:
+        """(the archive this index was built from, the archive's write sequence it holds everything up to)."""
+        try:
+            state = json.loads((self.directory / STATE).read_text())
+            return str(state.get("archive", "")), int(state.get("seq", 0))
+        except (OSError, ValueError, AttributeError):
+            return "", 0
+
     @property
     def indexed_seq(self) -> int:
-        try:
-            return int((self.directory / "indexed_seq").read_text().strip() or 0)
-        except (OSError, ValueError):
-            return 0
+        return self.state()[1]
 
-    def mark_indexed(self, seq: int) -> None:
-        _write_atomically(self.directory / "indexed_seq", str(seq))
+    def mark_indexed(self, archive: str, seq: int) -> None:
+        _write_atomically(self.directory / STATE, json.dumps({"archive": archive, "seq": seq}))
 
     @contextmanager
     def writer(self, busy: Callable[[int], bool]):
@@ -328,18 +339,24 @@ class TextIndex:
                 attempts += 1
         tw = TextWriter(w)
         try:
-            yield tw
-        except BaseException:
-            w.rollback()
-            raise
-        w.commit()
-        if tw.seq is not None:
-            self.mark_indexed(tw.seq)  # before the lock goes with the writer: the next writer reads it
-        index.reload()
-        if index.searcher().num_segments >= MERGE_AT:
-            w.wait_merging_threads()  # the merges this commit started, let finish (they fold every segment)
-        # else the writer goes without waiting: merges it started are dropped, and every write until the
-        # next merge costs its commit only (waiting for merges after each batch was a third of an ingest).
+            try:
+                yield tw
+            except BaseException:
+                w.rollback()
+                raise
+            w.commit()
+            if tw.seq is not None:  # before the lock goes with the writer: the next writer reads it
+                self.mark_indexed(tw.archive, tw.seq)
+            index.reload()
+            if index.searcher().num_segments >= MERGE_AT:
+                w.wait_merging_threads()  # the merges this commit started, let finish (they fold every segment)
+            # else the writer goes without waiting: merges it started are dropped, and every write until the
+            # next merge costs its commit only (waiting for merges after each batch was a third of an ingest).
+        finally:
+            # The last references: tantivy drops the writer, and its lock, now (a failed write's traceback
+            # kept it, and every later write waited for a lock its own process held).
+            tw._w = None
+            del w
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file()) if self.directory.exists() else 0
@@ -350,11 +367,13 @@ class WriterBusy(Exception):
 
 
 class TextWriter:
-    """What a write does to the text index; ``seq``: the archive's write sequence it brings the index to."""
+    """What a write does to the text index; ``seq``: the archive's write sequence it brings the index to,
+    ``archive``: the archive's identity (both recorded when it commits)."""
 
     def __init__(self, writer):
         self._w = writer
         self.seq: int | None = None
+        self.archive = ""
 
     def delete(self, rowids: list[int]) -> None:
         # (delete_documents_by_term does not match unsigned fields in tantivy-py 0.27: a term-set query does.)
@@ -366,7 +385,8 @@ class TextWriter:
             self._w.add_json(json.dumps(doc.as_dict(), ensure_ascii=False))
 
     def delete_all(self) -> None:
-        self._w.delete_all_documents()
+        # (delete_all_documents() spares documents added earlier by this writer: a query delete does not.)
+        self._w.delete_documents_by_query(tantivy.Query.all_query())
 
 
 def _drop_inherited_writer_lock() -> None:
@@ -393,5 +413,8 @@ os.register_at_fork(after_in_child=_drop_inherited_writer_lock)
 
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(text)
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
