@@ -10,12 +10,13 @@ The analysis stays Arshif's own, the one definition in ``mappings/``: every text
 whitespace-joined strings, its stems (``arshif_text``) and its exact forms (``=`` + ``arshif_exact``), which
 tantivy's ``whitespace`` tokenizer splits back into the same terms, positions and all. The SQLite archive
 keeps the articles, the story tables and the transactions; this index is derived from it and can always be
-rebuilt from it (:meth:`TextIndex.catch_up`).
+rebuilt from it (the engine's ``_catch_up`` and ``reindex``).
 
-Writes: the engine commits a batch to SQLite first, then to this index, then records the batch's write
-sequence here (``indexed_seq``). A crash in between leaves the index behind, never ahead: the next writer
-indexes every article whose ``seq`` is newer (deleting its old copy by rowid first, so replaying is safe),
-and rebuilds the whole index if the counts still disagree (a delete the crash lost).
+Writes: the engine takes this index's writer, then SQLite's write lock; it commits a batch to SQLite first,
+then here, then records in ``state.json`` which archive the index was built from and the archive's write
+sequence it holds. A crash in between leaves the index behind, never ahead: the next writer indexes every
+article whose ``seq`` is newer (deleting each rowid it writes first, so replaying is safe), then removes what
+the archive no longer holds (a delete the crash lost). An index built from another archive is rebuilt whole.
 """
 
 from __future__ import annotations
