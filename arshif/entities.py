@@ -111,6 +111,17 @@ def _lexicon_name(text: str, kind: str) -> str | None:
     return entries[0].english[0] if entries else None
 
 
+def spelling(kind: str, key: str, name: str) -> str:
+    """How a mention is listed among an entity's spellings: without an attached و/ب/ل… when the rest is the
+    same entity (والرياض → الرياض), else as the article wrote it."""
+    words = name.split()
+    for variant in _strip_clitic_variants(words[0]) if words and _is_arabic(name) else ():
+        candidate = " ".join([variant, *words[1:]])
+        if entity_key(kind, candidate) == key:
+            return candidate
+    return name
+
+
 def _strip_clitic_variants(word: str) -> list[str]:
     out = []
     for p in _AR_CLITICS:

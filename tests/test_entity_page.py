@@ -44,6 +44,8 @@ def site(tmp_path_factory):
         made("ميناء زنجبار", "أعيد فتح الميناء.", "ar", "2024-06-01", "okaz",
              [Entity(kind="org", key=HOSTILE, name="أونيل وشركاه", lang="ar"),
               Entity(kind="place", key="Zanzibar", name="زنجبار", lang="ar")]),
+        made("قطار العاصمة", "وفي الرياض افتتح المسار.", "ar", "2024-06-02", "okaz",
+             [Entity(kind="place", key="Riyadh", name="والرياض", lang="ar")]),
         made("مجلس البحر", "اجتمع المجلس.", "ar", "2024-07-01", "okaz",
              [Entity(kind="org", key="مجلس البحر", name="مجلس البحر", lang="ar")]),
     ])
@@ -72,6 +74,13 @@ def test_any_spelling_opens_one_page_with_both_languages(site):
     # The newest articles are the search's newest, in both languages.
     newest = site.get("/search.json", params={"place": "Riyadh", "sort": "newest", "size": 10}).json()
     assert [r["id"] for r in twin["recent"]] == [h["id"] for h in newest["hits"]]
+
+
+def test_a_name_written_with_an_attached_conjunction_is_listed_as_the_name(site):
+    """والرياض ("and Riyadh") is the same place written after و: the spellings count it as الرياض."""
+    twin = site.get("/entities/place/Riyadh.json").json()
+    spellings = {s["value"]: s["count"] for s in twin["spellings"]["ar"]}
+    assert "الرياض" in spellings and not any(v.startswith("و") for v in spellings), spellings
 
 
 def test_coverage_sources_and_co_occurring_link_onwards(site):

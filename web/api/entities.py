@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from arshif.entities import ENTITY_KINDS, entity_key
+from arshif.entities import ENTITY_KINDS, entity_key, spelling
 from arshif.search.contract import DateBucket, FacetRequest, FacetValue, Filters, Hit, SearchRequest
 from web.api.search import run
 from web.errors import READ_ERRORS
@@ -82,7 +82,7 @@ def summarise(service: SearchService, kind: str, name: str, size: int = 15) -> t
             if e.kind == kind and e.key != key:
                 same[e.key] += 1
             elif e.kind == kind and e.name:
-                spellings.setdefault(e.lang or hit.language, Counter())[e.name] += 1
+                spellings.setdefault(e.lang or hit.language, Counter())[spelling(kind, key, e.name)] += 1
     co = {k: resp.facets.get(k, []) for k in others}
     co[kind] = _ranked(same, size)
     summary = EntitySummary(
