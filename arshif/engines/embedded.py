@@ -52,7 +52,7 @@ from arshif.engines.base import (
     failures_as_unavailable,
     plan_query,
 )
-from arshif.fields import FACET_BY_NAME, FACETS, FILTER_FIELDS, RECORD_ID, TEXT_FIELD_NAMES
+from arshif.fields import FACET_BY_NAME, FACETS, FILTER_FIELDS, RECORD_ID
 from arshif.mappings import definition_fingerprint
 from arshif.engines import fts_tokens
 from arshif.engines.fts_highlight import LOCATE_CHARS, highlight_field, phrase_locations, snippet_field
@@ -216,8 +216,9 @@ class EmbeddedEngine(Engine):
             with self._writing(text=True):
                 pass  # catches the text index up: nothing after a clean write; a whole index for an old archive
         elif not self._text.exists:
-            raise EngineUnavailable(f"the archive at {self.path} has no text index ({self._text.directory}): it "
-                                    "was made by an older Arshif; run 'arshif reindex' once to build it")
+            raise EngineUnavailable(f"the archive at {self.path} has no text index of this version "
+                                    f"({self._text.directory}): it was made by an older Arshif; run 'arshif reindex' "
+                                    "once to build it")
         with self._reading(budgeted=False) as conn:
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchall():
                 raise EngineUnavailable(f"{self.path} is not an Arshif archive (no tables): run 'arshif ingest' "
@@ -713,13 +714,12 @@ class EmbeddedEngine(Engine):
         return [r[0] for r in rows]
 
     def vocabulary_counts(self, terms: Iterable[str], exact: bool = False) -> dict[str, int]:
-        """In how many articles each term occurs, as the most of its counts over the text fields (a lower
-        bound of the exact number: an article holding a term in its title and body is counted once)."""
+        """In how many articles each term occurs (deleted articles count until tantivy merges them away)."""
         searcher = self._text.searcher()
-        prefix, suffix = (text_index.EXACT_PREFIX, text_index.EXACT) if exact else ("", "")
+        prefix, field = (text_index.EXACT_PREFIX, text_index.TEXT_EXACT) if exact else ("", text_index.TEXT)
         out: dict[str, int] = {}
         for t in dict.fromkeys(t for t in terms if t):
-            n = max(searcher.doc_freq(name + suffix, prefix + t) for name in TEXT_FIELD_NAMES)
+            n = searcher.doc_freq(field, prefix + t)
             if n:
                 out[t] = n
         return out
