@@ -252,10 +252,10 @@ def parity(embedded, other) -> None:
     print(f"  top-10 hits with the query as typed in their title: embedded {titled[0]}/200, "
           f"opensearch {titled[1]}/200")
     print(f"  {same}/20 identical. Why rankings differ: the tokens are the same on both (the analyzers are "
-          "built from one definition), but FTS5's bm25() scores a document over all columns at once with "
-          "column weights (title 3, body 1, translation 1.5/0.5), while Lucene's multi_match best_fields "
-          "scores each field separately (BM25 with per-field length norms) and takes the best field plus "
-          "0.3 x the others; Lucene also encodes field lengths lossily (one byte), which reorders near-ties.")
+          "built from one definition) and both score a word over all texts at once (BM25F), but OpenSearch's "
+          "combined_fields weights the texts exactly (title 3, body 1, translation 1.5/0.5) where the embedded "
+          "engine writes each text into one tantivy field as many whole times (3, 1, 2, 1); both encode "
+          "lengths in one byte, and near-ties fall differently.")
 
 
 if __name__ == "__main__":
