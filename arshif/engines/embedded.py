@@ -611,7 +611,7 @@ class EmbeddedEngine(Engine):
         if archive != self._archive_id or done > seq:
             # Built from another archive (an index left beside a new archive of the same name, or an archive
             # file replaced by another), or by an Arshif before archives had an identity: rebuilt whole.
-            if archive or seq:
+            if archive:
                 log.warning("the text index at %s is not this archive's: rebuilding it", self._text.directory)
             tw.delete_all()
             done = 0
