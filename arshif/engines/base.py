@@ -465,6 +465,32 @@ def analyse_phrase(text: str) -> tuple[str, ...]:
     return tuple(get_analyzer("arshif_exact").terms(text))
 
 
+def compile_tree(node: Node | None, *, word: Callable[[str, WordTerms], Any | None],
+                 phrase: Callable[[str, tuple[str, ...]], Any | None], all_of: Callable[[list], Any],
+                 any_of: Callable[[list], Any]) -> Any | None:
+    """The query tree as one engine's query: the walk every engine shares, its leaves and joins its own.
+
+    ``word(text, analysed)`` builds a typed word, ``phrase(text, exact terms)`` a quoted phrase (never called
+    with no terms); ``all_of``/``any_of`` join the parts of an AND, and of an OR or a best match (any word
+    may match; BM25 adds up the words an article holds, each by its rarity). None when analysis leaves
+    nothing (stopwords, punctuation); user text reaches an engine only as analysed terms."""
+    if node is None:
+        return None
+    if isinstance(node, Words):
+        wt = analyse_word(node.text)
+        return None if wt is None else word(node.text, wt)
+    if isinstance(node, Phrase):
+        terms = analyse_phrase(node.text)
+        return phrase(node.text, terms) if terms else None
+    if isinstance(node, (And, Or, BestMatch)):
+        parts = [q for q in (compile_tree(c, word=word, phrase=phrase, all_of=all_of, any_of=any_of)
+                             for c in node.children) if q is not None]
+        if not parts:
+            return None
+        return all_of(parts) if isinstance(node, And) else any_of(parts)
+    raise BadRequest(f"cannot compile query part {node!r}")
+
+
 def choose_interval(first: date | None, last: date | None) -> str:
     """An interval giving a readable number of bars for the span of the matches."""
     if not first or not last:

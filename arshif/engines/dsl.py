@@ -10,10 +10,10 @@ the embedded engine's.
 
 from __future__ import annotations
 
-from arshif.engines.base import BadRequest, QueryPlan, analyse_phrase, analyse_word
+from arshif.engines.base import QueryPlan, analyse_phrase, compile_tree
 from arshif.fields import FACET_BY_NAME, FIELD_BOOSTS, FILTER_FIELDS, FILTERS, RECORD_ID, TEXT_FIELD_NAMES
 from arshif.search.contract import Filters, SearchRequest
-from arshif.search.syntax import And, BestMatch, Node, Or, Phrase, Words
+from arshif.search.syntax import Node
 
 #: Filterable field → its name in the index (from the field table).
 FIELD_NAMES = {f.name: f.stored_as for f in FILTERS}
@@ -33,33 +33,25 @@ HIGHLIGHT_FIELDS = TEXT_FIELD_NAMES
 
 def text_query(node: Node | None) -> dict | None:
     """The query tree as an engine query (None when nothing is left after analysis)."""
-    if node is None:
-        return None
-    if isinstance(node, Words):
-        wt = analyse_word(node.text)
-        if wt is None:
-            return None
-        exact = _word(node.text, EXACT, len(analyse_phrase(node.text)) > 1)
-        if wt.exact:
-            return exact
-        stemmed = _word(node.text, STEMMED, len(wt.terms) > 1)
-        # The form as typed adds to the score without widening the match (see the embedded compiler).
-        return {"bool": {"must": [stemmed], "should": [exact]}}
-    if isinstance(node, Phrase):
-        terms = analyse_phrase(node.text)
-        if not terms:
-            return None
-        return _word(node.text, EXACT, len(terms) > 1)
-    if isinstance(node, And):
-        parts = [q for q in (text_query(c) for c in node.children) if q]
-        return None if not parts else (parts[0] if len(parts) == 1 else {"bool": {"must": parts}})
-    if isinstance(node, (Or, BestMatch)):
-        # BestMatch: any word may match; the words' BM25 scores add up, so articles with more (and
-        # rarer) words rank first, as on the embedded engine.
-        parts = [q for q in (text_query(c) for c in node.children) if q]
-        return None if not parts else (parts[0] if len(parts) == 1 else
-                                       {"bool": {"should": parts, "minimum_should_match": 1}})
-    raise BadRequest(f"cannot compile query part {node!r}")
+    return compile_tree(node, word=_typed_word, phrase=_quoted,
+                        all_of=lambda parts: parts[0] if len(parts) == 1 else {"bool": {"must": parts}},
+                        # BestMatch: any word may match; the words' BM25 scores add up, so articles with more
+                        # (and rarer) words rank first, as on the embedded engine.
+                        any_of=lambda parts: parts[0] if len(parts) == 1 else
+                        {"bool": {"should": parts, "minimum_should_match": 1}})
+
+
+def _typed_word(text: str, wt) -> dict:
+    exact = _word(text, EXACT, len(analyse_phrase(text)) > 1)
+    if wt.exact:
+        return exact
+    stemmed = _word(text, STEMMED, len(wt.terms) > 1)
+    # The form as typed adds to the score without widening the match (see the embedded compiler).
+    return {"bool": {"must": [stemmed], "should": [exact]}}
+
+
+def _quoted(text: str, terms: tuple[str, ...]) -> dict:
+    return _word(text, EXACT, len(terms) > 1)
 
 
 def _word(text: str, fields: list[str], several_terms: bool) -> dict:

@@ -33,11 +33,11 @@ from typing import Callable
 
 import tantivy
 
-from arshif.engines.base import BadRequest, analyse_phrase, analyse_word
+from arshif.engines.base import analyse_phrase, compile_tree
 from arshif.entities import ENTITY_KINDS
 from arshif.fields import FACET_BY_NAME, FIELD_BOOSTS, FILTER_FIELDS, RECORD_ID, TEXT_FIELD_NAMES
 from arshif.search.contract import Filters
-from arshif.search.syntax import And, BestMatch, Node, Or, Phrase, Words
+from arshif.search.syntax import Node
 
 log = logging.getLogger("arshif.engines.text_index")
 
@@ -149,47 +149,32 @@ def across_fields(terms: list[str], exact: bool) -> tantivy.Query:
 
 
 def compile_text(node: Node | None) -> TextQuery | None:
-    """The query tree as a tantivy query built only from analysed terms (user text never reaches a parser)."""
+    """The query tree as a tantivy query built only from analysed terms (user text never reaches a parser),
+    and the phrases it matches (for highlights)."""
     phrases: list[list[str]] = []
-    query = _compile(node, phrases)
-    return TextQuery(query, phrases) if query is not None else None
 
-
-def _compile(node: Node | None, phrases: list[list[str]]) -> tantivy.Query | None:
-    if node is None:
-        return None
-    if isinstance(node, Words):
-        wt = analyse_word(node.text)
-        if wt is None:
-            return None
+    def word(text: str, wt) -> tantivy.Query:
         if wt.exact:
-            terms = [EXACT_PREFIX + t for t in wt.terms]
-            phrases.append(terms)
-            return across_fields(terms, exact=True)
+            return quoted(text, wt.terms)
         stems = list(wt.terms)  # several terms from one word: adjacent, as a phrase
         phrases.append(stems)
         stemmed = across_fields(stems, exact=False)
-        typed = [EXACT_PREFIX + t for t in analyse_phrase(node.text)]
+        typed = [EXACT_PREFIX + t for t in analyse_phrase(text)]
         if not typed:
             return stemmed
         # The form as typed, OR-ed in: it matches nothing the stem does not, but adds to the score, so
         # الرياض (Riyadh) ranks articles about Riyadh above those about الرياضة (sport), same stem.
         phrases.append(typed)
         return _occurs([stemmed, across_fields(typed, exact=True)], tantivy.Occur.Should)
-    if isinstance(node, Phrase):
-        terms = [EXACT_PREFIX + t for t in analyse_phrase(node.text)]
-        if not terms:
-            return None
-        phrases.append(terms)
-        return across_fields(terms, exact=True)
-    if isinstance(node, (And, Or, BestMatch)):
-        parts = [q for q in (_compile(c, phrases) for c in node.children) if q is not None]
-        if not parts:
-            return None
-        # BestMatch: any word may match; BM25 sums over the words an article contains, weighting each by
-        # its rarity, so articles with more (and rarer) words rank first.
-        return _occurs(parts, tantivy.Occur.Must if isinstance(node, And) else tantivy.Occur.Should)
-    raise BadRequest(f"cannot compile query part {node!r}")
+
+    def quoted(text: str, terms) -> tantivy.Query:
+        exact = [EXACT_PREFIX + t for t in terms]
+        phrases.append(exact)
+        return across_fields(exact, exact=True)
+
+    query = compile_tree(node, word=word, phrase=quoted, all_of=lambda parts: _occurs(parts, tantivy.Occur.Must),
+                         any_of=lambda parts: _occurs(parts, tantivy.Occur.Should))
+    return TextQuery(query, phrases) if query is not None else None
 
 
 def any_stem(terms: list[str]) -> TextQuery | None:
