@@ -4,9 +4,10 @@ Readers keep what the file says; this step makes it safe and uniform: Unicode
 NFC, HTML entities decoded, no control characters, one-line titles, trimmed
 paragraphs, no empty tags. Markup itself is kept as text (escaped on display).
 Scraped pages also leave their photo-gallery controls at the top of a body
-("Next Previous" on a line of its own, in 260 of SaudiNewsNet's 3alyoum
-articles): those words are the page's buttons, not the article, and they would
-open every snippet, so a line made only of them is dropped.
+("Next Previous", in 270 of SaudiNewsNet's 3alyoum articles: 19 on a line of
+their own, 251 opening the byline line, "Next Previous حامد القرشي – عين اليوم"):
+those words are the page's buttons, not the article, and they would open every
+snippet, so they are dropped where they open a line.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from arshif.model import Article
 from arshif.search.highlight import strip_controls
 
 
-#: A line that is only a gallery's navigation buttons (both directions, in either language).
-_GALLERY_CONTROLS = re.compile(r"(?:Next|Previous|التالي|السابق)\s+(?:Next|Previous|التالي|السابق)", re.IGNORECASE)
+#: A gallery's navigation buttons (both directions, in either language) opening a line.
+_GALLERY_CONTROLS = re.compile(r"^(?:Next|Previous|التالي|السابق)\s+(?:Next|Previous|التالي|السابق)(?:\s+|$)",
+                               re.IGNORECASE)
 
 
 def clean_text(text: str, *, single_line: bool = False) -> str:
@@ -34,8 +36,7 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
     lines = [" ".join(line.split()) for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
-        if _GALLERY_CONTROLS.fullmatch(line):
-            continue
+        line = _GALLERY_CONTROLS.sub("", line, count=1)
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip()

@@ -20,6 +20,9 @@ def test_html_entities_from_scraped_sources_are_decoded():
 def test_gallery_buttons_left_by_the_scraper_do_not_open_the_article():
     art = clean_article(Article(title="فيضانات باكستان", body="Next Previous\nعين اليوم – باكستان\nتواصل الفيضانات."))
     assert art.body == "عين اليوم – باكستان\nتواصل الفيضانات."
+    # Most often they open the byline's line (251 of SaudiNewsNet's bodies).
+    art = clean_article(Article(title="t", body="Next Previous حامد القرشي – عين اليوم\nتواصل الفيضانات."))
+    assert art.body == "حامد القرشي – عين اليوم\nتواصل الفيضانات."
     # The words themselves stay when they are part of the text.
     art = clean_article(Article(title="t", body="Next week the council meets.\nPrevious talks failed."))
     assert art.body == "Next week the council meets.\nPrevious talks failed."
