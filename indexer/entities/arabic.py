@@ -62,7 +62,7 @@ def propagate(sentences: list[list[str]], tags: list[list[str]], min_chars: int 
     leading و/ب/ل does not hide it) gets that entity's type. A run already
     partly tagged is left alone. Works on lists of sentences; returns new tags.
     """
-    from .gazetteer import core
+    from .gazetteer import core, label, longest_matches
 
     names: dict[tuple[str, ...], Counter] = {}
     for toks, labels in zip(sentences, tags):
@@ -77,23 +77,9 @@ def propagate(sentences: list[list[str]], tags: list[list[str]], min_chars: int 
     out = []
     for toks, labels in zip(sentences, tags):
         labels = list(labels)
-        cores = [core(t) for t in toks]
-        i = 0
-        while i < len(toks):
-            if labels[i] != "O" or cores[i] not in starts:
-                i += 1
-                continue
-            for n in range(min(longest, len(toks) - i), 0, -1):
-                kinds = names.get(tuple(cores[i:i + n]))
-                if kinds and all(lab == "O" for lab in labels[i:i + n]):
-                    kind = kinds.most_common(1)[0][0]
-                    labels[i] = "B-" + kind
-                    for j in range(i + 1, i + n):
-                        labels[j] = "I-" + kind
-                    i += n
-                    break
-            else:
-                i += 1
+        for i, n, kinds in longest_matches([core(t) for t in toks], names.get, starts, longest,
+                                           free=lambda i, n: all(lab == "O" for lab in labels[i:i + n])):
+            label(labels, i, n, kinds.most_common(1)[0][0])
         out.append(labels)
     return out
 

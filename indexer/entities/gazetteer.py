@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import gzip
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +38,35 @@ _ARABIC_DIACRITICS = dict.fromkeys(range(0x064B, 0x0653))
 #: Letters that attach to the front of a word, tried longest first (و/ف, then ب/ل/ك, then ال).
 _CONJ = ("و", "ف")
 _PREP = ("ب", "ل", "ك")
+
+
+def longest_matches(cores: Sequence[str], kinds_of: Callable[[tuple[str, ...]], object], starts: set[str],
+                    longest: int, shortest: int = 1,
+                    free: Callable[[int, int], bool] | None = None) -> Iterator[tuple[int, int, object]]:
+    """Known names in a sentence's core word forms, left to right, the longest first: ``(start, length, kinds)``.
+
+    ``kinds_of`` looks a run of words up (falsy when unknown); ``free(start, length)``, if given, says whether
+    the run may still be taken (a caller labelling as it goes sees its own labels)."""
+    i = 0
+    while i < len(cores):
+        if cores[i] not in starts or (free is not None and not free(i, 1)):
+            i += 1
+            continue
+        for n in range(min(longest, len(cores) - i), shortest - 1, -1):
+            kinds = kinds_of(tuple(cores[i:i + n]))
+            if kinds and (free is None or free(i, n)):
+                yield i, n, kinds
+                i += n
+                break
+        else:
+            i += 1
+
+
+def label(labels: list, start: int, length: int, kind: str) -> None:
+    """``B-kind``, then ``I-kind``, over the run of tokens."""
+    labels[start] = "B-" + kind
+    for j in range(start + 1, start + length):
+        labels[j] = "I-" + kind
 
 
 def normalise(word: str) -> str:
@@ -95,24 +124,9 @@ class Gazetteer:
         out: list[str | None] = [None] * len(tokens)
         if not self.phrases:
             return out
-        cores = [core(t) for t in tokens]
-        first = self._first_words()
-        i = 0
-        while i < len(tokens):
-            if cores[i] not in first:
-                i += 1
-                continue
-            for n in range(min(MAX_WORDS, len(tokens) - i), 1, -1):
-                kinds = self.phrases.get(tuple(cores[i:i + n]))
-                if kinds:
-                    kind = sorted(kinds)[0]
-                    out[i] = "B-" + kind
-                    for j in range(i + 1, i + n):
-                        out[j] = "I-" + kind
-                    i += n
-                    break
-            else:
-                i += 1
+        for i, n, kinds in longest_matches([core(t) for t in tokens], self.phrases.get, self._first_words(),
+                                           MAX_WORDS, shortest=2):
+            label(out, i, n, sorted(kinds)[0])
         return out
 
     def _first_words(self) -> set[str]:
