@@ -107,5 +107,8 @@ def pytest_report_header(config):
             lines.append(f"{kind}: UNREACHABLE at {url}: {exc}")
     import apsw
 
-    lines.append(f"embedded: SQLite {apsw.sqlite_lib_version()} FTS5 via APSW {apsw.apsw_version()}")
+    import importlib.metadata
+
+    lines.append(f"embedded: SQLite {apsw.sqlite_lib_version()} via APSW {apsw.apsw_version()} (archive), "
+                 f"tantivy {importlib.metadata.version('tantivy')} (text index)")
     return lines

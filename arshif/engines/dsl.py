@@ -17,10 +17,9 @@ from arshif.search.syntax import Node
 
 #: Filterable field → its name in the index (from the field table).
 FIELD_NAMES = {f.name: f.stored_as for f in FILTERS}
-# combined_fields takes weights of at least 1: the same ratios as FIELD_BOOSTS, scaled up.
-_SCALE = 1 / min(FIELD_BOOSTS.values())
-STEMMED = [f"{f}^{b * _SCALE:g}" for f, b in FIELD_BOOSTS.items()]
-EXACT = [f"{f}.exact^{b * _SCALE:g}" for f, b in FIELD_BOOSTS.items()]
+# The field weights of every engine (combined_fields takes weights of at least 1).
+STEMMED = [f"{f}^{b}" for f, b in FIELD_BOOSTS.items()]
+EXACT = [f"{f}.exact^{b}" for f, b in FIELD_BOOSTS.items()]
 #: Phrases of several words, scored field by field (combined_fields cannot take a phrase): unboosted,
 #: since a boost multiplies a field's whole score (see :func:`_phrase`).
 STEMMED_PHRASE = list(FIELD_BOOSTS)

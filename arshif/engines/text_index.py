@@ -44,8 +44,10 @@ log = logging.getLogger("arshif.engines.text_index")
 EXACT_PREFIX = "="
 #: The two searched fields: every text of an article, weighted, as stems and as exact forms (see IndexDoc).
 TEXT, TEXT_EXACT = "text", "text_exact"
-#: How many times each text field is written into them: its weight in fields.py, in whole repetitions.
-REPEATS = {name: max(1, round(boost)) for name, boost in FIELD_BOOSTS.items()}
+#: How many times each text field is written into them: its weight in fields.py (whole numbers, so that
+#: this engine and the remote ones weigh every field alike).
+REPEATS = dict(FIELD_BOOSTS)
+assert all(isinstance(n, int) and n >= 1 for n in REPEATS.values()), "field weights must be whole numbers"
 #: Single-valued exact fields (filters, facets, story collapse).
 KEYWORDS = ("id", "source_id", "language", "source", "author", "site", "story")
 #: Multi-valued exact fields: tags and the entity kinds.
