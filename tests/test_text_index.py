@@ -4,18 +4,21 @@ between their two commits: a crash, an archive from before the text index, a for
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import time
 
 import apsw
 import pytest
+import tantivy
 
 from arshif.engines import EngineUnavailable
-from arshif.engines import embedded
+from arshif.engines import embedded, text_index
 from arshif.engines.embedded import EmbeddedEngine
 from arshif.engines.text_index import TextIndex, TextWriter
 from arshif.model import Article
 from arshif.search import FacetRequest, SearchRequest
+from arshif.search.syntax import parse_query
 from arshif.settings import Settings
 
 
@@ -208,3 +211,55 @@ def test_a_grouped_hit_counts_every_matching_copy(tmp_path, monkeypatch):
     r = engine.search(SearchRequest(q="apple", group="story"))
     assert r.stories == 2 and r.total == 13
     assert {h.story_id: h.story_size for h in r.hits} == {"s1": 12, "s2": 1}
+
+
+class _CountingSearcher:
+    """A searcher that says which passes :func:`text_index.top_values` took."""
+
+    def __init__(self, searcher):
+        self.searcher, self.passes = searcher, []
+
+    def aggregate(self, query, aggs):
+        spec = next(iter(aggs.values()))
+        self.passes.append("filter" if "filter" in spec else
+                           "every" if spec["terms"]["segment_size"] == text_index.EVERY_VALUE else "first")
+        return self.searcher.aggregate(query, aggs)
+
+
+def test_facet_counts_match_a_full_count_whichever_way_they_are_counted(tmp_path):
+    """Over several segments, with values common in one segment and rare in another, names full of
+    query-syntax characters, quotes and backslashes, every facet size gives the counts (and the order:
+    most first, ties by value) that counting every article by hand gives."""
+    rng = random.Random(7)
+    names = ["X", "Y", "a:b (c) AND d*", "الرياض - جدة", "OR", "-"] + [f"N{i:03d}" for i in range(400)]
+    names += ['Al "Quoted"', "back\\slash"]  # rare: a field with one among its candidates is counted in full
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    written: dict[int, tuple[str, str]] = {}
+    n = 0
+    for segment in range(4):  # each upsert is one commit: one segment
+        batch = []
+        for _ in range(300):
+            # segment-dependent popularity: a value's rank differs from one segment to the next
+            pick = names[min(int(rng.paretovariate(1.2 + segment * 0.3)) - 1 + segment * 3, len(names) - 1)]
+            pick = pick if rng.random() < 0.6 else rng.choice(names)
+            word = "apple" if rng.random() < 0.6 else "pear"
+            batch.append(_news(n, pick, body=f"{word} {n}"))
+            written[n] = (pick, word)
+            n += 1
+        engine.upsert(batch)
+    assert engine._text.searcher().num_segments > 1
+    passes = set()
+    for q, word in (("apple", "apple"), ("pear", "pear"), ("", None)):
+        counts: dict[str, int] = {}
+        for author, w in written.values():
+            if word is None or w == word:
+                counts[author] = counts.get(author, 0) + 1
+        for size in (1, 3, 10, 40):
+            expected = [(v, -c) for c, v in sorted((-c, v) for v, c in counts.items())][:size]
+            got = engine.search(SearchRequest(q=q, size=0, facets=[FacetRequest(field="author", size=size)]))
+            assert [(f.value, f.count) for f in got.facets["author"]] == expected, (q, size)
+            spy = _CountingSearcher(engine._text.searcher())
+            query = text_index.compile_text(parse_query(q).text).query if q else tantivy.Query.all_query()
+            text_index.top_values(spy, query, {"author": size + 10})
+            passes.update(spy.passes)
+    assert passes == {"first", "filter", "every"}  # each way of counting was exercised

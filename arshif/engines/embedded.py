@@ -874,22 +874,19 @@ class EmbeddedEngine(Engine):
                       negatives: list[TextQuery], query, snapshot: int) -> dict[str, list[FacetValue]]:
         """Facet counts from the index's columns. Disjunctive: a facet's counts ignore its own filter, so
         picking one source still shows how many hits every other source would add."""
-        aggs: dict[str, dict] = {}
+        shared: dict[str, int] = {}
         facets: dict[str, list[FacetValue]] = {}
         for f in request.facets:
-            # Every value of every segment takes part in the merge (a value common overall but not in the top of
-            # one segment lost that segment's count with a smaller segment_size); values are counted per segment
-            # from its columns either way, so this costs little.
-            spec = {"terms": {"field": f.field, "size": f.size + 10, "segment_size": 1_000_000}}
+            # ten more than shown, so values tied with the last one shown are ordered by value as in SQL
             if not plan.filters.values(f.field):
-                aggs[f.field] = spec
+                shared[f.field] = f.size + 10
                 continue
             own = text_index.combined(text, text_index.filter_clauses(plan.filters, skip=f.field,
                                                                       negatives=negatives, pinned_at=snapshot))
-            facets[f.field] = _buckets(searcher.aggregate(own, {f.field: spec})[f.field], f.size)
-        if aggs:
-            result = searcher.aggregate(query, aggs)
-            facets.update({name: _buckets(result[name], spec["terms"]["size"] - 10) for name, spec in aggs.items()})
+            facets[f.field] = _buckets(text_index.top_values(searcher, own, {f.field: f.size + 10})[f.field], f.size)
+        if shared:
+            counted = text_index.top_values(searcher, query, shared)
+            facets.update({name: _buckets(counted[name], n - 10) for name, n in shared.items()})
         return {f.field: facets[f.field] for f in request.facets}
 
     @staticmethod
@@ -1365,9 +1362,9 @@ def _indexed_texts(article: Article) -> list[str]:
     return [article.title, article.body, tr.title if tr else "", tr.body if tr else ""]
 
 
-def _buckets(agg: dict, size: int) -> list[FacetValue]:
+def _buckets(buckets: list[dict], size: int) -> list[FacetValue]:
     """A terms aggregation's buckets, most frequent first, ties by value (as the SQL path orders them)."""
-    ranked = sorted(((-b["doc_count"], str(b["key"])) for b in agg.get("buckets", [])))
+    ranked = sorted(((-b["doc_count"], str(b["key"])) for b in buckets))
     return [FacetValue(value=v, count=-c) for c, v in ranked[:size] if v]
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -254,6 +255,68 @@ def combined(text: TextQuery | None, clauses: list[tuple]) -> tantivy.Query:
     if not clauses:
         return text.query
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, text.query), *clauses])
+
+
+# --- facet counts ----------------------------------------------------------------------------------
+
+#: The first pass of :func:`top_values` keeps this many times the values asked for as candidates...
+SPARE = 3
+#: ...from this many times the values asked for, from each segment.
+SEGMENT_SPARE = 6
+#: Every value of every segment: exact, and the slow way (an entity column holds ~100k names on 31k articles).
+EVERY_VALUE = 1_000_000
+#: What a value may not contain to be counted by a filter aggregation (its query-string phrase): such a
+#: value's field is counted the slow way instead; nothing from an article reaches the query parser unquoted.
+_UNQUOTABLE = re.compile(r'["\\]')
+
+
+def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[str, int]) -> dict[str, list[dict]]:
+    """The ``wanted[field]`` most frequent values of each keyword column among the query's matches, counted
+    exactly, as ``[{"key": value, "doc_count": n}]`` (at least as many as asked, in no particular order).
+
+    tantivy counts values per segment and merges each segment's top values, so with several segments a
+    value outside one segment's top loses that segment's count. Asking every segment for every value is
+    exact but costly on the entity columns (~11 of a search's ~30 ms on the person column alone). As
+    Elasticsearch does across shards, a first pass takes each segment's top values and reports how many
+    matches it may have missed (``doc_count_error_upper_bound``); when none, its counts are exact (one
+    segment, or few values). Otherwise its candidates are counted again exactly, each by a filter
+    aggregation, and they are the answer when no value left out can reach the last one asked for; else
+    every value of every segment is counted."""
+    first = searcher.aggregate(query, {f: {"terms": {"field": f, "size": n * SPARE, "segment_size": n * SEGMENT_SPARE}}
+                                       for f, n in wanted.items()})
+    out: dict[str, list[dict]] = {}
+    recount: dict[str, dict] = {}
+    for f, n in wanted.items():
+        agg = first[f]
+        if not agg.get("doc_count_error_upper_bound"):
+            out[f] = agg["buckets"]
+        elif all(b["key"] and not _UNQUOTABLE.search(str(b["key"])) for b in agg["buckets"]):
+            recount[f] = agg
+    if recount:
+        # Only a candidate that may be among the first ``n`` is counted again: one whose count, plus what
+        # the segments may have missed, reaches the n-th highest count found (which the n-th value has at least).
+        doubt: dict[str, list[dict]] = {}
+        for f, agg in recount.items():
+            found = sorted((b["doc_count"] for b in agg["buckets"]), reverse=True)
+            floor = found[wanted[f] - 1] if len(found) >= wanted[f] else 0
+            doubt[f] = [b for b in agg["buckets"] if b["doc_count"] + agg["doc_count_error_upper_bound"] >= floor]
+        counted = searcher.aggregate(query, {f"{f}#{i}": {"filter": f'{f}:"{b["key"]}"'}
+                                             for f, buckets in doubt.items() for i, b in enumerate(buckets)})
+        for f, agg in recount.items():
+            exact = [{"key": b["key"], "doc_count": counted[f"{f}#{i}"]["doc_count"]} for i, b in enumerate(doubt[f])]
+            # A value the first pass left out was below its last bucket (when the list was cut) or in no
+            # segment's top at all: either way it has at most this many matches.
+            cut = min(b["doc_count"] for b in agg["buckets"]) if len(agg["buckets"]) >= wanted[f] * SPARE else 0
+            bound = agg["doc_count_error_upper_bound"] + cut
+            counts = sorted((b["doc_count"] for b in exact), reverse=True)
+            if len(counts) >= wanted[f] and counts[wanted[f] - 1] > bound:
+                out[f] = exact
+    rest = [f for f in wanted if f not in out]
+    if rest:
+        every = searcher.aggregate(query, {f: {"terms": {"field": f, "size": wanted[f], "segment_size": EVERY_VALUE}}
+                                           for f in rest})
+        out.update((f, every[f]["buckets"]) for f in rest)
+    return out
 
 
 # --- the index on disk ---------------------------------------------------------------------------
