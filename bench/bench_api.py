@@ -31,6 +31,7 @@ from pathlib import Path
 
 import httpx
 
+from arshif.search.params import DEFAULT_FACETS
 from arshif.settings import PROJECT_ROOT
 from bench.bench_core import percentile
 from bench.nl_queries import nl_questions
@@ -192,7 +193,7 @@ def main() -> None:
                         print(f"{s.label:<12}{conc:>5}{run:>4}{('lean' if lean else 'full'):>6}{r['rps']:>8.1f}"
                               f"{percentile(lat, 50):>8.0f}{percentile(lat, 95):>8.0f}{percentile(lat, 99):>8.0f}"
                               f"{r['errors']:>5}{s.rss_mb():>8.0f}{handles:>8}{r['gen_cpu']:>9.0f}", flush=True)
-        print(f"(latencies in ms; 'full' = the default request: facets source/author/language/tag, date histogram, "
+        print(f"(latencies in ms; 'full' = the default request: facets {'/'.join(DEFAULT_FACETS)}, date histogram, "
               f"highlights; 'lean' = none of them; load average {os.getloadavg()[0]:.1f} at the end)")
     finally:
         for s in servers:
