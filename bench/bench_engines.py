@@ -252,10 +252,11 @@ def parity(embedded, other) -> None:
     print(f"  top-10 hits with the query as typed in their title: embedded {titled[0]}/200, "
           f"opensearch {titled[1]}/200")
     print(f"  {same}/20 identical. Why rankings differ: the tokens are the same on both (the analyzers are "
-          "built from one definition) and both score a word over all texts at once (BM25F), but OpenSearch's "
-          "combined_fields weights the texts exactly (title 3, body 1, translation 1.5/0.5) where the embedded "
-          "engine writes each text into one tantivy field as many whole times (3, 1, 2, 1); both encode "
-          "lengths in one byte, and near-ties fall differently.")
+          "built from one definition) and both score a word over all texts at once (BM25F) with the same "
+          "weights (title 3, body 1, translation 2/1: combined_fields weights on OpenSearch, whole repetitions "
+          "in one tantivy field here), but OpenSearch counts a word's documents per field (the largest) where "
+          "tantivy counts them over the one field, both encode lengths in one byte, and near-ties fall "
+          "differently.")
 
 
 if __name__ == "__main__":
