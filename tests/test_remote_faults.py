@@ -13,6 +13,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -103,6 +104,8 @@ def test_frozen_node_costs_a_fast_503_and_recovery_is_automatic(tmp_path):
 def test_app_started_while_the_node_is_down_connects_when_it_comes_back(tmp_path):
     """Stop the node, start the app, start the node: no restart of the app is needed."""
     env = dict(os.environ, ARSHIF_ENGINE_KEEP_DATA="1", ARSHIF_ENGINE_TIMEOUT="600")
+    # the node comes back on the port the test talks to, not on engines.sh's default (another run's port)
+    env.setdefault("ARSHIF_OS_PORT", str(urlsplit(URL).port))
     subprocess.run(["bash", str(ENGINES_SH), "stop", "os"], check=True, env=env, capture_output=True, timeout=120)
     try:
         with _app(tmp_path, URL) as client:
