@@ -53,6 +53,7 @@ _AR_TITLES = {
 _EN_TITLES = {"mr", "mrs", "ms", "dr", "president", "king", "prince", "sheikh", "minister", "sir", "lord",
               "mr.", "mrs.", "ms.", "dr.", "the", "crown", "prime", "chancellor", "senator", "general", "gen."}
 _AR_CLITICS = ("وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+_AR_LIL = ("ولل", "فلل", "لل")
 
 
 class Entity(BaseModel):
@@ -124,6 +125,9 @@ def spelling(kind: str, key: str, name: str) -> str:
 
 def _strip_clitic_variants(word: str) -> list[str]:
     out = []
+    for p in _AR_LIL:  # ل before ال drops the alef: للرياض is ل + الرياض
+        if word.startswith(p) and len(word) - len(p) >= 2:
+            out.append("ال" + word[len(p):])
     for p in _AR_CLITICS:
         if word.startswith(p) and len(word) - len(p) >= 3:
             out.append(word[len(p):])
