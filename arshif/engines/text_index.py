@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -263,11 +262,15 @@ def combined(text: TextQuery | None, clauses: list[tuple]) -> tantivy.Query:
 SPARE = 3
 #: ...from this many times the values asked for, from each segment.
 SEGMENT_SPARE = 6
+#: Longer lists (the facet page asks for 200 values) are counted in full at once: their recount would cost more.
+RECOUNT_UP_TO = 50
+#: At most this many candidates per search are counted again, each by a filter aggregation over the matches.
+RECOUNT_BUDGET = 200
 #: Every value of every segment: exact, and the slow way (an entity column holds ~100k names on 31k articles).
 EVERY_VALUE = 1_000_000
-#: What a value may not contain to be counted by a filter aggregation (its query-string phrase): such a
-#: value's field is counted the slow way instead; nothing from an article reaches the query parser unquoted.
-_UNQUOTABLE = re.compile(r'["\\]')
+#: tantivy indexes a keyword of at most this many bytes (its column keeps longer ones, cut): a longer value
+#: cannot be counted by a filter, and its field is counted in full.
+MAX_TERM_BYTES = 65_530
 
 
 def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[str, int]) -> dict[str, list[dict]]:
@@ -278,38 +281,45 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
     value outside one segment's top loses that segment's count. Asking every segment for every value is
     exact but costly on the entity columns (~11 of a search's ~30 ms on the person column alone). As
     Elasticsearch does across shards, a first pass takes each segment's top values and reports how many
-    matches it may have missed (``doc_count_error_upper_bound``); when none, its counts are exact (one
-    segment, or few values). Otherwise its candidates are counted again exactly, each by a filter
-    aggregation, and they are the answer when no value left out can reach the last one asked for; else
-    every value of every segment is counted."""
-    first = searcher.aggregate(query, {f: {"terms": {"field": f, "size": n * SPARE, "segment_size": n * SEGMENT_SPARE}}
-                                       for f, n in wanted.items()})
+    matches it may have missed (``doc_count_error_upper_bound``: the sum over segments of the largest count
+    each left out); when none, its counts are exact (one segment, or few values). Otherwise the candidates
+    that may reach the top are counted again exactly, each by a filter aggregation, and they are the answer
+    when no value left out can reach the last one asked for; else, or when that cannot succeed or would cost
+    too much, every value of every segment is counted."""
     out: dict[str, list[dict]] = {}
-    recount: dict[str, dict] = {}
-    for f, n in wanted.items():
+    short = {f: n for f, n in wanted.items() if n <= RECOUNT_UP_TO}
+    first = searcher.aggregate(query, {f: {"terms": {"field": f, "size": n * SPARE, "segment_size": n * SEGMENT_SPARE}}
+                                       for f, n in short.items()}) if short else {}
+    doubt: dict[str, list[dict]] = {}
+    for f, n in short.items():
         agg = first[f]
-        if not agg.get("doc_count_error_upper_bound"):
+        missed = agg.get("doc_count_error_upper_bound") or 0
+        if not missed:
             out[f] = agg["buckets"]
-        elif all(b["key"] and not _UNQUOTABLE.search(str(b["key"])) for b in agg["buckets"]):
-            recount[f] = agg
-    if recount:
-        # Only a candidate that may be among the first ``n`` is counted again: one whose count, plus what
-        # the segments may have missed, reaches the n-th highest count found (which the n-th value has at least).
-        doubt: dict[str, list[dict]] = {}
-        for f, agg in recount.items():
-            found = sorted((b["doc_count"] for b in agg["buckets"]), reverse=True)
-            floor = found[wanted[f] - 1] if len(found) >= wanted[f] else 0
-            doubt[f] = [b for b in agg["buckets"] if b["doc_count"] + agg["doc_count_error_upper_bound"] >= floor]
-        counted = searcher.aggregate(query, {f"{f}#{i}": {"filter": f'{f}:"{b["key"]}"'}
-                                             for f, buckets in doubt.items() for i, b in enumerate(buckets)})
-        for f, agg in recount.items():
-            exact = [{"key": b["key"], "doc_count": counted[f"{f}#{i}"]["doc_count"]} for i, b in enumerate(doubt[f])]
-            # A value the first pass left out was below its last bucket (when the list was cut) or in no
-            # segment's top at all: either way it has at most this many matches.
-            cut = min(b["doc_count"] for b in agg["buckets"]) if len(agg["buckets"]) >= wanted[f] * SPARE else 0
-            bound = agg["doc_count_error_upper_bound"] + cut
+            continue
+        found = sorted((b["doc_count"] for b in agg["buckets"]), reverse=True)
+        # The n-th value has at least the n-th count found; a candidate below that even with every match the
+        # segments may have missed cannot be among the first n, and is not counted again.
+        floor = found[n - 1] if len(found) >= n else 0
+        candidates = [b for b in agg["buckets"] if b["doc_count"] + missed >= floor]
+        # A value the first pass left out was below its last bucket (when the list was cut) or in no segment's
+        # top at all: either way it has at most ``bound`` matches. If the n-th candidate cannot exceed that even
+        # with every missed match, the recount cannot settle the list.
+        cut = found[-1] if len(found) >= n * SPARE else 0
+        bound = missed + cut
+        best = sorted((b["doc_count"] + missed for b in candidates), reverse=True)
+        if len(best) >= n and best[n - 1] > bound and all(_filterable(b["key"]) for b in candidates):
+            doubt[f] = candidates
+            agg["bound"] = bound
+    while sum(len(c) for c in doubt.values()) > RECOUNT_BUDGET:
+        doubt.pop(max(doubt, key=lambda f: len(doubt[f])))  # the longest list is counted in full instead
+    if doubt:
+        counted = searcher.aggregate(query, {f"{f}#{i}": {"filter": f'{f}:"{_quoted(b["key"])}"'}
+                                             for f, candidates in doubt.items() for i, b in enumerate(candidates)})
+        for f, candidates in doubt.items():
+            exact = [{"key": b["key"], "doc_count": counted[f"{f}#{i}"]["doc_count"]} for i, b in enumerate(candidates)]
             counts = sorted((b["doc_count"] for b in exact), reverse=True)
-            if len(counts) >= wanted[f] and counts[wanted[f] - 1] > bound:
+            if counts[wanted[f] - 1] > first[f]["bound"]:
                 out[f] = exact
     rest = [f for f in wanted if f not in out]
     if rest:
@@ -317,6 +327,16 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
                                            for f in rest})
         out.update((f, every[f]["buckets"]) for f in rest)
     return out
+
+
+def _filterable(value) -> bool:
+    """Can a filter aggregation count this value (a term the index holds)?"""
+    return isinstance(value, str) and bool(value) and len(value.encode("utf-8")) <= MAX_TERM_BYTES
+
+
+def _quoted(value: str) -> str:
+    """A value as a quoted query-string phrase: its quotes and backslashes escaped, nothing else special there."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 # --- the index on disk ---------------------------------------------------------------------------
