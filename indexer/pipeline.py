@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -159,34 +160,38 @@ def ingest(
         while len(waiting) > (0 if last else 1):
             write(*waiting.pop(0))
 
-    # Skips are logged at INFO: the CLI lists them itself, and a warning here printed each one twice.
-    for item in read_paths(paths, defaults=defaults, field_map=field_map, on_warning=warn):
-        if isinstance(item, ReadProblem):
-            summary.skipped.append(item)
-            log.info("skipped %s", item)
-            if on_progress:
-                on_progress(1)
-            continue
-        try:
-            article = prepare(item, tagger=None)  # tagged a batch at a time in flush()
-        except Exception as exc:  # noqa: BLE001 - one odd record must not stop the run
-            problem = ReadProblem(item.provenance.file, item.provenance.line, item.provenance.member,
-                                  f"could not prepare record: {exc}")
-            summary.skipped.append(problem)
-            log.info("skipped %s", problem)
-            continue
-        summary.read += 1
-        where = _where(article)
-        if article.id in first_seen:
-            summary.duplicates.append(f"{where}: duplicate of {first_seen[article.id]} (same id {article.id})")
-            if on_progress:
-                on_progress(1)
-            continue
-        first_seen[article.id] = where
-        batch.append(article)
-        if len(batch) >= batch_size:
-            flush()
-    flush(last=True)
+    # One bulk write (the engine's bulk(), when it has one): the embedded engine commits its text index every
+    # few thousand articles instead of after every batch.
+    bulk = getattr(engine, "bulk", None)
+    with bulk() if bulk is not None else nullcontext():
+        # Skips are logged at INFO: the CLI lists them itself, and a warning here printed each one twice.
+        for item in read_paths(paths, defaults=defaults, field_map=field_map, on_warning=warn):
+            if isinstance(item, ReadProblem):
+                summary.skipped.append(item)
+                log.info("skipped %s", item)
+                if on_progress:
+                    on_progress(1)
+                continue
+            try:
+                article = prepare(item, tagger=None)  # tagged a batch at a time in flush()
+            except Exception as exc:  # noqa: BLE001 - one odd record must not stop the run
+                problem = ReadProblem(item.provenance.file, item.provenance.line, item.provenance.member,
+                                      f"could not prepare record: {exc}")
+                summary.skipped.append(problem)
+                log.info("skipped %s", problem)
+                continue
+            summary.read += 1
+            where = _where(article)
+            if article.id in first_seen:
+                summary.duplicates.append(f"{where}: duplicate of {first_seen[article.id]} (same id {article.id})")
+                if on_progress:
+                    on_progress(1)
+                continue
+            first_seen[article.id] = where
+            batch.append(article)
+            if len(batch) >= batch_size:
+                flush()
+        flush(last=True)
     if translator is not None:
         summary.translation = translator.stats()
     log.info("ingest finished: %s", {k: v for k, v in summary.as_dict().items() if not k.endswith("_records")})

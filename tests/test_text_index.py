@@ -324,3 +324,49 @@ def test_a_value_longer_than_an_index_term_keeps_its_count(tmp_path):
         engine.upsert(batch)
     got = engine.search(SearchRequest(q="apple", size=0, facets=[FacetRequest(field="author", size=2)])).facets
     assert [(f.value[:1], f.count) for f in got["author"]] == [("L", 150), ("P", 90)]
+
+
+def test_a_bulk_write_that_fails_midway_loses_no_article_written_before_or_after(tmp_path, monkeypatch):
+    """An ingest commits the text index every few thousand articles, not after each batch: when a batch fails,
+    the batches before it (in the archive, not yet committed to the index) must still become searchable, as must
+    every batch after it; the failed one is in neither."""
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    real_add = TextWriter.add
+    failing = {article(n).with_id().id for n in range(21, 31)}
+
+    def add(self, docs):
+        if any(d.keywords["id"] in failing for d in docs):
+            raise RuntimeError("the second batch fails")
+        real_add(self, docs)
+
+    monkeypatch.setattr(TextWriter, "add", add)
+    with engine.bulk():
+        engine.upsert([article(n) for n in range(1, 21)])
+        with pytest.raises(RuntimeError):
+            engine.upsert([article(n) for n in range(21, 31)])
+        engine.upsert([article(n) for n in range(31, 41)])
+    total, ids = found(engine, "زنجبار")
+    assert total == 30
+    other = EmbeddedEngine(tmp_path / "a.db", readonly=True)  # another process's view: committed, all of it
+    assert found(other, "زنجبار")[0] == 30
+    # the failing batch last: the ones before it are indexed when the bulk write ends, not at some later write
+    failing.update(article(n, "موروني").with_id().id for n in range(60, 70))
+    with pytest.raises(RuntimeError), engine.bulk():
+        engine.upsert([article(n, "موروني") for n in range(50, 60)])
+        engine.upsert([article(n, "موروني") for n in range(60, 70)])
+    assert found(other, "موروني")[0] == 10 and found(engine, "زنجبار")[0] == 30
+
+
+def test_a_bulk_write_lets_another_writer_in_between_its_commits(tmp_path, monkeypatch):
+    """The held text-index writer is let go at each of a bulk write's commits: a second engine on the same archive
+    (another process: an API write during an ingest) gets its turn and its article is searchable."""
+    monkeypatch.setattr(embedded, "BULK_COMMIT_DOCS", 10)
+    first = EmbeddedEngine(tmp_path / "a.db")
+    second = EmbeddedEngine(tmp_path / "a.db", settings=Settings(write_wait=10))
+    with first.bulk():
+        first.upsert([article(n) for n in range(1, 6)])  # 5 held, not committed: the writer is kept
+        first.upsert([article(n) for n in range(6, 16)])  # 15 >= 10: committed, the writer let go
+        second.upsert([article(100, "موروني")])
+        first.upsert([article(n) for n in range(16, 21)])
+    assert found(first, "زنجبار")[0] == 20 and found(first, "موروني")[0] == 1
+    assert found(second, "زنجبار")[0] == 20

@@ -154,6 +154,11 @@ END;
 FACET_COLUMNS = {f.name: f"a.{f.name}" for f in FACETS if not f.multi}
 #: Matching copies read for the sources a grouped hit lists (its count of copies is exact whatever their number).
 COPIES_READ = 2000
+#: A bulk write (an ingest) commits the text index once it holds this many articles not yet committed...
+BULK_COMMIT_DOCS = 2000
+#: ...or this many seconds after its last commit, whichever comes first (then lets the writer go: another
+#: writer waits at most about this long).
+BULK_COMMIT_SECONDS = 5.0
 
 
 def _storage_failure(engine, exc: BaseException) -> str | None:
@@ -184,6 +189,9 @@ class EmbeddedEngine(Engine):
         self._pool = ReadPool(self._open_reader, settings.embedded_connections)
         self._write_lock = threading.RLock()
         self._writer: apsw.Connection | None = None
+        # A bulk write (see bulk()) keeps the text index's writer across its batches.
+        self._bulk_depth = 0
+        self._held: text_index.HeldWriter | None = None
         # Analysis started by prefetch(), by the batch's ids: upsert() of that batch picks it up.
         self._prefetched: dict[tuple[str, ...], list] = {}
         self._prefetch_lock = threading.Lock()
@@ -395,6 +403,9 @@ class EmbeddedEngine(Engine):
         if not wanted:
             yield None
             return
+        if self._bulk_depth:
+            yield from self._held_writer()
+            return
         with ExitStack() as stack:
             try:
                 tw = stack.enter_context(self._text.writer(self._busy))
@@ -402,6 +413,66 @@ class EmbeddedEngine(Engine):
                 raise busy_error(str(self.path), self.write_wait) from exc
             self._busy.reset()
             yield tw
+
+    def _held_writer(self):
+        """In a bulk write: the writer kept from the batch before (taken if none), committed and let go once
+        it holds :data:`BULK_COMMIT_DOCS` articles or :data:`BULK_COMMIT_SECONDS` have passed, so another
+        writer (a second ingest, an API write) waits seconds, not the whole ingest."""
+        if self._held is None:
+            try:
+                self._held = text_index.HeldWriter(self._text, self._busy)
+            except text_index.WriterBusy as exc:
+                raise busy_error(str(self.path), self.write_wait) from exc
+            self._busy.reset()
+        held = self._held
+        try:
+            yield held.tw
+        except BaseException:
+            self._held = None
+            held.rollback()
+            held.release()
+            raise
+        if held.tw.added >= BULK_COMMIT_DOCS or time.monotonic() - held.started >= BULK_COMMIT_SECONDS:
+            self._let_go()
+
+    def _let_go(self) -> None:
+        """Commit the held writer and release it (under the write lock)."""
+        held, self._held = self._held, None
+        if held is not None:
+            try:
+                held.commit()
+            finally:
+                held.release()
+
+    @contextmanager
+    def bulk(self):
+        """Many writes in a row (an ingest): the text index commits every few thousand articles or seconds
+        instead of after each batch; what is written is searchable once committed, and all of it when the
+        block ends. Nested blocks are one."""
+        if self.readonly:
+            yield
+            return
+        with self._write_lock:
+            self._bulk_depth += 1
+        try:
+            yield
+        finally:
+            with self._write_lock:
+                self._bulk_depth -= 1
+                if not self._bulk_depth:
+                    self._let_go()
+                    self._settle()
+
+    def _settle(self) -> None:
+        """After a bulk write: when a failed batch took the uncommitted batches before it out of the text index
+        (they are in the archive), index them now rather than at the next write."""
+        try:
+            if self._text.indexed_seq < _seq(self._writer_conn()):
+                with self._writing(text=True):
+                    pass  # the write's catch-up indexes what the archive holds beyond the index
+        except Exception as exc:  # noqa: BLE001 - never hide the error that ended the bulk write
+            log.warning("the text index of %s is behind the archive; the next write catches it up (%s)",
+                        self.path, exc)
 
     def _writer_conn(self) -> apsw.Connection:
         with self._write_lock:
@@ -431,6 +502,7 @@ class EmbeddedEngine(Engine):
         self._pool.close_idle()
         if self._write_lock.acquire(timeout=0.1):
             try:
+                self._let_go()  # a bulk write left open: what it wrote becomes searchable
                 if self._writer is not None:
                     self._writer.close()
                     self._writer = None
@@ -605,6 +677,8 @@ class EmbeddedEngine(Engine):
         has (a delete the crash lost) is removed."""
         seq = _seq(conn)
         archive, done = self._text.state()
+        if tw.seq is not None:  # a writer held by a bulk write has everything up to its last write, committed or not
+            archive, done = tw.archive, tw.seq
         tw.archive = self._archive_id
         if archive == self._archive_id and done == seq:
             return
