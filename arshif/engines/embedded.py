@@ -429,8 +429,10 @@ class EmbeddedEngine(Engine):
             yield held.tw
         except BaseException:
             self._held = None
-            held.rollback()
-            held.release()
+            try:
+                held.rollback()
+            finally:
+                held.release()
             raise
         if held.tw.added >= BULK_COMMIT_DOCS or time.monotonic() - held.started >= BULK_COMMIT_SECONDS:
             self._let_go()

@@ -459,6 +459,8 @@ class HeldWriter:
         self.started = time.monotonic()
 
     def commit(self) -> None:
+        """Commit what the writer holds and record the archive's sequence it brings the index to. Release the
+        writer after it (a commit may wait for merges, which consumes tantivy's writer)."""
         tw = self.tw
         self._w.commit()
         if tw.seq is not None:  # before the lock goes with the writer: the next writer reads it
@@ -467,7 +469,6 @@ class HeldWriter:
         index.reload()
         if index.searcher().num_segments >= MERGE_AT:
             self._w.wait_merging_threads()  # the merges this commit started, let finish (they fold every segment)
-            # (wait_merging_threads consumes the writer: a held writer is released after a commit anyway)
         # else the writer goes without waiting: merges it started are dropped, and every write until the
         # next merge costs its commit only (waiting for merges after each batch was a third of an ingest).
         tw.added = 0
