@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -160,10 +159,8 @@ def ingest(
         while len(waiting) > (0 if last else 1):
             write(*waiting.pop(0))
 
-    # One bulk write (the engine's bulk(), when it has one): the embedded engine commits its text index every
-    # few thousand articles instead of after every batch.
-    bulk = getattr(engine, "bulk", None)
-    with bulk() if bulk is not None else nullcontext():
+    # One bulk write: the embedded engine commits its text index every few thousand articles, not every batch.
+    with engine.bulk():
         # Skips are logged at INFO: the CLI lists them itself, and a warning here printed each one twice.
         for item in read_paths(paths, defaults=defaults, field_map=field_map, on_warning=warn):
             if isinstance(item, ReadProblem):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Iterator
@@ -80,6 +81,11 @@ class Engine(ABC):
         """A hint that ``articles`` are the next batch to :meth:`upsert`: an engine may start the work that
         needs no lock (analysis) now, so it overlaps the previous batch's write. A no-op by default; the
         batch is written exactly as if the hint had not been given."""
+
+    def bulk(self) -> AbstractContextManager[None]:
+        """Many :meth:`upsert` calls in a row (an ingest): an engine may make them searchable in steps rather
+        than after each call; all of them are searchable when the block ends. Nothing special by default."""
+        return nullcontext()
 
     @abstractmethod
     def upsert(self, articles: Iterable[Article]) -> WriteResult:

@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -398,26 +398,16 @@ class EmbeddedEngine(Engine):
     @contextmanager
     def _text_writer(self, wanted: bool):
         """The text index's writer (None if not ``wanted``), waiting for another process's as SQLite's
-        busy handler waits for its write lock (and saying so once)."""
+        busy handler waits for its write lock (and saying so once).
+
+        Committed and let go when the write ends, or, in a bulk write, kept for the next batch until it holds
+        :data:`BULK_COMMIT_DOCS` articles or :data:`BULK_COMMIT_SECONDS` have passed, so another writer (a
+        second ingest, an API write) waits seconds, not the whole ingest. On an error it is rolled back and
+        let go: the batches of a bulk write it held uncommitted are caught up by the next write."""
         self._busy.reset()
         if not wanted:
             yield None
             return
-        if self._bulk_depth:
-            yield from self._held_writer()
-            return
-        with ExitStack() as stack:
-            try:
-                tw = stack.enter_context(self._text.writer(self._busy))
-            except text_index.WriterBusy as exc:
-                raise busy_error(str(self.path), self.write_wait) from exc
-            self._busy.reset()
-            yield tw
-
-    def _held_writer(self):
-        """In a bulk write: the writer kept from the batch before (taken if none), committed and let go once
-        it holds :data:`BULK_COMMIT_DOCS` articles or :data:`BULK_COMMIT_SECONDS` have passed, so another
-        writer (a second ingest, an API write) waits seconds, not the whole ingest."""
         if self._held is None:
             try:
                 self._held = text_index.HeldWriter(self._text, self._busy)
@@ -434,7 +424,8 @@ class EmbeddedEngine(Engine):
             finally:
                 held.release()
             raise
-        if held.tw.added >= BULK_COMMIT_DOCS or time.monotonic() - held.started >= BULK_COMMIT_SECONDS:
+        if (not self._bulk_depth or held.tw.added >= BULK_COMMIT_DOCS
+                or time.monotonic() - held.started >= BULK_COMMIT_SECONDS):
             self._let_go()
 
     def _let_go(self) -> None:
@@ -1253,10 +1244,7 @@ class EmbeddedEngine(Engine):
                             f"AND a.first_seq <= ? ORDER BY a.rowid DESC LIMIT ? OFFSET ?",
                             (*params, snapshot, request.size, request.offset)).fetchall()
         hits = self._plain_hits(conn, [(r, None, [seq, aid]) for r, aid, seq in rows])
-        full = len(rows) == request.size
-        next_cursor = encode_cursor({"sort": "added", "after": hits[-1].sort, "snap": snapshot}) if full else None
-        return SearchResponse(total=request.offset + len(hits), hits=hits, took_ms=_ms(started),
-                              next_cursor=next_cursor, total_counted=not full)
+        return _feed_page(request, hits, len(rows) == request.size, snapshot, started)
 
     def _newest_indexed(self, conn, searcher, request: SearchRequest, plan: QueryPlan, text: TextQuery,
                         negatives: list[TextQuery], snapshot: int, started: float) -> SearchResponse:
@@ -1270,11 +1258,7 @@ class EmbeddedEngine(Engine):
         ids = self._ids_and_stories(conn, rowids)
         hits = self._plain_hits(conn, [(r, None, [seq, ids[r][0]]) for (seq, _), r in zip(result.hits, rowids)
                                        if r in ids])
-        full = len(result.hits) == request.size
-        next_cursor = encode_cursor({"sort": "added", "after": hits[-1].sort, "snap": snapshot}) \
-            if full and hits else None
-        return SearchResponse(total=request.offset + len(hits), hits=hits, took_ms=_ms(started),
-                              next_cursor=next_cursor, total_counted=not full)
+        return _feed_page(request, hits, len(result.hits) == request.size, snapshot, started)
 
     def _docs(self, conn, rowids: list[int]) -> tuple[dict[int, Article], dict[int, str | None]]:
         """The page's articles, and when each was first stored."""
@@ -1439,6 +1423,14 @@ def _indexed_texts(article: Article) -> list[str]:
     body)."""
     _key, tr = _indexed_translation(article)
     return [article.title, article.body, tr.title if tr else "", tr.body if tr else ""]
+
+
+def _feed_page(request: SearchRequest, hits: list[Hit], full: bool, snapshot: int, started: float) -> SearchResponse:
+    """A page of newest arrivals, not counted: the total is what the pages so far hold, and a full page has a
+    cursor to the next."""
+    next_cursor = encode_cursor({"sort": "added", "after": hits[-1].sort, "snap": snapshot}) if full and hits else None
+    return SearchResponse(total=request.offset + len(hits), hits=hits, took_ms=_ms(started),
+                          next_cursor=next_cursor, total_counted=not full)
 
 
 def _buckets(buckets: list[dict], size: int) -> list[FacetValue]:

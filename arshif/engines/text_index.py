@@ -26,7 +26,6 @@ import logging
 import os
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -292,6 +291,7 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
     first = searcher.aggregate(query, {f: {"terms": {"field": f, "size": n * SPARE, "segment_size": n * SEGMENT_SPARE}}
                                        for f, n in short.items()}) if short else {}
     doubt: dict[str, list[dict]] = {}
+    bounds: dict[str, int] = {}
     for f, n in short.items():
         agg = first[f]
         missed = agg.get("doc_count_error_upper_bound") or 0
@@ -310,8 +310,7 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
         bound = missed + cut
         best = sorted((b["doc_count"] + missed for b in candidates), reverse=True)
         if len(best) >= n and best[n - 1] > bound and all(_filterable(b["key"]) for b in candidates):
-            doubt[f] = candidates
-            agg["bound"] = bound
+            doubt[f], bounds[f] = candidates, bound
     while sum(len(c) for c in doubt.values()) > RECOUNT_BUDGET:
         doubt.pop(max(doubt, key=lambda f: len(doubt[f])))  # the longest list is counted in full instead
     if doubt:
@@ -320,7 +319,7 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
         for f, candidates in doubt.items():
             exact = [{"key": b["key"], "doc_count": counted[f"{f}#{i}"]["doc_count"]} for i, b in enumerate(candidates)]
             counts = sorted((b["doc_count"] for b in exact), reverse=True)
-            if counts[wanted[f] - 1] > first[f]["bound"]:
+            if counts[wanted[f] - 1] > bounds[f]:
                 out[f] = exact
     rest = [f for f in wanted if f not in out]
     if rest:
@@ -344,7 +343,7 @@ def _quoted(value: str) -> str:
 
 
 class TextIndex:
-    """The tantivy index beside an archive (``<archive>.text/``): searchers for readers, a writer per write."""
+    """The tantivy index beside an archive (``<archive>.text/``): searchers for readers, a :class:`HeldWriter` for writes."""
 
     def __init__(self, directory: Path, *, create: bool):
         self.directory = directory
@@ -405,25 +404,6 @@ class TextIndex:
     def mark_indexed(self, archive: str, seq: int) -> None:
         _write_atomically(self.directory / STATE, json.dumps({"archive": archive, "seq": seq}))
 
-    @contextmanager
-    def writer(self, busy: Callable[[int], bool]):
-        """tantivy's writer for one write (committed when the block ends without error, else rolled back).
-
-        One writer at a time across processes (tantivy's lock file); the engine takes it before SQLite's
-        write lock. While another process holds it, ``busy(attempts)`` waits a little and says whether
-        to go on waiting (the engine's busy handler, which says once that it waits); :class:`WriterBusy`
-        when it gives up. A bulk write keeps a :class:`HeldWriter` across its batches instead."""
-        held = HeldWriter(self, busy)
-        try:
-            try:
-                yield held.tw
-            except BaseException:
-                held.rollback()
-                raise
-            held.commit()
-        finally:
-            held.release()
-
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file()) if self.directory.exists() else 0
 
@@ -434,6 +414,10 @@ class WriterBusy(Exception):
 
 class HeldWriter:
     """tantivy's writer, taken once and kept for one write or, in a bulk write (an ingest), for several.
+
+    One writer at a time across processes (tantivy's lock file); the engine takes it before SQLite's write
+    lock. While another process holds it, ``busy(attempts)`` waits a little and says whether to go on
+    waiting (the engine's busy handler, which says once that it waits); :class:`WriterBusy` when it gives up.
 
     A commit writes a segment and may start merges: after every batch of an ingest that was a quarter of the
     ingest's CPU (500-article batches: 23 commits and merges for 11k articles, against 6 commits for
