@@ -225,3 +225,19 @@ def test_corpus_sample_counts_add_up_and_rerun_adds_nothing(engine, archive_dir)
     second = ingest([sample], engine)
     assert (second.indexed, second.updated, second.unchanged) == (0, 0, first.read - first.updated)
     assert engine.count() == first.indexed
+
+
+def test_plain_hits_are_built_with_every_field_given(seeded):
+    """A page without highlights builds its hits with ``model_construct``, which looks up each missing
+    field's ``default_factory`` signature on every call (pydantic 2.14): that lookup once cost more than
+    the search of a lean API request. Every field must be given, and the hit must equal a validated one."""
+    from arshif.engines.base import hit_from_stored
+    from arshif.search.contract import Hit
+
+    engine, article_id = seeded
+    doc = json.loads(engine.get(article_id).model_dump_json())
+    hit = hit_from_stored(doc, 1.5, [1.5, article_id])
+    assert hit.model_fields_set == set(Hit.model_fields)
+    assert Hit.model_validate(hit.model_dump()) == hit
+    (listed,) = engine.search(SearchRequest(q="", size=5, highlight=False)).hits
+    assert (listed.id, listed.title, listed.story_sources, listed.story_size) == (article_id, hit.title, [], 1)
