@@ -216,6 +216,21 @@ def test_a_grouped_hit_counts_every_matching_copy(tmp_path, monkeypatch):
     assert {h.story_id: h.story_size for h in r.hits} == {"s1": 12, "s2": 1}
 
 
+def test_stories_are_counted_beyond_the_hits_read_and_after_a_layout_change(tmp_path):
+    """Past the hits a grouped page reads, the story count is an estimate from a column of story keys;
+    an index written by an older layout (without that column) is rebuilt from the archive when opened."""
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([_news(i, story=f"s{i % 3}") for i in range(60)] + [_news(100, story="lone")])
+    engine.close()
+    (tmp_path / "a.db.text" / "layout").write_text("2")  # as an older Arshif left it
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    assert (tmp_path / "a.db.text" / "layout").read_text() == text_index.LAYOUT
+    r = engine.search(SearchRequest(q="apple", group="story", size=1))
+    assert r.total == 61 and r.stories == 4 and len(r.hits) == 1
+    r = engine.search(SearchRequest(q="apple", group="story", size=10))
+    assert r.stories == 4 and sorted(h.story_size for h in r.hits) == [1, 20, 20, 20]
+
+
 class _CountingSearcher:
     """A searcher that says which passes :func:`text_index.top_values` took."""
 

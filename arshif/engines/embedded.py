@@ -870,7 +870,7 @@ class EmbeddedEngine(Engine):
                     stories = counted  # every match was read: its stories are counted exactly
                 elif grouped:
                     # tantivy's cardinality is an estimate (HyperLogLog), as OpenSearch's is
-                    stories = min(max(round(searcher.cardinality(query, "story")), len(entries)), total)
+                    stories = min(max(round(searcher.cardinality(query, text_index.STORY_KEY)), len(entries)), total)
                 page = entries[request.offset:request.offset + request.size]
                 keyed = [(rowid, -key, [key, aid]) for key, aid, rowid, _story in page]
                 self._check_budget(started)
@@ -974,11 +974,14 @@ class EmbeddedEngine(Engine):
         if not hits:
             return
         copies = text_index.all_of([query, text_index.keyword_in("story", stories)])
-        # How many copies match, per story: counted exactly (only the page's stories are values here).
-        sizes = {b["key"]: b["doc_count"] for b in searcher.aggregate(copies, {"s": {"terms": {
-            "field": "story", "size": len(stories) + 1, "segment_size": len(stories) + 1}}})["s"]["buckets"]}
         # Their sources, earliest first: from the first copies only (a story rarely has more).
-        result = searcher.search(copies, limit=COPIES_READ, count=False)
+        result = searcher.search(copies, limit=COPIES_READ, count=True)
+        sizes: dict[str, int] | None = None
+        if result.count > len(result.hits):
+            # How many copies match, per story, when they were not all read: counted exactly (only the page's
+            # stories are values here). When they were all read (nearly always), their rows count them.
+            sizes = {b["key"]: b["doc_count"] for b in searcher.aggregate(copies, {"s": {"terms": {
+                "field": "story", "size": len(stories) + 1, "segment_size": len(stories) + 1}}})["s"]["buckets"]}
         rowids = searcher.fast_field_values("rowid", [a for _, a in result.hits])
         by_story: dict[str, list[tuple]] = {}
         for i in range(0, len(rowids), 500):
@@ -989,7 +992,7 @@ class EmbeddedEngine(Engine):
                 by_story.setdefault(story, []).append((d or "9999-99-99", aid, source))
         for hit, story in zip(hits, stories):
             rows = sorted(by_story.get(story, []))
-            hit.story_size = max(1, sizes.get(story, len(rows)))
+            hit.story_size = max(1, len(rows) if sizes is None else sizes.get(story, len(rows)))
             hit.story_sources = list(dict.fromkeys(s for _, i, s in rows if i != hit.id and s))[:5]
 
     def _listed(self, request: SearchRequest, plan: QueryPlan, text: TextQuery | None,

@@ -21,6 +21,7 @@ the archive no longer holds (a delete the crash lost). An index built from anoth
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -54,8 +55,10 @@ KEYWORDS = ("id", "source_id", "language", "source", "author", "site", "story")
 MULTI = ("tag", *ENTITY_KINDS)
 #: Between the texts of one article in the searched fields: never a term (see fts_tokens.NO_STEM).
 SEPARATOR = " ¦ "
+#: The story id as a number (see story_key).
+STORY_KEY = "story_key"
 #: Bumped when the schema below changes: an index of another layout is rebuilt from the archive.
-LAYOUT = "2"
+LAYOUT = "3"
 EPOCH = date(1970, 1, 1)
 #: The index's own record of what it holds (see TextIndex.state).
 STATE = "state.json"
@@ -68,6 +71,7 @@ def schema() -> tantivy.Schema:
     sb.add_unsigned_field("rowid", indexed=True, fast=True)
     sb.add_unsigned_field("first_seq", indexed=True, fast=True)
     sb.add_integer_field("day", indexed=True, fast=True)  # days since 1970-01-01; absent when undated
+    sb.add_unsigned_field(STORY_KEY, fast=True)  # see story_key()
     sb.add_text_field(TEXT, tokenizer_name="whitespace", index_option="position")
     sb.add_text_field(TEXT_EXACT, tokenizer_name="whitespace", index_option="position")
     for name in (*KEYWORDS, *MULTI):
@@ -76,6 +80,15 @@ def schema() -> tantivy.Schema:
 
 
 SCHEMA = schema()
+
+
+def story_key(story: str) -> int:
+    """A story id as a 64-bit number, for counting a query's stories.
+
+    tantivy's cardinality (HyperLogLog) over the ``story`` text column costs ~3 ms over 31k matches, most
+    of it turning each segment's term ordinals back into strings to hash them; over a number column it
+    costs ~0.8 ms. A collision (odds ~1e-9 among 300k stories) would undercount an estimate by one."""
+    return int.from_bytes(hashlib.blake2b(story.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def day_number(d: date) -> int:
@@ -104,6 +117,8 @@ class IndexDoc:
         for name, value in self.keywords.items():
             if value:
                 doc[name] = value
+        if self.keywords.get("story"):
+            doc[STORY_KEY] = story_key(self.keywords["story"])
         for name, values in self.multi.items():
             if values:
                 doc[name] = list(dict.fromkeys(values))
