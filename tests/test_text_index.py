@@ -207,6 +207,17 @@ def test_a_phrase_after_hundreds_of_its_first_word_is_marked(tmp_path):
     assert hit.matched_in == "original" and "<mark>في الرياض</mark>" in hit.snippet
 
 
+def test_a_very_long_title_is_marked_and_cut_and_a_phrase_is_one_mark(tmp_path):
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    title = "the apple harvest " + "ab " * 440 + "zz"  # past the 400 tokens a title is marked whole
+    engine.upsert([Article(title=title, body="An apple harvest began in the north.", source="t",
+                           url="https://example.org/t", language="en")])
+    (hit,) = engine.search(SearchRequest(q='"apple harvest"')).hits
+    assert hit.title_highlight.startswith("the <mark>apple harvest</mark> ab ab ")
+    assert hit.title_highlight.endswith(" …") and "zz" not in hit.title_highlight
+    assert hit.snippet == "An <mark>apple harvest</mark> began in the north."
+
+
 def test_a_grouped_hit_counts_every_matching_copy(tmp_path, monkeypatch):
     monkeypatch.setattr(embedded, "COPIES_READ", 5)  # (the sources are read from this many copies)
     engine = EmbeddedEngine(tmp_path / "a.db")
