@@ -13,7 +13,7 @@ import apsw
 import pytest
 import tantivy
 
-from arshif.engines import EngineUnavailable
+from arshif.engines import EngineUnavailable, open_engine
 from arshif.engines import embedded, text_index
 from arshif.engines.embedded import EmbeddedEngine
 from arshif.engines.text_index import TextIndex, TextWriter
@@ -227,19 +227,64 @@ def test_a_grouped_hit_counts_every_matching_copy(tmp_path, monkeypatch):
     assert {h.story_id: h.story_size for h in r.hits} == {"s1": 12, "s2": 1}
 
 
-def test_stories_are_counted_beyond_the_hits_read_and_after_a_layout_change(tmp_path):
-    """Past the hits a grouped page reads, the story count is an estimate from a column of story keys;
-    an index written by an older layout (without that column) is rebuilt from the archive when opened."""
-    engine = EmbeddedEngine(tmp_path / "a.db")
-    engine.upsert([_news(i, story=f"s{i % 3}") for i in range(60)] + [_news(100, story="lone")])
-    engine.close()
-    (tmp_path / "a.db.text" / "layout").write_text("2")  # as an older Arshif left it
-    engine = EmbeddedEngine(tmp_path / "a.db")
+def test_stories_are_counted_beyond_the_hits_read_and_after_a_layout_change(tmp_path, monkeypatch):
+    """An index an older Arshif wrote (layout 2: no story key column) is rebuilt from the archive when the
+    archive is next opened, also by a reader such as the web app; past the hits a grouped page reads, the
+    story count is then estimated from the story keys."""
+    def layout_2() -> tantivy.Schema:
+        sb = tantivy.SchemaBuilder()
+        sb.add_unsigned_field("rowid", indexed=True, fast=True)
+        sb.add_unsigned_field("first_seq", indexed=True, fast=True)
+        sb.add_integer_field("day", indexed=True, fast=True)
+        for name in (text_index.TEXT, text_index.TEXT_EXACT):
+            sb.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+        for name in (*text_index.KEYWORDS, *text_index.MULTI):
+            sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+        return sb.build()
+
+    as_dict = text_index.IndexDoc.as_dict
+    with monkeypatch.context() as old:
+        old.setattr(text_index, "SCHEMA", layout_2())
+        old.setattr(text_index, "LAYOUT", "2")
+        old.setattr(text_index.IndexDoc, "as_dict",
+                    lambda doc: {k: v for k, v in as_dict(doc).items() if k != text_index.STORY_KEY})
+        engine = EmbeddedEngine(tmp_path / "a.db")
+        # Scores differ (how often the word occurs), so a page of one reads only the best 32 of the 61 matches.
+        engine.upsert([_news(i, body="apple " * (1 + i % 9) + "pear " * (i % 5), story=f"s{i % 3}")
+                       for i in range(60)] + [_news(100, body="apple lone", story="lone")])
+        engine.close()
+    assert (tmp_path / "a.db.text" / "layout").read_text() == "2"
+    counted: list[str] = []
+    monkeypatch.setattr(text_index.TextIndex, "searcher", _spying_searcher(counted))
+    settings = Settings(engine=f"embedded:{tmp_path / 'a.db'}", data_dir=tmp_path)
+    engine = open_engine(settings, readonly=True)
     assert (tmp_path / "a.db.text" / "layout").read_text() == text_index.LAYOUT
     r = engine.search(SearchRequest(q="apple", group="story", size=1))
+    assert counted == [text_index.STORY_KEY], "the estimate was not used"
     assert r.total == 61 and r.stories == 4 and len(r.hits) == 1
     r = engine.search(SearchRequest(q="apple", group="story", size=10))
     assert r.stories == 4 and sorted(h.story_size for h in r.hits) == [1, 20, 20, 20]
+    # A server still running the older version (its queries name fields by the older schema's numbers)
+    # finds the same articles in the rebuilt index.
+    older = tantivy.Query.term_query(layout_2(), "story", "lone")
+    assert engine._text.searcher().search(older, limit=5).count == 1
+
+
+def _spying_searcher(counted: list[str]):
+    real = text_index.TextIndex.searcher
+
+    class Spy:
+        def __init__(self, searcher):
+            self._searcher = searcher
+
+        def __getattr__(self, name):
+            return getattr(self._searcher, name)
+
+        def cardinality(self, query, field):
+            counted.append(field)
+            return self._searcher.cardinality(query, field)
+
+    return lambda index: Spy(real(index))
 
 
 class _CountingSearcher:

@@ -224,7 +224,7 @@ class EmbeddedEngine(Engine):
             with self._writing(text=True):
                 pass  # catches the text index up: nothing after a clean write; a whole index for an old archive
         elif not self._text.exists:
-            raise EngineUnavailable(f"the archive at {self.path} has no text index of this version "
+            raise TextIndexOutdated(f"the archive at {self.path} has no text index of this version "
                                     f"({self._text.directory}): it was made by an older Arshif; run 'arshif reindex' "
                                     "once to build it")
         with self._reading(budgeted=False) as conn:
@@ -240,8 +240,9 @@ class EmbeddedEngine(Engine):
         if readonly:
             self._archive_id = archive_id[0][0] if archive_id else ""
             if self._text.state()[0] != self._archive_id:
-                raise EngineUnavailable(f"the text index beside {self.path} was not built from this archive (or "
-                                        "by an older Arshif): run 'arshif reindex' once to rebuild it")
+                raise TextIndexOutdated(f"the text index beside {self.path} was not built from this archive (or "
+                                        "by an older Arshif), or another process is rebuilding it right now: wait "
+                                        "for that, else run 'arshif reindex' once to rebuild it")
         # An archive from before the column, opened read-only (so not migrated): no arrival times to give.
         self._indexed_at = "indexed_at" if "indexed_at" in columns else "NULL"
         # ... and no source_id column: read it from the stored documents (slower, still right).
@@ -991,9 +992,9 @@ class EmbeddedEngine(Engine):
                     f"WHERE a.rowid IN ({','.join('?' * len(chunk))})", chunk).fetchall():
                 by_story.setdefault(story, []).append((d or "9999-99-99", aid, source))
         for hit, story in zip(hits, stories):
-            rows = sorted(by_story.get(story, []))
+            rows = [(aid, source) for _, aid, source in sorted(by_story.get(story, []))]
             hit.story_size = max(1, len(rows) if sizes is None else sizes.get(story, len(rows)))
-            hit.story_sources = list(dict.fromkeys(s for _, i, s in rows if i != hit.id and s))[:5]
+            hit.story_sources = _other_sources(rows, hit.id)
 
     def _listed(self, request: SearchRequest, plan: QueryPlan, text: TextQuery | None,
                 negatives: list[TextQuery], started: float) -> SearchResponse:
@@ -1167,7 +1168,7 @@ class EmbeddedEngine(Engine):
             rows = conn.execute("SELECT id, source FROM temp.story_copies WHERE story = ? "
                                 "ORDER BY coalesce(date, '9999-99-99'), id", (story,)).fetchall()
             hit.story_size = max(1, len(rows))
-            hit.story_sources = list(dict.fromkeys(s for i, s in rows if i != hit.id and s))[:5]
+            hit.story_sources = _other_sources(rows, hit.id)
 
     def _page(self, conn, request: SearchRequest, cursor: dict | None, snapshot, total: int):
         order, key_cols, cmp = self._order(request.sort)
@@ -1455,6 +1456,16 @@ def _bucket_start(day: date, interval: str) -> date:
 def _seq(conn) -> int:
     """The archive's write sequence (inside the caller's transaction)."""
     return int(conn.execute("SELECT value FROM meta WHERE key='seq'").fetchall()[0][0])
+
+
+def _other_sources(copies: list[tuple[str, str]], article_id: str) -> list[str]:
+    """The sources of a story's other copies (``(id, source)``, earliest first): each once, at most five."""
+    return list(dict.fromkeys(source for aid, source in copies if aid != article_id and source))[:5]
+
+
+class TextIndexOutdated(EngineUnavailable):
+    """A read-only open found no text index of this version for the archive (an older Arshif made it, or a
+    rebuild is under way): a writable open rebuilds it (see :func:`arshif.engines.open_engine`)."""
 
 
 def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:

@@ -71,11 +71,13 @@ def schema() -> tantivy.Schema:
     sb.add_unsigned_field("rowid", indexed=True, fast=True)
     sb.add_unsigned_field("first_seq", indexed=True, fast=True)
     sb.add_integer_field("day", indexed=True, fast=True)  # days since 1970-01-01; absent when undated
-    sb.add_unsigned_field(STORY_KEY, fast=True)  # see story_key()
     sb.add_text_field(TEXT, tokenizer_name="whitespace", index_option="position")
     sb.add_text_field(TEXT_EXACT, tokenizer_name="whitespace", index_option="position")
     for name in (*KEYWORDS, *MULTI):
         sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    # Fields added since the first layout go last: the fields before keep their numbers, so a server still
+    # running the older version reads a rebuilt index as before instead of finding nothing.
+    sb.add_unsigned_field(STORY_KEY, fast=True)  # see story_key()
     return sb.build()
 
 
