@@ -58,7 +58,7 @@ SEPARATOR = " ¦ "
 #: The story id as a number (see story_key).
 STORY_KEY = "story_key"
 #: Bumped when the schema below changes: an index of another layout is rebuilt from the archive.
-LAYOUT = "3"
+LAYOUT = "4"  # 3 had the story key before the keyword fields (one day on main), 4 has it last
 EPOCH = date(1970, 1, 1)
 #: The index's own record of what it holds (see TextIndex.state).
 STATE = "state.json"
