@@ -77,6 +77,13 @@ def _outlets() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1024)
+def _own_names(table, source: str) -> frozenset[str]:
+    """The folded names a source goes by in ``table`` (folded once per source, not once per article; a
+    reread table is another key)."""
+    return frozenset(fold(n) for n in table.names(source))
+
+
 def _strip_noise(part: str) -> str:
     words = [w for w in part.split() if fold(w) not in NOISE]
     return " ".join(words)
@@ -109,7 +116,7 @@ def parse_byline(byline: str, source: str = "") -> Byline:
         return Byline(only if separated else raw)  # a plain name keeps its quotes: 'Ann "Quote" Writer'
     if not parts:
         return Byline(_tidy(raw))
-    own = {fold(n) for n in sources().names(source)} if source else set()
+    own = _own_names(sources(), source) if source else frozenset()
     kinds: list[str] = []
     for p in parts:
         key = fold(p)
