@@ -31,7 +31,8 @@ def open_engine(settings: Settings, *, readonly: bool = False, lazy: bool = Fals
         try:
             return EmbeddedEngine(settings.embedded_path, readonly=readonly, settings=settings)
         except TextIndexOutdated as outdated:
-            log.warning("%s: rebuilding it now (once; the archive stays as it is)", outdated)
+            log.warning("the text index beside %s is of an older version, or not of this archive: rebuilding "
+                        "it from the archive now, once (the archive itself is not changed)", settings.embedded_path)
             try:
                 EmbeddedEngine(settings.embedded_path, settings=settings).close()
             except Exception as exc:  # noqa: BLE001 - e.g. a read-only directory: the first message says what to do
