@@ -255,7 +255,8 @@ def test_stories_are_counted_beyond_the_hits_read_and_after_a_layout_change(tmp_
         engine.close()
     assert (tmp_path / "a.db.text" / "layout").read_text() == "2"
     counted: list[str] = []
-    monkeypatch.setattr(text_index.TextIndex, "searcher", _spying_searcher(counted))
+    real_searcher = text_index.TextIndex.searcher
+    monkeypatch.setattr(text_index.TextIndex, "searcher", lambda index: _CountingSearcher(real_searcher(index), counted))
     settings = Settings(engine=f"embedded:{tmp_path / 'a.db'}", data_dir=tmp_path)
     engine = open_engine(settings, readonly=True)
     assert (tmp_path / "a.db.text" / "layout").read_text() == text_index.LAYOUT
@@ -270,28 +271,20 @@ def test_stories_are_counted_beyond_the_hits_read_and_after_a_layout_change(tmp_
     assert engine._text.searcher().search(older, limit=5).count == 1
 
 
-def _spying_searcher(counted: list[str]):
-    real = text_index.TextIndex.searcher
-
-    class Spy:
-        def __init__(self, searcher):
-            self._searcher = searcher
-
-        def __getattr__(self, name):
-            return getattr(self._searcher, name)
-
-        def cardinality(self, query, field):
-            counted.append(field)
-            return self._searcher.cardinality(query, field)
-
-    return lambda index: Spy(real(index))
-
-
 class _CountingSearcher:
-    """A searcher that says which passes :func:`text_index.top_values` took."""
+    """A searcher that says which passes :func:`text_index.top_values` took, and which columns it counted
+    distinct values of (everything else goes to the real searcher)."""
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, cardinalities: list[str] | None = None):
         self.searcher, self.passes = searcher, []
+        self.cardinalities = [] if cardinalities is None else cardinalities
+
+    def __getattr__(self, name):
+        return getattr(self.searcher, name)
+
+    def cardinality(self, query, field):
+        self.cardinalities.append(field)
+        return self.searcher.cardinality(query, field)
 
     def aggregate(self, query, aggs):
         spec = next(iter(aggs.values()))
