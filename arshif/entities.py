@@ -104,7 +104,7 @@ def _lexicon_name(text: str, kind: str) -> str | None:
     from arshif.lexicon import load_lexicon  # the lexicon is built on first use, not at import
 
     lex = load_lexicon()
-    entries = [e for e in lex.lookup(text) if e.match == "exact"]
+    entries = [e for e in lex.lookup(text, stems=False) if e.match == "exact"]
     if kind != "place":
         # Place names in the generated lists are too easily a person's or a firm's (e.g. a city
         # named after someone): only the hand-written news names link people and organisations.

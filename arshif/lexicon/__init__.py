@@ -114,8 +114,9 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def lookup(self, text: str, lang: str | None = None) -> list[Entry]:
-        """Entries whose English or Arabic form is ``text`` (analysed), best first."""
+    def lookup(self, text: str, lang: str | None = None, *, stems: bool = True) -> list[Entry]:
+        """Entries whose English or Arabic form is ``text`` (analysed), best first; with ``stems=False``,
+        Arabic text is not looked up by its stems (names are never matched that way: it spares stemming)."""
         lang = lang or script_of(text)
         if lang == "en":
             key = _terms("arshif_text", text)
@@ -129,10 +130,10 @@ class Lexicon:
         if not found:
             for first in strip_clitic(exact[0]):
                 found += [e for e in self._index.get(("ar", "exact", (first, *exact[1:])), []) if e not in found]
-        if not found:
-            stems = _terms("arshif_text", text)
-            if stems:
-                found = [e for e in self._index.get(("ar", "stem", stems), []) if e.match == "stem"]
+        if not found and stems:
+            stemmed = _terms("arshif_text", text)
+            if stemmed:
+                found = [e for e in self._index.get(("ar", "stem", stemmed), []) if e.match == "stem"]
         return found
 
     def segment(self, words: list[str], lang: str) -> list[tuple[list[str], list[Entry]]]:
