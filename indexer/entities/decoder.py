@@ -27,7 +27,7 @@ import numpy as np
 import pycrfsuite
 
 from .features import WINDOW, Featuriser
-from .gazetteer import MAX_WORDS, core
+from .gazetteer import MAX_WORDS
 
 BATCH = 512  # sentences decoded together
 PAIR_SCALE = 1 << 31  # two core ids in one int64 (first * PAIR_SCALE + second)
@@ -186,7 +186,7 @@ class CompiledCRF:
             rows.append(0)
             rows.extend(filter(None, map(get, own)))
             self._ids[word] = len(self.cores)
-            self.cores.append(core(word))
+            self.cores.append(own[1][2:])  # "c=<core>", as core(word)
             norm.append(own[0][2:])  # "w=<normalised form>"
         sums = np.add.reduceat(self._blocks[rows], starts, axis=0)  # words × (own, offsets) × labels
         self._tables[:, base:base + len(words)] = sums.transpose(1, 0, 2)

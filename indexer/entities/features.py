@@ -25,7 +25,7 @@ import regex
 
 from arshif.analysis.filters import arabic_stem
 
-from .gazetteer import Gazetteer, core, core_no_conj, normalise
+from .gazetteer import Gazetteer, core, core_no_conj, core_of_normalised, normalise
 
 _ARABIC = regex.compile(r"^[\p{Arabic}]+$")
 _LATIN = regex.compile(r"^[\p{Latin}]+$")
@@ -92,13 +92,13 @@ class Featuriser:
     def own(self, word: str) -> list[str]:
         """The word's own features, ``key=value`` strings, the first always ``w=<normalised form>``."""
         w = normalise(word)
-        c = core(word)
+        c = core_of_normalised(w)
         out = ["w=" + w, "c=" + c, "st=" + arabic_stem(c), "sh=" + shape(word),
                "p1=" + w[:1], "p2=" + w[:2], "p3=" + w[:3], "s1=" + w[-1:], "s2=" + w[-2:], "s3=" + w[-3:],
                "cp2=" + c[:2], "cs2=" + c[-2:], "cs3=" + c[-3:],
                "len=" + str(min(len(c), 8)), "al=1" if c != w else "al=0"]
         if self.gazetteer is not None:
-            out += ["g=" + kind for kind in sorted(self.gazetteer.lookup(word))]
+            out += ["g=" + kind for kind in sorted(self.gazetteer.lookup_normalised(w, c))]
         if self.clusters is not None:
             ks = self.clusters.get(c)
             out += [f"k={i}:{k}" for i, k in enumerate(ks)] if ks else ["k=none"]

@@ -80,7 +80,11 @@ def core(word: str) -> str:
 
     Only strips when at least three letters remain, so short names survive.
     """
-    w = normalise(word)
+    return core_of_normalised(normalise(word))
+
+
+def core_of_normalised(w: str) -> str:
+    """:func:`core` of a word already :func:`normalise`-d (the featuriser has it at hand)."""
     if w.startswith(("لل",)) and len(w) >= 5:  # ل + ال
         return w[2:]
     if len(w) >= 5 and w[0] in _CONJ:
@@ -117,7 +121,13 @@ class Gazetteer:
 
     def lookup(self, word: str) -> frozenset[str]:
         """Types of a word, also with one attached preposition taken off (``لبغداد`` → ``بغداد``)."""
-        return _lookup(self, word)
+        return self.lookup_normalised(normalise(word), core(word))
+
+    def lookup_normalised(self, w: str, c: str) -> frozenset[str]:
+        """:meth:`lookup` of a word given as its :func:`normalise`-d form and its :func:`core`."""
+        words = self.words
+        found = [words[x] for x in _candidates(w, c) if x in words]
+        return frozenset().union(*found) if found else _NONE
 
     def match_phrases(self, tokens: Sequence[str]) -> list[str | None]:
         """For each token, ``B-KIND``/``I-KIND`` when it lies in a known multi-word name (longest match first)."""
@@ -156,10 +166,11 @@ class Gazetteer:
         return g
 
 
-@lru_cache(maxsize=200_000)
-def _candidates(word: str) -> tuple[str, ...]:
-    c = core(word)
-    w = normalise(word)
+_NONE: frozenset[str] = frozenset()
+
+
+def _candidates(w: str, c: str) -> tuple[str, ...]:
+    """Forms a word is looked up under: its core, and without an attached و then a preposition."""
     out = [c]
     if len(w) >= 4 and w[0] in _CONJ:
         w = w[1:]
@@ -167,13 +178,6 @@ def _candidates(word: str) -> tuple[str, ...]:
     if len(w) >= 4 and w[0] in _PREP:
         out.append(core_no_conj(w[1:]))
     return tuple(dict.fromkeys(out))
-
-
-def _lookup(g: Gazetteer, word: str) -> frozenset[str]:
-    kinds: set[str] = set()
-    for c in _candidates(word):
-        kinds |= g.words.get(c, set())
-    return frozenset(kinds)
 
 
 # -- builders from the sources --------------------------------------------------------------------
