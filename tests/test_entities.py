@@ -140,6 +140,25 @@ def test_fast_decoder_labels_exactly_as_crfsuite():
 
 
 @pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
+def test_labels_stay_crfsuites_when_the_word_table_starts_again(monkeypatch):
+    """A long ingest starts the decoder's word table again when it grows past its cap, also in the middle of
+    a batch: the words already numbered are numbered again, and the labels stay CRFsuite's."""
+    import pycrfsuite
+
+    from indexer.entities import decoder
+
+    monkeypatch.setattr(decoder, "MAX_WORDS_CACHED", 700)
+    tagger = ArabicTagger(constrained=False)
+    reference = pycrfsuite.Tagger()
+    reference.open(str(tagger.model_path))
+    sentences = [toks for toks, _ in anercorp(SHARED, "test")[:240]]
+    for i in range(0, len(sentences), 40):  # ~600 words a batch, so the cap is crossed within batches
+        batch = sentences[i:i + 40]
+        assert tagger.tag_many(batch) == [reference.tag(tagger.featuriser.sentence(s)) for s in batch]
+    assert len(tagger.crf._ids) <= 700
+
+
+@pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
 def test_ingest_path_finds_what_the_sentence_tagger_and_propagation_find():
     """mentions_many (the flat, batched path ingest uses) reads a text as the sentence-by-sentence tagger
     plus per-text propagation do: same spans, same types, in 3 texts of 60 corpus sentences each."""

@@ -22,9 +22,11 @@ then ``I-ORG``) are never chosen. The model file stays CRFsuite's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 import pycrfsuite
+from scipy.sparse import csr_matrix
 
 from .features import WINDOW, Featuriser
 from .gazetteer import MAX_WORDS
@@ -178,17 +180,20 @@ class CompiledCRF:
         get = self._feat_index.get
         own_of = self.featuriser.own
         rows: list[int] = []
-        starts: list[int] = []
+        starts: list[int] = [0]
         norm: list[str] = []
         for word in words:
             own = own_of(word)
-            starts.append(len(rows))
-            rows.append(0)
             rows.extend(filter(None, map(get, own)))
+            starts.append(len(rows))
             self._ids[word] = len(self.cores)
             self.cores.append(own[1][2:])  # "c=<core>", as core(word)
             norm.append(own[0][2:])  # "w=<normalised form>"
-        sums = np.add.reduceat(self._blocks[rows], starts, axis=0)  # words × (own, offsets) × labels
+        # words × features (a 1 where the model knows the word's feature) times features × (own, offsets,
+        # labels): each word's blocks summed in one sparse product, none copied out first (a gathered copy
+        # was ~1.4 GB of memory traffic per 200,000 new words).
+        has = csr_matrix((np.ones(len(rows)), rows, starts), shape=(len(words), len(self._blocks)))
+        sums = (has @ self._blocks.reshape(len(self._blocks), -1)).reshape(len(words), *self._blocks.shape[1:])
         self._tables[:, base:base + len(words)] = sums.transpose(1, 0, 2)
         bi_get, first = self._bi_words.get, self._phrase_first
         end = base + len(words)
@@ -199,17 +204,19 @@ class CompiledCRF:
 
     def ids(self, tokens: Sequence[str]) -> np.ndarray:
         """Word ids of ``tokens``, adding the words never seen before."""
-        get = self._ids.get
-        found = [get(t) for t in tokens]
-        if None in found:
-            new = list(dict.fromkeys(t for t, i in zip(tokens, found) if i is None))
+        found = np.fromiter(map(self._ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        missing = np.flatnonzero(found < 0)
+        if len(missing):
+            # Only the new words' places are looked up again (most of a batch's words are known already).
+            new = list(dict.fromkeys(tokens[i] for i in missing.tolist()))
             if len(self._ids) + len(new) > MAX_WORDS_CACHED:
                 self._reset()
                 new = list(dict.fromkeys(tokens))
+                missing = np.arange(len(tokens))
             self._add(new)
-            get = self._ids.get
-            found = [get(t) for t in tokens]
-        return np.array(found, dtype=np.int64)
+            get = self._ids.__getitem__
+            found[missing] = [get(tokens[i]) for i in missing.tolist()]
+        return found
 
     # -- decoding --------------------------------------------------------------------------------------
     def emissions(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -288,22 +295,24 @@ class CompiledCRF:
         return out
 
     def _viterbi(self, em: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Best label paths of a batch of sentences sorted by length (shortest first), padded to the longest."""
+        """Best label paths of a batch of sentences sorted by length (shortest first), padded to the longest.
+
+        The forward pass keeps each step's scores, not its back-pointers: on the way back only the label the
+        path goes to needs its best predecessor, one row instead of all nine (the same sums and the same
+        first-of-equals choice as a back-pointer table, so the same path; a third less work per step)."""
         b, t_max, n = em.shape
-        delta = em[:, 0] + self.start_penalty
-        back = np.empty((b, t_max, n), dtype=np.int64)
-        back[:] = np.arange(n)  # past a sentence's end the path stays put
+        deltas = np.empty((b, t_max, n))
+        deltas[:, 0] = em[:, 0] + self.start_penalty
         for t in range(1, t_max):
             s = int(np.searchsorted(lengths, t, side="right"))  # sentences still going: a suffix (sorted)
-            cand = delta[s:, :, None] + self.transitions[None]  # from × to
-            back[s:, t] = cand.argmax(axis=1)
-            delta[s:] = cand.max(axis=1) + em[s:, t]
+            deltas[s:, t] = (deltas[s:, t - 1, :, None] + self.transitions[None]).max(axis=1) + em[s:, t]
         path = np.empty((b, t_max), dtype=np.int64)
-        k = delta.argmax(axis=1)
-        rows = np.arange(b)
-        for t in range(t_max - 1, -1, -1):
+        k = deltas[np.arange(b), lengths - 1].argmax(axis=1)  # each sentence's best last label
+        for t in range(t_max - 1, 0, -1):  # (past a sentence's end its label stays put, and is never read)
             path[:, t] = k
-            k = back[rows, t, k]
+            s = int(np.searchsorted(lengths, t, side="right"))  # step t lies within these sentences
+            k[s:] = (deltas[s:, t - 1] + self.transitions[:, k[s:]].T).argmax(axis=1)
+        path[:, 0] = k
         return path
 
     def tag_many(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
