@@ -174,7 +174,7 @@ class CompiledCRF:
         self._core_id = cid
 
     def _add(self, words: list[str]) -> None:
-        """Score vectors of new words: all their feature rows gathered, then summed per (word, offset) at once."""
+        """Score vectors of new words: the blocks of all their known features summed per word at once."""
         base = len(self.cores)
         self._grow(base + len(words))
         get = self._feat_index.get
