@@ -228,8 +228,11 @@ class CompiledCRF:
         length = lengths[sent]
         em = self._tables[0, ids] + self.bias
         for k, off in enumerate(WINDOW, 1):
-            ok = np.flatnonzero((pos + off >= 0) & (pos + off < length))
-            em[ok] += self._tables[k, ids[ok + off]]
+            # Every token's neighbour at ``off`` (wrapping round the ends), then zero where that neighbour lies
+            # outside the token's sentence (few places): cheaper than picking and writing back the rest.
+            near = self._tables[k, np.roll(ids, -off)]
+            near[(pos + off < 0) | (pos + off >= length)] = 0.0
+            em += near
         em[pos == 0] += self.bos
         em[pos == length - 1] += self.eos
         if len(self._pair_codes) and total > 1:
