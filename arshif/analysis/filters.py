@@ -101,19 +101,22 @@ _AR_SUFFIXES = ("\u0647\u0627", "\u0627\u0646", "\u0627\u062a", "\u0648\u0646", 
                 "\u064a\u0647", "\u064a\u0629", "\u0647", "\u0629", "\u064a")  # ها ان ات ون ين يه ية ه ة ي
 
 
+# (affix, its length, the shortest word it is taken from): lengths computed once, not per word
+_AR_PREFIX_RULES = tuple((p, len(p), 4 if len(p) == 1 else len(p) + 2) for p in _AR_PREFIXES)
+_AR_SUFFIX_RULES = tuple((s, len(s), len(s) + 2) for s in _AR_SUFFIXES)
+
+
 def arabic_stem(term: str) -> str:
     if term.isascii() or term.__class__ is KeywordTerm:
         return term
     n = len(term)
-    for p in _AR_PREFIXES:  # at most one prefix: the first that fits
-        lp = len(p)
-        if (n >= 4 if lp == 1 else n >= lp + 2) and term.startswith(p):
+    for p, lp, shortest in _AR_PREFIX_RULES:  # at most one prefix: the first that fits
+        if n >= shortest and term.startswith(p):
             term = term[lp:]
             n -= lp
             break
-    for s in _AR_SUFFIXES:  # every suffix in turn, each on the already shortened word
-        ls = len(s)
-        if n >= ls + 2 and term.endswith(s):
+    for s, ls, shortest in _AR_SUFFIX_RULES:  # every suffix in turn, each on the already shortened word
+        if n >= shortest and term.endswith(s):
             term = term[:-ls]
             n -= ls
     return term
