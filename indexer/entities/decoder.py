@@ -302,7 +302,7 @@ class CompiledCRF:
 
         The forward pass keeps each step's scores, not its back-pointers: on the way back only the label the
         path goes to needs its best predecessor, one row instead of all nine (the same sums and the same
-        first-of-equals choice as a back-pointer table, so the same path; a third less work per step)."""
+        first-of-equals choice as a back-pointer table, so the same path, with no argmax over every pair)."""
         b, t_max, n = em.shape
         deltas = np.empty((b, t_max, n))
         deltas[:, 0] = em[:, 0] + self.start_penalty
