@@ -194,28 +194,39 @@ class ArabicTagger:
     def _propagated(self, spans, ids, labels, core_ids, sent, text_of,
                     min_chars: int = 3) -> list[tuple[int, int, str]]:
         """Untagged runs of tokens that repeat, in the same text, a name tagged there (see :func:`propagate`)."""
-        by_text: dict[int, dict[tuple[int, ...], Counter]] = {}
-        cores = self.crf.cores
-        for first, last, kind in spans:
-            key = tuple(core_ids[first:last].tolist())
-            if sum(len(cores[w]) for w in ids[first:last].tolist()) >= min_chars:
-                by_text.setdefault(int(text_of[first]), {}).setdefault(key, Counter())[kind] += 1
-        if not by_text:
+        if not spans:
             return []
-        by_text = {n: {key: kinds.most_common(1)[0][0] for key, kinds in found.items()} for n, found in by_text.items()}
+        firsts = np.fromiter((s[0] for s in spans), dtype=np.int64, count=len(spans))
+        lasts = np.fromiter((s[1] for s in spans), dtype=np.int64, count=len(spans))
+        chars = np.concatenate(([0], np.cumsum(self.crf.core_lengths(ids))))
+        long_enough = ((chars[lasts] - chars[firsts]) >= min_chars).tolist()
+        span_text = text_of[firsts].tolist()
+        cores_list = core_ids.tolist()
+        # (text, name's core ids) → {type: times tagged}; the type tagged most often wins (first seen on a tie).
+        counts: dict[int, dict[tuple[int, ...], dict[str, int]]] = {}
+        for (first, last, kind), keep, n in zip(spans, long_enough, span_text):
+            if keep:
+                kinds = counts.setdefault(n, {}).setdefault(tuple(cores_list[first:last]), {})
+                kinds[kind] = kinds.get(kind, 0) + 1
+        if not counts:
+            return []
+        by_text = {n: {key: max(kinds, key=kinds.get) for key, kinds in found.items()} for n, found in counts.items()}
+        longest = {n: max(map(len, found)) for n, found in by_text.items()}
         free = labels == self._outside
         out: list[tuple[int, int, str]] = []
         # Candidates, for all texts at once: untagged tokens whose (text, core) begins a name of that text.
         scale = int(core_ids.max()) + 1
-        firsts = np.array(sorted({n * scale + k[0] for n, found in by_text.items() for k in found}), dtype=np.int64)
-        cand = np.flatnonzero(free & np.isin(text_of * scale + core_ids, firsts))
-        free_list, sent_list, cores_list = free.tolist(), sent.tolist(), core_ids.tolist()
+        starts = np.array(sorted({n * scale + k[0] for n, found in by_text.items() for k in found}), dtype=np.int64)
+        cand = np.flatnonzero(free & np.isin(text_of * scale + core_ids, starts))
+        if not len(cand):
+            return []
+        free_list, sent_list, text_list = free.tolist(), sent.tolist(), text_of[cand].tolist()
         taken_to = -1
-        for i in cand.tolist():
+        for i, n in zip(cand.tolist(), text_list):
             if i < taken_to:
                 continue
-            found = by_text[int(text_of[i])]
-            for size in range(min(max(map(len, found)), len(free_list) - i), 0, -1):
+            found = by_text[n]
+            for size in range(min(longest[n], len(free_list) - i), 0, -1):
                 j = i + size
                 if sent_list[j - 1] != sent_list[i] or not all(free_list[i:j]):
                     continue

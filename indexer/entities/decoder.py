@@ -149,10 +149,15 @@ class CompiledCRF:
         self._phrase_pairs = np.unique(np.array(
             [self._core_intern[p[0]] * PAIR_SCALE + self._core_intern[p[1]] for p in self._phrases], dtype=np.int64))
         self._core_id = np.zeros(1024, dtype=np.int64)  # per word id: an int naming its core form
+        self._core_len = np.zeros(1024, dtype=np.int64)  # per word id: the length of its core form
 
     def core_ids(self, ids: np.ndarray) -> np.ndarray:
         """Ints naming the core forms of words (two spellings of a name with و/ب/ال apart share one)."""
         return self._core_id[ids]
+
+    def core_lengths(self, ids: np.ndarray) -> np.ndarray:
+        """Lengths of the core forms of words (propagation skips names too short to trust)."""
+        return self._core_len[ids]
 
     def _grow(self, size: int) -> None:
         cap = self._tables.shape[1]
@@ -172,6 +177,9 @@ class CompiledCRF:
         cid = np.zeros(cap, dtype=np.int64)
         cid[:len(self.cores)] = self._core_id[:len(self.cores)]
         self._core_id = cid
+        lens = np.zeros(cap, dtype=np.int64)
+        lens[:len(self.cores)] = self._core_len[:len(self.cores)]
+        self._core_len = lens
 
     def _add(self, words: list[str]) -> None:
         """Score vectors of new words: the blocks of all their known features summed per word at once."""
@@ -201,6 +209,7 @@ class CompiledCRF:
         self._first[base:end] = [c in first for c in self.cores[base:end]]
         interned = self._core_intern
         self._core_id[base:end] = [interned.setdefault(c, len(interned)) for c in self.cores[base:end]]
+        self._core_len[base:end] = [len(c) for c in self.cores[base:end]]
 
     def ids(self, tokens: Sequence[str]) -> np.ndarray:
         """Word ids of ``tokens``, adding the words never seen before."""
