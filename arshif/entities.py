@@ -75,8 +75,11 @@ def _is_arabic(text: str) -> bool:
     return any("\u0600" <= ch <= "\u06FF" for ch in text)
 
 
+@lru_cache(maxsize=100_000)
 def clean_mention(text: str, kind: str) -> str:
-    """The mention without edge punctuation and leading titles; an Arabic genealogy cut after its first link."""
+    """The mention without edge punctuation and leading titles; an Arabic genealogy cut after its first link.
+
+    Cached: every mention is cleaned twice (for its key and for its name), and names repeat across articles."""
     words = [w.strip(_EDGE_PUNCT) for w in _SPACES.split(text.strip())]
     words = [w for w in words if w]
     if _is_arabic(text):
