@@ -158,6 +158,18 @@ def test_labels_stay_crfsuites_when_the_word_table_starts_again(monkeypatch):
     assert len(tagger.crf._ids) <= 700
 
 
+def test_fast_tokeniser_splits_as_the_token_regex():
+    """The tagger's tokeniser takes whitespace-separated words of letters and digits as they stand: its tokens
+    are TOKEN's own, for every character str.isalnum accepts and across every kind of space."""
+    from indexer.entities.arabic import TOKEN, tokens_of
+
+    assert all(TOKEN.fullmatch(c) for c in map(chr, range(0x110000)) if c.isalnum())
+    for line in ["وقال محمّد بن سلمان: «الرياض»، (٢٠١٥) …؟", "Ahmed's co-op_x 3.5% e\u0301t\u00e9",
+                 "x\u200by\u00a0z\u2028w\u3000v", "a\x1cb\x1fc"]:
+        assert tokens_of(line, whole="\x1c" in line or "\x1f" in line) == TOKEN.findall(line)
+    assert tokens_of("a\x1cb", whole=True) == ["a", "\x1c", "b"]  # str.split alone would drop the separator
+
+
 @pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
 def test_ingest_path_finds_what_the_sentence_tagger_and_propagation_find():
     """mentions_many (the flat, batched path ingest uses) reads a text as the sentence-by-sentence tagger
@@ -226,7 +238,7 @@ def test_default_ingest_tags_in_the_one_analysis_pool_unless_switched_off(tmp_pa
         get_settings.cache_clear()
     assert summary.indexed == entities.POOL_THRESHOLD + 10 and len(stored) == summary.indexed
     if switch == "0":
-        assert "entities_of" not in sent and not any(a.entities for a in stored)
+        assert "entity_rows" not in sent and not any(a.entities for a in stored)
         return
-    assert "entities_of" in sent  # tagged in the shared pool, beside the other analysis sent there
+    assert "entity_rows" in sent  # tagged in the shared pool, beside the other analysis sent there
     assert all(any(e.key == "Riyadh" for e in a.entities) for a in stored), stored[0].entities
