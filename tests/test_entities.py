@@ -159,15 +159,25 @@ def test_labels_stay_crfsuites_when_the_word_table_starts_again(monkeypatch):
 
 
 def test_fast_tokeniser_splits_as_the_token_regex():
-    """The tagger's tokeniser takes whitespace-separated words of letters and digits as they stand: its tokens
-    are TOKEN's own, for every character str.isalnum accepts and across every kind of space."""
-    from indexer.entities.arabic import TOKEN, tokens_of
+    """The tagger's tokeniser takes whitespace-separated words of letters and digits as they stand: with this
+    Python and this ``regex`` every character str.isalnum accepts is in TOKEN's word class, so its tokens are
+    TOKEN's own, across every kind of space; a text holding a separator only str.split knows is read by the
+    regex alone, and the mentions' offsets still point at their words."""
+    import regex
 
-    assert all(TOKEN.fullmatch(c) for c in map(chr, range(0x110000)) if c.isalnum())
-    for line in ["وقال محمّد بن سلمان: «الرياض»، (٢٠١٥) …؟", "Ahmed's co-op_x 3.5% e\u0301t\u00e9",
-                 "x\u200by\u00a0z\u2028w\u3000v", "a\x1cb\x1fc"]:
-        assert tokens_of(line, whole="\x1c" in line or "\x1f" in line) == TOKEN.findall(line)
-    assert tokens_of("a\x1cb", whole=True) == ["a", "\x1c", "b"]  # str.split alone would drop the separator
+    from indexer.entities.arabic import TOKEN, WORD_CLASS, split_only_spaces, tokens_of
+
+    odd = split_only_spaces()
+    assert odd is not None  # the shortcut is in use here
+    assert all(regex.fullmatch(WORD_CLASS, c) for c in map(chr, range(0x110000)) if c.isalnum())
+    for line in ["وقال محمّد بن سلمان: «الرياض»، (٢٠١٥) …؟", "Ahmed's co-op_x 3.5% e\u0301t\u00e9 \U0001D400\U0001F600",
+                 "x\u200by\u00a0z\u2028w\u3000v\r", "\u0301a", "   ", "", "a\x1cb\x1fc"]:
+        assert tokens_of(line, whole=odd.search(line) is not None) == TOKEN.findall(line)
+    assert odd.search("a\x1cb") and tokens_of("a\x1cb", whole=True) == ["a", "\x1c", "b"]
+    text = "وصل\x1cولي العهد الأمير محمد بن سلمان إلى الرياض\x1fأمس"
+    found = ArabicTagger().mentions(text)
+    assert ("PER", "محمد بن سلمان") in [m[:2] for m in found]
+    assert all(text[start:end] == name for _, name, start, end in found)
 
 
 @pytest.mark.skipif(not (SHARED / "ner" / "anercorp").is_dir(), reason="needs ../shared/ner/anercorp")
@@ -186,7 +196,9 @@ def test_ingest_path_finds_what_the_sentence_tagger_and_propagation_find():
         expected = [(kind, " ".join(toks[a:b])) for toks, labels in zip(text, tags) for a, b, kind in spans(labels)]
         assert [(kind, t) for kind, t, _, _ in mentions] == expected
     assert sum(map(len, found)) > 50
-    plain = tagger.mentions_many(["\n".join(" ".join(toks) for toks in text) for text in texts], offsets=False)
+    joined = ["\n".join(" ".join(toks) for toks in text) for text in texts]
+    assert all(text[start:end] == name and start >= 0 for text, ms in zip(joined, found) for _, name, start, end in ms)
+    plain = tagger.mentions_many(joined, offsets=False)
     assert [[m[:2] for m in ms] for ms in plain] == [[m[:2] for m in ms] for ms in found]
 
 

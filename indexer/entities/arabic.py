@@ -6,7 +6,7 @@ the same way at run time as at training), with ``ar-ner.json`` naming the
 feature options it was trained with. It is decoded by :mod:`.decoder`
 (CRFsuite's scores, with BIO's rules enforced, many times faster). A batch of
 texts is handled as one flat array of word ids: split into lines and tokens
-with one regex call per line, sentences cut by array operations, labels read
+(:func:`tokens_of`), sentences cut by array operations, labels read
 off as spans, names propagated within each text, and character offsets found
 only for the lines that hold a name. Nothing is loaded until the first article
 is tagged, so the app and the CLI start as fast as before.
@@ -14,6 +14,7 @@ is tagged, so the app and the CLI start as fast as before.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections import Counter
@@ -41,16 +42,32 @@ def model_options(model_dir: Path) -> dict:
 
 
 #: Words and single punctuation marks, as ANERcorp splits them; offsets are kept to read spans back.
-TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}_]+|[^\s\p{L}\p{M}\p{N}_]")
-#: The only characters ``str.split`` takes for whitespace and TOKEN does not (checked over all of Unicode).
-_SPLIT_ONLY_SPACE = regex.compile(r"[\x1c-\x1f]")
+WORD_CLASS = r"[\p{L}\p{M}\p{N}_]"
+TOKEN = regex.compile(rf"{WORD_CLASS}+|[^\s\p{{L}}\p{{M}}\p{{N}}_]")
+
+
+@functools.cache
+def split_only_spaces() -> regex.Pattern | None:
+    """The characters ``str.split`` takes for whitespace and TOKEN does not (``\\x1c``-``\\x1f`` today), or
+    None when :func:`tokens_of`'s shortcut would not give TOKEN's tokens with this Python and this ``regex``.
+
+    The shortcut rests on two facts about their Unicode tables, which are checked here over every code
+    point, once per process (~0.2 s, with the model's loading): ``str.isalnum`` accepts no character
+    outside TOKEN's word class, and every space TOKEN knows splits a ``str``. A newer Python beside an
+    older ``regex`` could break the first; the tagger then reads every line with the regex alone."""
+    every = "".join(map(chr, range(0x110000)))
+    if regex.fullmatch(WORD_CLASS + "*", "".join(filter(str.isalnum, every))) is None:
+        return None
+    if not all(c.isspace() for c in regex.findall(r"\s", every)):
+        return None
+    extra = regex.sub(r"\s", "", "".join(filter(str.isspace, every)))
+    return regex.compile(f"[{regex.escape(extra)}]" if extra else r"(?!)")
 
 
 def tokens_of(line: str, whole: bool = False) -> list[str]:
     """TOKEN's tokens of a line, faster: a whitespace-separated word of letters and digits only (most of
-    them) is one token as it stands, and only the rest go through the regex. ``str.isalnum`` accepts no
-    character TOKEN's word class lacks (checked over all of Unicode), so the tokens are the same; a line
-    with one of the separators only ``str.split`` knows (``whole``) is read by the regex alone."""
+    them) is one token as it stands, and only the rest go through the regex. ``whole``: read the line with
+    the regex alone, as for a line holding one of :func:`split_only_spaces` (or when it is None)."""
     if whole:
         return TOKEN.findall(line)
     out: list[str] = []
@@ -60,6 +77,8 @@ def tokens_of(line: str, whole: bool = False) -> list[str]:
         else:
             out.extend(TOKEN.findall(word))
     return out
+
+
 SENTENCE_END = {".", "!", "?", "؟", "\n"}
 MAX_SENTENCE = 80  # tokens; longer runs are cut (CRF cost is linear, but features look only ±2 words)
 
@@ -117,6 +136,7 @@ class ArabicTagger:
         self._outside = self.crf.labels.index("O")
         self._ends = {w for w in SENTENCE_END if len(w) == 1}
         self._lock = threading.Lock()  # the decoder's word tables grow as it reads: one caller at a time
+        self._split_only = split_only_spaces()
 
     def tag(self, tokens: list[str]) -> list[str]:
         return self.tag_many([tokens])[0]
@@ -141,9 +161,9 @@ class ArabicTagger:
         line_ends: list[int] = []
         for n, text in enumerate(texts):
             offset = 0
-            odd_spaces = _SPLIT_ONLY_SPACE.search(text) is not None
+            whole = self._split_only is None or self._split_only.search(text) is not None
             for line in text.split("\n"):
-                found = tokens_of(line, odd_spaces)
+                found = tokens_of(line, whole)
                 if found:
                     lines.append((n, line, offset, len(tokens)))
                     tokens.extend(found)
@@ -166,13 +186,14 @@ class ArabicTagger:
             lengths = np.diff(np.append(starts, total))
             labels = self.crf.decode(ids, lengths)
             core_ids = self.crf.core_ids(ids)
+            core_lengths = self.crf.core_lengths(ids)  # read now: another caller may start the word table again
         sent = np.repeat(np.arange(len(starts)), lengths)
         line_of = np.repeat(np.arange(len(lines)), np.diff([0, *line_ends]))
         text_of = np.array([ln[0] for ln in lines], dtype=np.int64)[line_of]
         spans = self._spans(labels, sent)
-        spans += self._propagated(spans, ids, labels, core_ids, sent, text_of)
+        spans += self._propagated(spans, core_lengths, labels, core_ids, sent, text_of)
         out: list[list[tuple[str, str, int, int]]] = [[] for _ in texts]
-        offsets: dict[int, list[tuple[int, int]]] = {}
+        line_spans: dict[int, list[tuple[int, int]]] = {}  # line → its tokens' (start, end), read on demand
         if not offsets:
             for first, last, kind in sorted(spans):
                 out[int(text_of[first])].append((kind, " ".join(tokens[first:last]), -1, -1))
@@ -180,9 +201,9 @@ class ArabicTagger:
         for first, last, kind in sorted(spans):
             li = int(line_of[first])
             n, line, line_offset, first_token = lines[li]
-            where = offsets.get(li)
+            where = line_spans.get(li)
             if where is None:
-                where = offsets[li] = [m.span() for m in TOKEN.finditer(line)]
+                where = line_spans[li] = [m.span() for m in TOKEN.finditer(line)]
             start = line_offset + where[first - first_token][0]
             end = line_offset + where[last - 1 - first_token][1]
             out[n].append((kind, texts[n][start:end], start, end))
@@ -210,14 +231,14 @@ class ArabicTagger:
             out.append((start, prev + 1, kind))
         return out
 
-    def _propagated(self, spans, ids, labels, core_ids, sent, text_of,
+    def _propagated(self, spans, core_lengths, labels, core_ids, sent, text_of,
                     min_chars: int = 3) -> list[tuple[int, int, str]]:
         """Untagged runs of tokens that repeat, in the same text, a name tagged there (see :func:`propagate`)."""
         if not spans:
             return []
         firsts = np.fromiter((s[0] for s in spans), dtype=np.int64, count=len(spans))
         lasts = np.fromiter((s[1] for s in spans), dtype=np.int64, count=len(spans))
-        chars = np.concatenate(([0], np.cumsum(self.crf.core_lengths(ids))))
+        chars = np.concatenate(([0], np.cumsum(core_lengths)))
         long_enough = ((chars[lasts] - chars[firsts]) >= min_chars).tolist()
         span_text = text_of[firsts].tolist()
         cores_list = core_ids.tolist()
