@@ -79,7 +79,8 @@ def _is_arabic(text: str) -> bool:
 def clean_mention(text: str, kind: str) -> str:
     """The mention without edge punctuation and leading titles; an Arabic genealogy cut after its first link.
 
-    Cached: every mention is cleaned twice (for its key and for its name), and names repeat across articles."""
+    Cached: every mention of every article is cleaned for the name it is listed under, and names repeat
+    across articles (its key, cached too, cleans it only the first time)."""
     words = [w.strip(_EDGE_PUNCT) for w in _SPACES.split(text.strip())]
     words = [w for w in words if w]
     if _is_arabic(text):

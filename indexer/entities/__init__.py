@@ -41,9 +41,6 @@ _LOADED: dict[tuple[str, str], object] = {}
 def _tagger(model_dir: str | None, lang: str):
     key = (model_dir or "", lang)
     if key not in _LOADED:
-        # The lexicon keys every entity (arshif.entities.entity_key): built here, with the model, so worker
-        # processes forked after this inherit it instead of each building it again (~0.4 s apiece).
-        load_lexicon()
         try:
             if lang == "ar":
                 from .arabic import MODEL_DIR, ArabicTagger
@@ -53,6 +50,9 @@ def _tagger(model_dir: str | None, lang: str):
                 from .english import EnglishTagger
 
                 _LOADED[key] = EnglishTagger()
+            # The lexicon keys every entity (arshif.entities.entity_key): built here, with the model, so worker
+            # processes forked after this inherit it instead of each building it again (~0.4 s apiece).
+            load_lexicon()
         except Exception as exc:  # noqa: BLE001 - a missing model must not stop an ingest
             log.warning("no %s entity tagger (%s): articles in that language get no entities", lang, exc)
             _LOADED[key] = None
