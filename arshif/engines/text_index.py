@@ -277,8 +277,10 @@ def combined(text: TextQuery | None, clauses: list[tuple]) -> tantivy.Query:
 
 #: The first pass of :func:`top_values` keeps this many times the values asked for as candidates...
 SPARE = 3
-#: ...from this many times the values asked for, from each segment.
-SEGMENT_SPARE = 6
+#: ...from this many times the values asked for, from each segment. Deeper lists cost the first pass little and
+#: leave fewer candidates in doubt: on 32,744 SaudiNewsNet and BBC articles in 5 segments, the default request's
+#: five facets took 11–15 ms with 6 against 9.3–10.1 ms with 15 to 35, and 40 values each 19–21 against 13–14 ms.
+SEGMENT_SPARE = 20
 #: Longer lists (the facet page asks for 200 values) are counted in full at once: their recount would cost more.
 RECOUNT_UP_TO = 50
 #: At most this many candidates per search are counted again, each by a filter aggregation over the matches.
