@@ -263,6 +263,20 @@ def test_long_tokens_are_cut_at_255(exact: Analyzer) -> None:
     ]
 
 
+@pytest.mark.parametrize("sentence", [
+    "ذهب الولد إلى المدرسة the cat's mat ٢٠١٩",  # stopwords (إلى, the) keep no token of their own here
+    "ـــالرياض و في " + "ب" * 600 + " جدة",  # a leading tatweel; a word cut into pieces at 255
+    "hi 👍🏽 \u200d\u200d x\u200dy U.S.A",  # a boundary-moving character: the whole-text path
+    "",
+])
+def test_spans_of_gives_the_offsets_of_the_first_tokens_analyze_gives(exact: Analyzer, sentence: str) -> None:
+    """The highlighter finds matches without offsets and reads the offsets of the first tokens it shows
+    afterwards: they are analyze()'s, in order, however many are asked for."""
+    everything = [(a, b) for _, a, b, _ in exact.analyze(sentence)]
+    for limit in range(len(everything) + 2):
+        assert exact.spans_of(sentence, limit) == everything[:limit]
+
+
 def test_unknown_filter_name_raises_clear_error() -> None:
     settings = {"analyzer": {"a": {"type": "custom", "tokenizer": "standard",
                                    "filter": ["lowercase", "no_such_filter"]}}}

@@ -255,6 +255,32 @@ class Analyzer:
             # _GONE: nothing left after the char filter, no token and no position
         return out
 
+    def spans_of(self, text: str, limit: int) -> list[tuple[int, int]]:
+        """Character offsets of the first ``limit`` tokens this analyzer keeps (:meth:`analyze`'s, in order),
+        reading the text no further than they go: a highlighter that found its matches without offsets asks
+        only for the tokens it shows."""
+        if limit <= 0:
+            return []
+        if not self._fast(text):
+            return [(a, b) for _, a, b, _ in self._analyze_whole_text(text)[:limit]]
+        out: list[tuple[int, int]] = []
+        get, compute = self._cache.get, self._compute
+        for m in self._tfinditer(text):
+            surface = m.group()
+            t = get(surface, _MISS)
+            if t is _MISS:
+                t = compute(surface)
+            if t.__class__ is str:
+                out.append(m.span())
+            elif t is _LONG:
+                start = m.start()
+                out += [(start + a, start + b) for term, a, b in self._long_pieces(surface) if term is not None]
+            else:  # a stopword or a char-filtered blank: no token of its own
+                continue
+            if len(out) >= limit:
+                break
+        return out[:limit]
+
     def tokens(self, text: str) -> list[Token]:
         """Analysed tokens with offsets into ``text`` and positions (gaps where stopwords were removed)."""
         return [Token(*t) for t in self.analyze(text)]

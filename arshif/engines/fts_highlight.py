@@ -5,8 +5,10 @@ Why not re-mark the whole text: a long article took seconds that way (FTS5's own
 
 :func:`phrase_locations` finds, for each hit on the page only, the token positions where the query's
 phrases match, with the analysis the text index was built with (:func:`arshif.engines.fts_tokens.position_terms`),
-reading no further than :data:`LOCATE_CHARS` characters. Python then picks the snippet window from those
-positions and marks the window from the same tokens (the text is read once). A match deeper into a very long
+reading no further than :data:`LOCATE_CHARS` characters, and without the tokens' offsets (a third less work).
+Python then picks the snippet window from those positions, reads the offsets of the tokens up to the window's
+end (:meth:`Located.spans`: usually a short stretch; nothing when no match is in reach) and marks the window
+with them. A match deeper into a very long
 article still makes it a hit and keeps its place, but its snippet is the opening of the text. A phrase is
 marked only where it matches as a phrase.
 """
@@ -14,9 +16,9 @@ marked only where it matches as a phrase.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from arshif.engines.fts_tokens import EXACT_PREFIX, position_terms
+from arshif.engines.fts_tokens import EXACT_PREFIX, position_terms, token_spans
 from arshif.search.highlight import END, START
 
 #: Tokens a snippet shows (as FTS5's snippet(…, 40) did).
@@ -36,28 +38,38 @@ ELLIPSIS = "…"
 
 @dataclass
 class Located:
-    """Where a query's phrases match one text: ``locations`` as ``(start, length, phrase)`` by position, and
-    every token's ``(start, end)`` in ``text`` (the part of the original text that was read), by position."""
+    """Where a query's phrases match one text: ``locations`` as ``(start, length, phrase)`` by position in
+    ``text`` (the part of the original text that was read); :meth:`spans` gives its tokens' offsets."""
 
     text: str
     locations: list[tuple[int, int, int]]
-    spans: list[tuple[int, int]]
     cut: bool = False  # the original text goes on past ``text``
+    _spans: list[tuple[int, int]] = field(default_factory=list)
+    _all_spans: bool = False  # _spans holds every token's
 
     def __bool__(self) -> bool:
         return bool(self.locations)
+
+    def spans(self, n: int) -> list[tuple[int, int]]:
+        """``(start, end)`` in ``text`` of the first ``n`` tokens (fewer when the text has fewer), by position.
+
+        Read when asked, as far as asked: the matches are found without offsets (a third less work), and a
+        text whose matches lie deep or nowhere in it is not read a second time for a snippet it will not get."""
+        if len(self._spans) < n and not self._all_spans:
+            self._spans = token_spans(self.text, n)
+            self._all_spans = len(self._spans) < n
+        return self._spans[:n]
 
 
 def phrase_locations(text: str, phrases: list[list[str]]) -> Located:
     """Where each of ``phrases`` matches ``text`` (positions as the text index counts them: one per word the
     exact analyzer keeps). A phrase's terms are stems, or ``=`` and an exact form (see
-    :mod:`arshif.engines.text_index`), matched at consecutive positions. Tokens are read once, offsets and
-    all, so the highlight and the snippet need no second pass over the text."""
+    :mod:`arshif.engines.text_index`), matched at consecutive positions. Offsets are read afterwards, only
+    for the tokens a highlight or a snippet shows (see :meth:`Located.spans`)."""
     if not text or not phrases:
-        return Located(text or "", [], [])
+        return Located(text or "", [])
     read = text[:LOCATE_CHARS]
-    offsets: list[tuple[int, int]] = []
-    exacts, stems = position_terms(read, offsets)
+    exacts, stems = position_terms(read)
     # Where each phrase's first term stands: one scan per kind of term, only for the terms asked (a 1 MB
     # article's first 100,000 characters are ~16,000 tokens; a map of every term cost a fifth of its time).
     first_exact = {t[0][len(EXACT_PREFIX):] for t in phrases if t and t[0].startswith(EXACT_PREFIX)}
@@ -85,7 +97,7 @@ def phrase_locations(text: str, phrases: list[list[str]]) -> Located:
                 out.add((s, n, p))
                 if len(out) >= MAX_LOCATIONS:
                     break
-    return Located(read, sorted(out)[:MAX_LOCATIONS], offsets, cut=len(text) > len(read))
+    return Located(read, sorted(out)[:MAX_LOCATIONS], cut=len(text) > len(read))
 
 
 def _marked(text: str, spans: list[tuple[int, int]], marks: set[int], first: int, last: int) -> str:
@@ -116,9 +128,11 @@ def _expand(locations: list[list[int]]) -> set[int]:
 
 def highlight_field(text: str, located: Located) -> str:
     """A short field (title) with its matches marked; very long titles are cut like a snippet."""
-    if not text or not located.locations or not located.spans:
+    if not text or not located.locations:
         return text
-    spans = located.spans[:MAX_TITLE_TOKENS + 1]
+    spans = located.spans(MAX_TITLE_TOKENS + 1)
+    if not spans:
+        return text
     too_long = len(spans) > MAX_TITLE_TOKENS
     last = len(spans) - 2 if too_long else len(spans) - 1
     marked = _marked(located.text, spans, _expand(located.locations), 0, last)
@@ -142,7 +156,7 @@ def snippet_field(text: str, located: Located) -> str | None:
             best, best_score = s, score
     first = max(0, best - LEAD_TOKENS)
     last_wanted = first + SNIPPET_TOKENS - 1
-    spans = located.spans[:last_wanted + 2]  # one token more: is there text after the window?
+    spans = located.spans(last_wanted + 2)  # one token more: is there text after the window?
     if not spans or first >= len(spans):
         return None
     last = min(last_wanted, len(spans) - 1)

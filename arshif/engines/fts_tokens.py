@@ -60,6 +60,12 @@ def position_terms(text: str, spans: list[tuple[int, int]] | None = None) -> tup
     return get_analyzer("arshif_exact").paired_terms(get_analyzer("arshif_text"), text, spans)
 
 
+def token_spans(text: str, limit: int) -> list[tuple[int, int]]:
+    """Character offsets of the first ``limit`` tokens of :func:`position_terms`, by position: the text is read
+    only as far as they go."""
+    return get_analyzer("arshif_exact").spans_of(text, limit)
+
+
 #: Stands in the stems for a word the stemmer drops (a stopword), so both strings keep one position per word
 #: and a phrase of stems cannot match across a removed word. A separator to the analyzers: never a term.
 NO_STEM = "¦"
