@@ -5,7 +5,7 @@ Why not re-mark the whole text: a long article took seconds that way (FTS5's own
 
 :func:`phrase_locations` finds, for each hit on the page only, the token positions where the query's
 phrases match, with the analysis the text index was built with (:func:`arshif.engines.fts_tokens.position_terms`),
-reading no further than :data:`LOCATE_CHARS` characters, and without the tokens' offsets (a third less work).
+reading no further than :data:`LOCATE_CHARS` characters, and without the tokens' offsets (a quarter to a third less work).
 Python then picks the snippet window from those positions, reads the offsets of the tokens up to the window's
 end (:meth:`Located.spans`: usually a short stretch; nothing when no match is in reach) and marks the window
 with them. A match deeper into a very long
@@ -53,7 +53,7 @@ class Located:
     def spans(self, n: int) -> list[tuple[int, int]]:
         """``(start, end)`` in ``text`` of the first ``n`` tokens (fewer when the text has fewer), by position.
 
-        Read when asked, as far as asked: the matches are found without offsets (a third less work), and a
+        Read when asked, as far as asked: the matches are found without offsets (a quarter to a third less work), and a
         text whose matches lie deep or nowhere in it is not read a second time for a snippet it will not get."""
         if len(self._spans) < n and not self._all_spans:
             self._spans = token_spans(self.text, n)
