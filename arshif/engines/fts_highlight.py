@@ -5,12 +5,11 @@ Why not re-mark the whole text: a long article took seconds that way (FTS5's own
 
 :func:`phrase_locations` finds, for each hit on the page only, the token positions where the query's
 phrases match, with the analysis the text index was built with (:func:`arshif.engines.fts_tokens.position_terms`),
-reading no further than :data:`LOCATE_CHARS` characters, and without the tokens' offsets (a quarter to a third less work).
-Python then picks the snippet window from those positions, reads the offsets of the tokens up to the window's
-end (:meth:`Located.spans`: usually a short stretch; nothing when no match is in reach) and marks the window
-with them. A match deeper into a very long
-article still makes it a hit and keeps its place, but its snippet is the opening of the text. A phrase is
-marked only where it matches as a phrase.
+reading no further than :data:`LOCATE_CHARS` characters, and without the tokens' offsets (a quarter to a
+third less work). Python then picks the snippet window from those positions, reads the offsets of the tokens
+up to the window's end (:meth:`Located.spans`: usually a short stretch; nothing when no match is in reach) and
+marks the window with them. A match deeper into a very long article still makes it a hit and keeps its
+place, but its snippet is the opening of the text. A phrase is marked only where it matches as a phrase.
 """
 
 from __future__ import annotations
