@@ -264,7 +264,7 @@ def test_long_tokens_are_cut_at_255(exact: Analyzer) -> None:
 
 
 @pytest.mark.parametrize("sentence", [
-    "ذهب الولد إلى المدرسة the cat's mat ٢٠١٩",  # stopwords (إلى, the) keep no token of their own here
+    "ذهب الولد إلى المدرسة the cat's mat ٢٠١٩",  # Arabic and English words, a possessive, Arabic-Indic digits
     "ـــالرياض و في " + "ب" * 600 + " جدة",  # a leading tatweel; a word cut into pieces at 255
     "hi 👍🏽 \u200d\u200d x\u200dy U.S.A",  # a boundary-moving character: the whole-text path
     "",

@@ -256,9 +256,10 @@ class Analyzer:
         return out
 
     def spans_of(self, text: str, limit: int) -> list[tuple[int, int]]:
-        """Character offsets of the first ``limit`` tokens this analyzer keeps (:meth:`analyze`'s, in order),
-        reading the text no further than they go: a highlighter that found its matches without offsets asks
-        only for the tokens it shows."""
+        """Character offsets of the first ``limit`` tokens this analyzer keeps (:meth:`analyze`'s, in order):
+        a highlighter that found its matches in a long text without offsets asks only for the tokens it shows.
+        The text is read no further than they go, except a text the per-token path cannot take (a rare
+        boundary-moving character), which is analysed whole."""
         if limit <= 0:
             return []
         if not self._fast(text):
