@@ -165,21 +165,16 @@ class CompiledCRF:
             return
         while cap < size:
             cap *= 2
+        used = len(self.cores)
         tables = np.zeros((self._tables.shape[0], cap, self._tables.shape[2]))
-        tables[:, :len(self.cores)] = self._tables[:, :len(self.cores)]
+        tables[:, :used] = self._tables[:, :used]
         self._tables = tables
-        bi = np.full(cap, -1, dtype=np.int64)
-        bi[:len(self.cores)] = self._bi_id[:len(self.cores)]
-        self._bi_id = bi
-        first = np.zeros(cap, dtype=bool)
-        first[:len(self.cores)] = self._first[:len(self.cores)]
-        self._first = first
-        cid = np.zeros(cap, dtype=np.int64)
-        cid[:len(self.cores)] = self._core_id[:len(self.cores)]
-        self._core_id = cid
-        lens = np.zeros(cap, dtype=np.int64)
-        lens[:len(self.cores)] = self._core_len[:len(self.cores)]
-        self._core_len = lens
+        # The per-word columns, each grown with its own empty value (-1: a word in no bigram).
+        for name, empty in (("_bi_id", -1), ("_first", False), ("_core_id", 0), ("_core_len", 0)):
+            column = getattr(self, name)
+            grown = np.full(cap, empty, dtype=column.dtype)
+            grown[:used] = column[:used]
+            setattr(self, name, grown)
 
     def _add(self, words: list[str]) -> None:
         """Score vectors of new words: the blocks of all their known features summed per word at once."""
