@@ -103,10 +103,9 @@ def phrase_locations(text: str, phrases: list[list[str]]) -> Located:
                 out.add((s, n, p))
                 if len(out) >= MAX_LOCATIONS:
                     break
-    located = Located(read, sorted(out)[:MAX_LOCATIONS], cut=len(text) > len(read))
-    if offsets is not None:
-        located._spans, located._all_spans = offsets, True
-    return located
+    if offsets is None:
+        return Located(read, sorted(out)[:MAX_LOCATIONS], cut=len(text) > len(read))
+    return Located(read, sorted(out)[:MAX_LOCATIONS], cut=len(text) > len(read), _spans=offsets, _all_spans=True)
 
 
 def _marked(text: str, spans: list[tuple[int, int]], marks: set[int], first: int, last: int) -> str:
