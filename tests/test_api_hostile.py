@@ -509,3 +509,26 @@ def test_full_disk_prints_one_line_not_a_traceback(tmp_path):
     err = [line for line in done.stderr.splitlines() if line.strip()]
     assert "Traceback" not in done.stderr and len(err) <= 2, done.stderr[-2000:]
     assert "disk" in done.stderr.lower() or "space" in done.stderr.lower(), done.stderr
+
+
+def test_first_requests_of_concurrent_clients_all_answer(archive_settings):
+    """A fresh app's first requests arriving together (a threaded server, several scripts at start-up):
+    FastAPI built its OpenAPI document, which the API reads to check parameters, once per thread at the
+    same time and raised KeyError inside itself, so every one of them got a 500."""
+    import threading
+
+    app = TestClient(create_app(archive_settings), raise_server_exceptions=False)
+    start = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def first_request(q: str) -> None:
+        start.wait()
+        statuses.append(app.get("/api/search", params={"q": q}).status_code)
+
+    threads = [threading.Thread(target=first_request, args=(q,))
+               for q in ("الرياض", "oil", "", "النفط", "Riyadh", "مكة")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert statuses == [200] * 6, statuses

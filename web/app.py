@@ -8,6 +8,7 @@ what and where, an unreachable engine is 503 with ``Retry-After``.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -66,8 +67,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.include_router(api.router)
     app.include_router(pages.router)
     _mount_api_docs(app)
+    _build_openapi_once(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _build_openapi_once(app: FastAPI) -> None:
+    """FastAPI builds its OpenAPI document on first use and without a lock; the API reads it to know each
+    operation's parameters. Two threads building it at once (the first requests of concurrent clients of a
+    threaded server or test client) made FastAPI raise KeyError, a 500: the build is serialised here."""
+    build, lock = app.openapi, threading.Lock()
+
+    def openapi() -> dict:
+        with lock:
+            return build()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise it
 
 
 def _mount_api_docs(app: FastAPI) -> None:
