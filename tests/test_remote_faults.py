@@ -120,3 +120,79 @@ def test_app_started_while_the_node_is_down_connects_when_it_comes_back(tmp_path
             assert client.get("/api/health").json()["documents"] == 0
     finally:
         subprocess.run(["bash", str(ENGINES_SH), "start", "os"], env=env, capture_output=True, timeout=300)
+
+
+#: What a three-node OpenSearch 3.6 cluster answered when a node was killed between a search's query phase
+#: and its expand/fetch phase (those go back to the copy that ran the query, so the cluster cannot fail
+#: over by itself). Recorded from the cluster test's setting; the node's address is shortened.
+NODE_LOST_BODY = {"error": {
+    "root_cause": [], "type": "search_phase_execution_exception", "reason": "failed to expand hits",
+    "phase": "expand", "grouped": True, "failed_shards": [],
+    "caused_by": {"type": "search_phase_execution_exception", "reason": "", "phase": "fetch", "grouped": True,
+                  "failed_shards": [], "caused_by": {"type": "node_not_connected_exception",
+                                                     "reason": "[c2][127.0.0.1:9312] Node not connected"}}},
+    "status": 500}
+
+
+def _inject_search_failures(client, times: int, body: dict) -> list[int]:
+    """Make the app's next ``times`` searches fail as the cluster made them fail; returns the call count."""
+    import opensearchpy
+
+    engine = client.app.state.service.engine
+    real = engine.flavour.clients["read"]
+    calls = [0]
+    original = real.search
+
+    def search(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] <= times:
+            raise opensearchpy.TransportError(500, body["error"]["type"], body)
+        return original(*args, **kwargs)
+
+    real.search = search
+    return calls
+
+
+def test_search_that_lost_a_node_mid_request_is_sent_again(tmp_path):
+    """A node killed between the query and fetch phases used to turn one search into a 500 ("internal
+    error"); a search only reads, so it is sent again and the live copies answer."""
+    from indexer.pipeline import ingest
+    from tests.conftest import DEMO
+
+    client = _app(tmp_path, URL)
+    ingest([DEMO], client.app.state.service.engine)
+    expected = client.get("/api/search", params={"q": "النفط", "sort": "newest"}).json()
+    assert expected["total"] > 0
+    calls = _inject_search_failures(client, 1, NODE_LOST_BODY)
+    r = client.get("/api/search", params={"q": "النفط", "sort": "newest"})
+    assert r.status_code == 200, r.text[:300]
+    assert [h["id"] for h in r.json()["hits"]] == [h["id"] for h in expected["hits"]]
+    assert calls[0] >= 2
+
+
+def test_search_that_keeps_losing_nodes_is_a_503_not_a_500(tmp_path):
+    client = _app(tmp_path, URL)
+    assert client.get("/api/search", params={"q": "النفط"}).status_code == 200
+    _inject_search_failures(client, 1000, NODE_LOST_BODY)
+    r = client.get("/api/search", params={"q": "النفط"})
+    _assert_public_503(r)
+    assert "Node not connected" not in r.text
+
+
+def test_a_query_the_cluster_rejects_is_not_taken_for_a_lost_node(tmp_path):
+    """Only node-level causes are sent again: a shard failure of the query itself stays an error."""
+    import opensearchpy
+
+    from arshif.engines.remote import NODE_LOST_ERRORS, _error_types
+
+    assert _error_types(opensearchpy.TransportError(500, "x", NODE_LOST_BODY)) & NODE_LOST_ERRORS
+    broken = {"error": {"type": "search_phase_execution_exception", "reason": "all shards failed",
+                        "failed_shards": [{"shard": 0, "reason": {"type": "illegal_argument_exception",
+                                                                  "reason": "field [x] is not aggregatable"}}]},
+              "status": 500}
+    assert not _error_types(opensearchpy.TransportError(500, "x", broken)) & NODE_LOST_ERRORS
+    client = _app(tmp_path, URL)
+    assert client.get("/api/search", params={"q": "النفط"}).status_code == 200
+    calls = _inject_search_failures(client, 1000, broken)
+    r = client.get("/api/search", params={"q": "النفط"})
+    assert r.status_code == 500 and calls[0] == 1, (r.status_code, calls)

@@ -121,6 +121,37 @@ def _status(exc) -> Any:
         getattr(getattr(exc, "meta", None), "status", None)
 
 
+#: Shard-level errors that mean "a node went away mid-request", not "this query is wrong". A search whose
+#: query phase ran on a node that then died cannot fetch its hits from it (the fetch and expand phases go
+#: back to the same copy), and the cluster answers 500 with one of these somewhere among its causes; the
+#: same search sent again runs on the live copies.
+NODE_LOST_ERRORS = frozenset({
+    "node_not_connected_exception", "node_disconnected_exception", "node_closed_exception",
+    "connect_transport_exception", "send_request_transport_exception", "receive_timeout_transport_exception",
+    "transport_exception", "no_shard_available_action_exception", "search_context_missing_exception",
+})
+
+
+def _error_types(exc: BaseException) -> set[str]:
+    """Every ``type`` named anywhere in an API error's body (root causes, shard failures, causes)."""
+    body = getattr(exc, "info", None) or getattr(exc, "body", None)
+    found: set[str] = set()
+    stack = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("type"), str):
+                found.add(item["type"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+class NodeLost(EngineUnavailable):
+    """A node of the cluster died while it held part of this request; sending it again should succeed."""
+
+
 def open_remote(settings: Settings, *, lazy: bool = False) -> "RemoteEngine":
     kind, _, url = settings.engine.partition("+")
     return RemoteEngine(kind, url, settings, lazy=lazy)
@@ -154,6 +185,11 @@ class _Guard:
             engine.breaker.success()
             log.warning("%s at %s cannot serve: %s", engine.kind, engine.url, exc)
             raise EngineUnavailable(f"{engine.kind} at {engine.url} cannot serve: {exc}", retry_after=5) from exc
+        if isinstance(exc, engine.flavour.api_errors) and _status(exc) == 500 and \
+                _error_types(exc) & NODE_LOST_ERRORS:
+            engine.breaker.success()
+            raise NodeLost(f"{engine.kind} at {engine.url} lost a node during the request: {exc}",
+                           retry_after=2) from exc
         return False
 
 
@@ -569,8 +605,17 @@ class RemoteEngine(Engine):
             # The node stops collecting once the budget is spent and says so (timed_out): answer 503 then,
             # as the embedded engine does, rather than a page that silently lacks matches.
             body = {**body, "timeout": f"{max(1, int(budget * 1000))}ms"}
-        with self._op() as client:
-            resp = _body(client.search(index=self.alias, body=body))
+        for attempt in range(SEARCH_ATTEMPTS):
+            try:
+                with self._op() as client:
+                    resp = _body(client.search(index=self.alias, body=body))
+                break
+            except NodeLost as exc:
+                if attempt + 1 == SEARCH_ATTEMPTS:
+                    raise
+                # Searches only read: sending one again is safe, and the live copies answer it.
+                log.warning("%s; searching again", exc)
+                time.sleep(0.25 * (attempt + 1))
         if resp.get("timed_out"):
             raise SearchTimeout(f"the search was stopped after {budget:g} s (its time budget, "
                                 "ARSHIF_SEARCH_TIMEOUT): narrow it with fewer words, a filter or a date range")
@@ -722,6 +767,10 @@ class _Target:
         self.engine._with_retries(lambda c: c.indices.refresh(index=self.index), "write")
         return confirmed
 
+
+#: Tries of a search that lost a node mid-request (waits 0.25 and 0.5 s between them): the cluster notices
+#: a killed node within a second or two, and the search's time budget still bounds each try.
+SEARCH_ATTEMPTS = 3
 
 #: Tries of a bulk write whose node vanished or whose shards were moving (waits 2, 4, 8, 16, 30, 30 s).
 WRITE_ATTEMPTS = 6
