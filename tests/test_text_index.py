@@ -440,3 +440,65 @@ def test_a_bulk_write_lets_another_writer_in_between_its_commits(tmp_path, monke
         first.upsert([article(n) for n in range(16, 21)])
     assert found(first, "زنجبار")[0] == 20 and found(first, "موروني")[0] == 1
     assert found(second, "زنجبار")[0] == 20
+
+
+#: Questions and words as people type them, in both languages, and the syntax that makes exact forms and phrases.
+HIGHLIGHTED = ["قطار الرياض", "النفط", "أسعار النفط", '"قطار الرياض"', "Riyadh metro", "OPEC+ output",
+               "الجراد الصحراوي", "Dubai rents", "=النفط", "الهلال OR النصر", "oil", "حمص", "Petra"]
+
+
+def _marks(engine: EmbeddedEngine, q: str, **kw) -> list[tuple]:
+    return [(h.id, h.title_highlight, h.snippet, h.snippet_language, h.matched_in)
+            for h in engine.search(SearchRequest(q=q, size=50, **kw)).hits]
+
+
+def test_highlights_read_from_stored_terms_are_those_of_analysing_the_text_again(tmp_path, monkeypatch):
+    """The page's hits are highlighted from the terms the index stored when it took them (no second
+    analysis): the same marks, snippets and matched side as analysing their texts again."""
+    from indexer.pipeline import ingest
+    from tests.conftest import DEMO
+
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    ingest([DEMO], engine)
+    real, used = text_index.stored_terms, []
+
+    def counted(searcher, rowids):
+        out = real(searcher, rowids)
+        used.append(len(out))
+        return out
+
+    monkeypatch.setattr(text_index, "stored_terms", counted)
+    stored = {q: _marks(engine, q, sort=sort) for q in HIGHLIGHTED for sort in ("relevance", "newest")}
+    assert sum(used) >= 20, used  # the stored path is the one taken
+    assert sum("<mark>" in (snippet or "") + title for marks in stored.values()
+               for _id, title, snippet, _lang, _side in marks) >= 20
+    monkeypatch.setattr(text_index, "stored_terms", lambda searcher, rowids: {})
+    assert {q: _marks(engine, q, sort=sort) for q in HIGHLIGHTED for sort in ("relevance", "newest")} == stored
+
+
+def test_terms_stored_for_another_text_are_not_used_to_mark_this_one(tmp_path, monkeypatch):
+    """A text that is not the one whose terms were stored (the archive's copy changed after the index took
+    them) is analysed again: marking it by another text's positions would put the marks on the wrong words."""
+    from arshif.engines.fts_tokens import index_terms
+
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    body = "قالت الوزارة إن أسعار النفط ارتفعت أمس في الرياض"
+    engine.upsert([Article(title="تقرير", body=body, source="t", url="https://example.org/o")])
+    other = "في الرياض قالت الوزارة إن النفط وأسعاره ارتفعت أمس"
+    stems, exact = index_terms(other)
+    monkeypatch.setattr(text_index, "stored_terms", lambda searcher, rowids: {
+        r: [None, (text_index.text_check(other), stems, exact), None, None] for r in rowids})
+    (hit,) = engine.search(SearchRequest(q="النفط")).hits
+    assert hit.snippet == "قالت الوزارة إن أسعار <mark>النفط</mark> ارتفعت أمس في الرياض"
+
+
+def test_stored_terms_round_trip_and_leave_out_empty_and_very_long_texts():
+    from arshif.engines.fts_tokens import index_terms
+
+    texts = ["خبر عن النفط", "", "word " * 5000, "و في ال"]  # a long text, and one of stopwords only
+    encoded = text_index.encode_terms([index_terms(t) for t in texts], [text_index.text_check(t) for t in texts])
+    decoded = text_index.decode_terms(encoded)
+    assert decoded[0] == (text_index.text_check(texts[0]), *index_terms(texts[0]))
+    assert decoded[1] is None and decoded[2] is None and len(texts[2]) > text_index.STORED_TERMS_CHARS
+    assert decoded[3] == (text_index.text_check(texts[3]), *index_terms(texts[3]))
+    assert text_index.decode_terms(text_index.encode_terms([("", "")], [-1])) == []

@@ -879,7 +879,7 @@ class EmbeddedEngine(Engine):
                 if grouped:
                     self._index_story_copies(conn, searcher, query, hits, [e[3] for e in page])
                 if hits and docs:
-                    self._fill_highlights(hits, docs, text if request.highlight else None)
+                    self._fill_highlights(hits, docs, text if request.highlight else None, searcher)
             except BaseException:
                 _end_read(conn, quiet=True)
                 raise
@@ -1062,7 +1062,7 @@ class EmbeddedEngine(Engine):
                 if stories is not None:
                     self._fill_stories(conn, hits)
                 if hits and docs:  # (plain hits come filled: see _page)
-                    self._fill_highlights(hits, docs, text if request.highlight else None)
+                    self._fill_highlights(hits, docs, text if request.highlight else None, searcher)
             except BaseException:
                 _end_read(conn, quiet=True)  # never hide the error that stopped the search
                 raise
@@ -1334,10 +1334,11 @@ class EmbeddedEngine(Engine):
         return [DateBucket(start=date.fromisoformat(k), count=c) for k, c in rows], interval
 
     @staticmethod
-    def _fill_highlights(hits: list[Hit], docs: dict[int, Article], text: TextQuery | None) -> None:
+    def _fill_highlights(hits: list[Hit], docs: dict[int, Article], text: TextQuery | None, searcher=None) -> None:
         """Highlights of the page's hits only: their words matched against the query's phrases by the same
-        analysis the index was built with (see fts_highlight); the translation only when the original
-        holds no match."""
+        analysis the index was built with (see fts_highlight): the terms the index stored with each text when
+        ``searcher`` has them and the text is the one they were made from, else the text analysed again. The
+        translation only when the original holds no match."""
         rowid_of = {a.id: r for r, a in docs.items()}
         if text is None:
             for h in hits:
@@ -1345,16 +1346,27 @@ class EmbeddedEngine(Engine):
                 h.snippet = plain_snippet(docs[rowid_of[h.id]].body)
                 h.snippet_language = h.language
             return
+        stored = text_index.stored_terms(searcher, list(docs)) if searcher is not None and text.phrases else {}
         for h in hits:
-            article = docs[rowid_of[h.id]]
+            rowid = rowid_of[h.id]
+            article = docs[rowid]
             _key, tr = _indexed_translation(article)
             tr_title, tr_body = (tr.title, tr.body) if tr else ("", "")
-            title_locs = phrase_locations(article.title, text.phrases)
-            body_locs = phrase_locations(article.body, text.phrases)
+            terms = stored.get(rowid, ())
+
+            def locate(i: int, value: str):
+                """Text field ``i`` (in _indexed_texts order) located, from its stored terms when they are its."""
+                kept = terms[i] if i < len(terms) else None
+                if kept is not None and value and kept[0] == text_index.text_check(value):
+                    return phrase_locations(value, text.phrases, (kept[1], kept[2]))
+                return phrase_locations(value, text.phrases)
+
+            title_locs = locate(0, article.title)
+            body_locs = locate(1, article.body)
             # The translation decides only where the original holds no match (see apply_highlights).
             original = bool(title_locs or body_locs)
-            tr_title_locs = phrase_locations("" if original else tr_title, text.phrases)
-            tr_body_locs = phrase_locations("" if original else tr_body, text.phrases)
+            tr_title_locs = locate(2, "" if original else tr_title)
+            tr_body_locs = locate(3, "" if original else tr_body)
             apply_highlights(h, highlight_field(article.title, title_locs), snippet_field(article.body, body_locs),
                              highlight_field(tr_title, tr_title_locs) if tr_title_locs else None,
                              snippet_field(tr_body, tr_body_locs), article.body)
@@ -1471,6 +1483,7 @@ class TextIndexOutdated(EngineUnavailable):
 def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:
     """An article as the text index holds it (its texts, filters and facets; the document stays in SQLite)."""
     d = article_date(article)
+    texts = _indexed_texts(article)
     by_kind: dict[str, list[str]] = {kind: [] for kind in ENTITY_KINDS}
     for e in article.entities:
         by_kind.setdefault(e.kind, []).append(e.key)
@@ -1480,7 +1493,7 @@ def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:
                   "source": article.source, "author": article.author, "site": article.site,
                   "story": article.story_id or article.id},
         multi={"tag": list(article.tags), **by_kind},
-        texts=[fts_tokens.terms_of(t) for t in _indexed_texts(article)])
+        texts=[fts_tokens.terms_of(t) for t in texts], checks=[text_index.text_check(t) for t in texts])
 
 
 def _ms(started: float) -> float:

@@ -66,46 +66,68 @@ class Located:
         return self._spans[:n]
 
 
-def phrase_locations(text: str, phrases: list[list[str]]) -> Located:
+def phrase_locations(text: str, phrases: list[list[str]], stored: tuple[str, str] | None = None) -> Located:
     """Where each of ``phrases`` matches ``text`` (positions as the text index counts them: one per word the
     exact analyzer keeps). A phrase's terms are stems, or ``=`` and an exact form (see
-    :mod:`arshif.engines.text_index`), matched at consecutive positions. Offsets come with the tokens for a
-    text up to :data:`ONE_PASS_CHARS`, else afterwards for the tokens shown only (see :meth:`Located.spans`)."""
+    :mod:`arshif.engines.text_index`), matched at consecutive positions.
+
+    ``stored``: the text's (stems, exact forms) strings as the index was fed them (``text_index.stored_terms``),
+    read instead of analysing the text again; the offsets of the tokens shown are read afterwards (see
+    :meth:`Located.spans`). Without them, offsets come with the tokens for a text up to
+    :data:`ONE_PASS_CHARS`, else afterwards as well."""
     if not text or not phrases:
         return Located(text or "", [])
+    if stored is not None:
+        # The stored strings: stems with NO_STEM where the stemmer drops a word, exact forms with their "=".
+        stems, exacts = stored[0].split(" "), stored[1].split(" ")
+        return Located(text, _locate(phrases, exacts, stems, EXACT_PREFIX))
     read = text[:LOCATE_CHARS]
     offsets: list[tuple[int, int]] | None = [] if len(read) <= ONE_PASS_CHARS else None
-    exacts, stems = position_terms(read, offsets)
+    analysed_exacts, analysed_stems = position_terms(read, offsets)
+    locations = _locate(phrases, analysed_exacts, analysed_stems, "")
+    if offsets is None:
+        return Located(read, locations, cut=len(text) > len(read))
+    return Located(read, locations, cut=len(text) > len(read), _spans=offsets, _all_spans=True)
+
+
+def _locate(phrases: list[list[str]], exacts: list[str], stems: list[str | None],
+            exact_prefix: str) -> list[tuple[int, int, int]]:
+    """``(start, length, phrase)`` of every match of ``phrases`` in a text's terms by position; ``exacts`` carry
+    ``exact_prefix`` before each form (stored terms carry the index's ``=``, analysed ones nothing)."""
+    strip = len(EXACT_PREFIX)
+
+    def as_listed(term: str) -> str:  # an exact query term as ``exacts`` hold it
+        return exact_prefix + term[strip:]
+
     # Where each phrase's first term stands: one scan per kind of term, only for the terms asked (a 1 MB
     # article's first 100,000 characters are ~16,000 tokens; a map of every term cost a fifth of its time).
-    first_exact = {t[0][len(EXACT_PREFIX):] for t in phrases if t and t[0].startswith(EXACT_PREFIX)}
+    first_exact = {as_listed(t[0]) for t in phrases if t and t[0].startswith(EXACT_PREFIX)}
     first_stem = {t[0] for t in phrases if t and not t[0].startswith(EXACT_PREFIX)}
     exact_at: dict[str, list[int]] = {}
     stem_at: dict[str, list[int]] = {}
     if first_exact:
         for i in [i for i, e in enumerate(exacts) if e in first_exact]:
-            exact_at.setdefault(EXACT_PREFIX + exacts[i], []).append(i)
+            exact_at.setdefault(exacts[i], []).append(i)
     if first_stem:
         for i in [i for i, t in enumerate(stems) if t in first_stem]:
             stem_at.setdefault(stems[i], []).append(i)
 
     def holds(term: str, i: int) -> bool:
-        return EXACT_PREFIX + exacts[i] == term if term.startswith(EXACT_PREFIX) else stems[i] == term
+        return exacts[i] == as_listed(term) if term.startswith(EXACT_PREFIX) else stems[i] == term
 
     out: set[tuple[int, int, int]] = set()
     for p, terms in enumerate(phrases):
         if not terms:
             continue
-        starts = (exact_at if terms[0].startswith(EXACT_PREFIX) else stem_at).get(terms[0], ())
+        starts = exact_at.get(as_listed(terms[0]), ()) if terms[0].startswith(EXACT_PREFIX) else \
+            stem_at.get(terms[0], ())
         n = len(terms)
         for s in starts:  # every start (a phrase may begin with a word the text repeats hundreds of times)
             if s + n <= len(exacts) and all(holds(terms[k], s + k) for k in range(1, n)):
                 out.add((s, n, p))
                 if len(out) >= MAX_LOCATIONS:
                     break
-    if offsets is None:
-        return Located(read, sorted(out)[:MAX_LOCATIONS], cut=len(text) > len(read))
-    return Located(read, sorted(out)[:MAX_LOCATIONS], cut=len(text) > len(read), _spans=offsets, _all_spans=True)
+    return sorted(out)[:MAX_LOCATIONS]
 
 
 def _marked(text: str, spans: list[tuple[int, int]], marks: set[int], first: int, last: int) -> str:

@@ -21,12 +21,14 @@ the archive no longer holds (a delete the crash lost). An index built from anoth
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
 import os
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -57,8 +59,13 @@ MULTI = ("tag", *ENTITY_KINDS)
 SEPARATOR = " ¦ "
 #: The story id as a number (see story_key).
 STORY_KEY = "story_key"
+#: Stored with each article, never searched: its texts' terms by position (see :func:`stored_terms`).
+HIGHLIGHT_TERMS = "hl_terms"
+#: A text of up to this many characters has its terms stored; a longer one is analysed when highlighted, as far
+#: as fts_highlight.LOCATE_CHARS (its terms would cost more to read back than that does).
+STORED_TERMS_CHARS = 20_000
 #: Bumped when the schema below changes: an index of another layout is rebuilt from the archive.
-LAYOUT = "4"  # 3 had the story key before the keyword fields (one day on main), 4 has it last
+LAYOUT = "5"  # 3 had the story key before the keyword fields (one day on main), 4 has it last, 5 stored terms
 EPOCH = date(1970, 1, 1)
 #: The index's own record of what it holds (see TextIndex.state).
 STATE = "state.json"
@@ -78,6 +85,7 @@ def schema() -> tantivy.Schema:
     # Fields added since the first layout go last: the fields before keep their numbers, so a server still
     # running the older version reads a rebuilt index as before instead of finding nothing.
     sb.add_unsigned_field(STORY_KEY, fast=True)  # see story_key()
+    sb.add_bytes_field(HIGHLIGHT_TERMS, stored=True)
     return sb.build()
 
 
@@ -111,6 +119,7 @@ class IndexDoc:
     keywords: dict[str, str]
     multi: dict[str, list[str]]
     texts: list[tuple[str, str]]  # (stems, exact forms) per text field, in TEXT_FIELD_NAMES order
+    checks: list[int] = field(default_factory=list)  # text_check() of each text: which terms to store
 
     def as_dict(self) -> dict:
         doc: dict = {"rowid": self.rowid, "first_seq": self.first_seq}
@@ -133,7 +142,69 @@ class IndexDoc:
             # A separator token between the parts: a phrase cannot run from one text into the next.
             doc[TEXT] = SEPARATOR.join(stems)
             doc[TEXT_EXACT] = SEPARATOR.join(exact)
+        stored = encode_terms(self.texts, self.checks)
+        if stored:
+            doc[HIGHLIGHT_TERMS] = base64.b64encode(stored).decode("ascii")  # (tantivy's JSON form of bytes)
         return doc
+
+
+# --- terms stored for highlights -------------------------------------------------------------------
+#
+# Highlighting the ten hits of a page used to analyse their texts again: a third of an API search's time
+# (tokenizing alone is ~0.75 us a word). The terms the index was fed are at hand when an article is written,
+# so they are stored with it and read back for the page's hits only. They are stored as they are: tantivy
+# compresses its document store itself (lz4, in its own threads). Compressing them here (zlib, level 1) made
+# the index 30 % smaller than that but its rebuild a fifth slower, all of it on the writer's core.
+# Each is stored with a checksum of its text: a highlighter that reads a text other than the one analysed
+# (the archive's copy changed since the index's) analyses it again instead.
+
+#: Between the stored texts of one article, and between a text's checksum, stems and exact forms: control
+#: characters, which the tokenizer never puts in a term.
+_TEXT_SEP, _PART_SEP = "\x1e", "\x1f"
+
+
+def text_check(text: str) -> int:
+    """The checksum stored with a text's terms; -1 for a text whose terms are not stored (empty or longer than
+    :data:`STORED_TERMS_CHARS`)."""
+    if not text or len(text) > STORED_TERMS_CHARS:
+        return -1
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def encode_terms(texts: list[tuple[str, str]], checks: list[int]) -> bytes:
+    """The stored form of an article's texts' (stems, exact forms) strings: empty when none is stored."""
+    parts = [f"{check}{_PART_SEP}{stems}{_PART_SEP}{exact}" if check >= 0 else ""
+             for (stems, exact), check in zip(texts, checks)]
+    return _TEXT_SEP.join(parts).encode("utf-8") if any(parts) else b""
+
+
+def decode_terms(blob: bytes | None) -> list[tuple[int, str, str] | None]:
+    """``(checksum, stems, exact forms)`` per text field (None where not stored), from :func:`encode_terms`."""
+    if not blob:
+        return []
+    out: list[tuple[int, str, str] | None] = []
+    for part in blob.decode("utf-8").split(_TEXT_SEP):
+        if part:
+            check, stems, exact = part.split(_PART_SEP)
+            out.append((int(check), stems, exact))
+        else:
+            out.append(None)
+    return out
+
+
+def stored_terms(searcher: tantivy.Searcher, rowids: list[int]) -> dict[int, list[tuple[int, str, str] | None]]:
+    """The stored terms of the articles ``rowids`` (the page's hits) in this searcher's view of the index;
+    an article missing from it, or written without them, is left out."""
+    if not rowids:
+        return {}
+    found = searcher.search(tantivy.Query.term_set_query(SCHEMA, "rowid", rowids), len(rowids), count=False).hits
+    addresses = [address for _score, address in found]
+    out: dict[int, list[tuple[int, str, str] | None]] = {}
+    for rowid, address in zip(searcher.fast_field_values("rowid", addresses), addresses):
+        blob = searcher.doc(address).get_first(HIGHLIGHT_TERMS)
+        if blob:
+            out[rowid] = decode_terms(blob)
+    return out
 
 
 # --- queries -------------------------------------------------------------------------------------
