@@ -3,6 +3,7 @@ between their two commits: a crash, an archive from before the text index, a for
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -460,20 +461,26 @@ def test_highlights_read_from_stored_terms_are_those_of_analysing_the_text_again
 
     engine = EmbeddedEngine(tmp_path / "a.db")
     ingest([DEMO], engine)
-    real, used = text_index.stored_terms, []
+    long_body = " ".join(f"فقرة {i} عن الأسواق" for i in range(2500)) + " ثم ارتفعت أسعار النفط في الختام"
+    engine.upsert([Article(title="تقرير طويل عن النفط", body=long_body, source="t", url="https://example.org/l")])
+    assert len(long_body) > text_index.STORED_TERMS_CHARS  # analysed: its terms are not stored
+    real, paths = embedded.phrase_locations, []
 
-    def counted(searcher, rowids):
-        out = real(searcher, rowids)
-        used.append(len(out))
-        return out
+    def counted(text, phrases, stored=None):
+        if text:
+            paths.append(stored is not None)
+        return real(text, phrases, stored)
 
-    monkeypatch.setattr(text_index, "stored_terms", counted)
-    stored = {q: _marks(engine, q, sort=sort) for q in HIGHLIGHTED for sort in ("relevance", "newest")}
-    assert sum(used) >= 20, used  # the stored path is the one taken
+    monkeypatch.setattr(embedded, "phrase_locations", counted)
+    queries = [*HIGHLIGHTED, "أسعار النفط في الختام"]
+    stored = {(q, sort): _marks(engine, q, sort=sort) for q in queries for sort in ("relevance", "newest")}
+    assert paths.count(True) >= 100 and paths.count(False) >= 2, (paths.count(True), paths.count(False))
     assert sum("<mark>" in (snippet or "") + title for marks in stored.values()
                for _id, title, snippet, _lang, _side in marks) >= 20
     monkeypatch.setattr(text_index, "stored_terms", lambda searcher, rowids: {})
-    assert {q: _marks(engine, q, sort=sort) for q in HIGHLIGHTED for sort in ("relevance", "newest")} == stored
+    paths.clear()
+    assert {(q, sort): _marks(engine, q, sort=sort) for q in queries for sort in ("relevance", "newest")} == stored
+    assert not any(paths)
 
 
 def test_terms_stored_for_another_text_are_not_used_to_mark_this_one(tmp_path, monkeypatch):
@@ -492,6 +499,66 @@ def test_terms_stored_for_another_text_are_not_used_to_mark_this_one(tmp_path, m
     assert hit.snippet == "قالت الوزارة إن أسعار <mark>النفط</mark> ارتفعت أمس في الرياض"
 
 
+def test_a_text_changed_in_the_archive_after_the_index_stored_its_terms_is_marked_right(tmp_path):
+    """The archive's copy of an article edited behind the text index's back (the index still holds the terms
+    of the text before): its words are marked where they are now."""
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([Article(title="تقرير", body="ارتفعت أسعار النفط أمس في الرياض", source="t",
+                           url="https://example.org/e")])
+    conn = apsw.Connection(str(tmp_path / "a.db"))
+    conn.execute("UPDATE articles SET doc = json_set(doc, '$.body', ?)", ("قالت الوزارة أمس إن أسعار النفط ارتفعت",))
+    conn.close()
+    (hit,) = engine.search(SearchRequest(q="النفط")).hits
+    assert hit.snippet == "قالت الوزارة أمس إن أسعار <mark>النفط</mark> ارتفعت"
+
+
+def test_terms_stored_under_another_analysis_are_not_used_to_mark(tmp_path, monkeypatch):
+    """mappings/ changed (one more character filtered out: every word after it moves): searches go on over
+    the old index until 'arshif reindex', and the marks must still fall on the words that match."""
+    from arshif.settings import PROJECT_ROOT, get_settings
+
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([Article(title="خبر", body="قال al-Riyadh bureau إن النفط ارتفع أمس", source="t",
+                           url="https://example.org/m")])
+    engine.close()
+    changed = tmp_path / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", changed)
+    definition = json.loads((changed / "articles.json").read_text(encoding="utf-8"))
+    (mapping,) = [f for f in definition["settings"]["analysis"]["char_filter"].values() if f["type"] == "mapping"]
+    mapping["mappings"].append("- => ")
+    (changed / "articles.json").write_text(json.dumps(definition, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("ARSHIF_MAPPINGS_DIR", str(changed))
+    get_settings.cache_clear()
+    try:
+        reader = EmbeddedEngine(tmp_path / "a.db", readonly=True)
+        assert reader.mapping_outdated
+        for sort in ("relevance", "newest"):
+            (hit,) = reader.search(SearchRequest(q="النفط", sort=sort)).hits
+            assert hit.snippet == "قال al-Riyadh bureau إن <mark>النفط</mark> ارتفع أمس", sort
+    finally:
+        monkeypatch.delenv("ARSHIF_MAPPINGS_DIR")
+        get_settings.cache_clear()
+
+
+def test_an_index_whose_fields_an_older_version_wrote_back_is_rebuilt(tmp_path):
+    """An older Arshif still serving when the index was rebuilt writes its own schema back with its next
+    commit: this version's fields are then missing, and reading them made tantivy panic. Such an index is
+    rebuilt, and its highlights come back."""
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([Article(title="خبر", body="ارتفعت أسعار النفط", source="t", url="https://example.org/s")])
+    engine.close()
+    meta_path = tmp_path / "a.db.text" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["schema"] = [f for f in meta["schema"] if f["name"] != text_index.HIGHLIGHT_TERMS]
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(EngineUnavailable, match="arshif reindex"):
+        EmbeddedEngine(tmp_path / "a.db", readonly=True)
+    reader = open_engine(Settings(data_dir=tmp_path, engine=f"embedded:{tmp_path / 'a.db'}", translator="none"),
+                         readonly=True)
+    (hit,) = reader.search(SearchRequest(q="النفط")).hits
+    assert hit.snippet == "ارتفعت أسعار <mark>النفط</mark>"
+
+
 def test_stored_terms_round_trip_and_leave_out_empty_and_very_long_texts():
     from arshif.engines.fts_tokens import index_terms
 
@@ -502,3 +569,4 @@ def test_stored_terms_round_trip_and_leave_out_empty_and_very_long_texts():
     assert decoded[1] is None and decoded[2] is None and len(texts[2]) > text_index.STORED_TERMS_CHARS
     assert decoded[3] == (text_index.text_check(texts[3]), *index_terms(texts[3]))
     assert text_index.decode_terms(text_index.encode_terms([("", "")], [-1])) == []
+    assert text_index.decode_terms(b"\xff\xfe not what encode_terms writes") == []

@@ -73,6 +73,11 @@ STATE = "state.json"
 MERGE_AT = 12
 
 
+#: The schema's fields in order (tantivy's Schema cannot be asked): an index on disk with other fields is
+#: rebuilt (see TextIndex.exists).
+FIELD_NAMES = ("rowid", "first_seq", "day", TEXT, TEXT_EXACT, *KEYWORDS, *MULTI, STORY_KEY, HIGHLIGHT_TERMS)
+
+
 def schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_unsigned_field("rowid", indexed=True, fast=True)
@@ -163,12 +168,35 @@ class IndexDoc:
 _TEXT_SEP, _PART_SEP = "\x1e", "\x1f"
 
 
+_SEEDS: dict[Path, int] = {}
+
+
+def _check_seed() -> int:
+    """What the terms of a text depend on besides the text: the analysis definition in ``mappings/`` (changed,
+    the index keeps its old terms until ``arshif reindex``, while highlights read offsets with the new one)
+    and the Unicode tables that cut words."""
+    from arshif.settings import get_settings
+
+    mappings_dir = get_settings().mappings_dir
+    seed = _SEEDS.get(mappings_dir)
+    if seed is None:
+        import unicodedata
+
+        import regex
+
+        from arshif.mappings import definition_fingerprint
+
+        seed = _SEEDS[mappings_dir] = zlib.crc32(
+            f"{definition_fingerprint()}|{unicodedata.unidata_version}|{regex.__version__}".encode())
+    return seed
+
+
 def text_check(text: str) -> int:
-    """The checksum stored with a text's terms; -1 for a text whose terms are not stored (empty or longer than
-    :data:`STORED_TERMS_CHARS`)."""
+    """The check stored with a text's terms (its length and a CRC of it and of :func:`_check_seed`); -1 for a
+    text whose terms are not stored (empty or longer than :data:`STORED_TERMS_CHARS`)."""
     if not text or len(text) > STORED_TERMS_CHARS:
         return -1
-    return zlib.crc32(text.encode("utf-8"))
+    return len(text) << 32 | zlib.crc32(text.encode("utf-8"), _check_seed())
 
 
 def encode_terms(texts: list[tuple[str, str]], checks: list[int]) -> bytes:
@@ -183,12 +211,16 @@ def decode_terms(blob: bytes | None) -> list[tuple[int, str, str] | None]:
     if not blob:
         return []
     out: list[tuple[int, str, str] | None] = []
-    for part in blob.decode("utf-8").split(_TEXT_SEP):
-        if part:
-            check, stems, exact = part.split(_PART_SEP)
-            out.append((int(check), stems, exact))
-        else:
-            out.append(None)
+    try:
+        for part in blob.decode("utf-8").split(_TEXT_SEP):
+            if part:
+                check, stems, exact = part.split(_PART_SEP)
+                out.append((int(check), stems, exact))
+            else:
+                out.append(None)
+    except ValueError:  # (UnicodeDecodeError is one) not what encode_terms wrote: the texts are analysed instead
+        log.warning("stored terms that cannot be read (%d bytes): highlighting from the text", len(blob))
+        return []
     return out
 
 
@@ -442,7 +474,8 @@ class TextIndex:
         if create:
             directory.mkdir(parents=True, exist_ok=True)
             layout = directory / "layout"
-            if layout.exists() and layout.read_text().strip() != LAYOUT:
+            if (layout.exists() and layout.read_text().strip() != LAYOUT) or \
+                    ((directory / "meta.json").exists() and not self._fields_match()):
                 log.warning("the text index at %s has another layout: rebuilding it from the archive", directory)
                 for p in directory.iterdir():
                     if p.is_file():
@@ -460,8 +493,19 @@ class TextIndex:
     def exists(self) -> bool:
         """Whether an index of this version's layout is there (an older one is rebuilt by a writable open)."""
         try:
-            return (self.directory / "meta.json").exists() and (self.directory / "layout").read_text().strip() == LAYOUT
+            return (self.directory / "meta.json").exists() and \
+                (self.directory / "layout").read_text().strip() == LAYOUT and self._fields_match()
         except OSError:
+            return False
+
+    def _fields_match(self) -> bool:
+        """Whether the index on disk has this version's fields. An older Arshif still running when the index
+        was rebuilt writes its own schema back with its next commit (the layout file stays): reading this
+        version's fields from such an index made tantivy panic."""
+        try:
+            meta = json.loads((self.directory / "meta.json").read_text())
+            return tuple(f.get("name") for f in meta.get("schema", [])) == FIELD_NAMES
+        except (OSError, ValueError, AttributeError):
             return False
 
     def index(self) -> tantivy.Index:
