@@ -1484,6 +1484,8 @@ def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:
     """An article as the text index holds it (its texts, filters and facets; the document stays in SQLite)."""
     d = article_date(article)
     texts = _indexed_texts(article)
+    terms = [fts_tokens.terms_of(t) for t in texts]
+    longest = max(map(len, texts))
     by_kind: dict[str, list[str]] = {kind: [] for kind in ENTITY_KINDS}
     for e in article.entities:
         by_kind.setdefault(e.kind, []).append(e.key)
@@ -1493,7 +1495,10 @@ def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:
                   "source": article.source, "author": article.author, "site": article.site,
                   "story": article.story_id or article.id},
         multi={"tag": list(article.tags), **by_kind},
-        texts=[fts_tokens.terms_of(t) for t in texts], checks=[text_index.text_check(t) for t in texts])
+        texts=terms, checks=[text_index.text_check(t) for t in texts],
+        # A very long text: the index takes all its terms; a highlighter reads only those of its first part.
+        stored=[fts_tokens.terms_of(text_index.stored_part(t)) if len(t) > text_index.STORED_TERMS_CHARS
+                else pair for t, pair in zip(texts, terms)] if longest > text_index.STORED_TERMS_CHARS else None)
 
 
 def _ms(started: float) -> float:

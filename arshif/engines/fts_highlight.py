@@ -71,17 +71,18 @@ def phrase_locations(text: str, phrases: list[list[str]], stored: tuple[str, str
     exact analyzer keeps). A phrase's terms are stems, or ``=`` and an exact form (see
     :mod:`arshif.engines.text_index`), matched at consecutive positions.
 
-    ``stored``: the text's (stems, exact forms) strings as the index was fed them (``text_index.stored_terms``),
-    read instead of analysing the text again; the offsets of the tokens shown are read afterwards (see
-    :meth:`Located.spans`). Without them, offsets come with the tokens for a text up to
+    ``stored``: the (stems, exact forms) strings of the text's first :data:`LOCATE_CHARS` characters, as the
+    index stored them (``text_index.stored_terms``), read instead of analysing the text again; the offsets of
+    the tokens shown are read afterwards (see :meth:`Located.spans`). Without them, offsets come with the tokens for a text up to
     :data:`ONE_PASS_CHARS`, else afterwards as well."""
     if not text or not phrases:
         return Located(text or "", [])
-    if stored is not None:
-        # The stored strings: stems with NO_STEM where the stemmer drops a word, exact forms with their "=".
-        stems, exacts = stored[0].split(" "), stored[1].split(" ")
-        return Located(text, _locate(phrases, exacts, stems, EXACT_PREFIX))
     read = text[:LOCATE_CHARS]
+    if stored is not None:
+        # The stored strings (of ``read``): stems with NO_STEM where the stemmer drops a word, exact forms with
+        # their "=".
+        stems, exacts = stored[0].split(" "), stored[1].split(" ")
+        return Located(read, _locate(phrases, exacts, stems, EXACT_PREFIX), cut=len(text) > len(read))
     offsets: list[tuple[int, int]] | None = [] if len(read) <= ONE_PASS_CHARS else None
     analysed_exacts, analysed_stems = position_terms(read, offsets)
     locations = _locate(phrases, analysed_exacts, analysed_stems, "")

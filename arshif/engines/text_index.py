@@ -37,6 +37,7 @@ from typing import Callable
 import tantivy
 
 from arshif.engines.base import analyse_phrase, compile_tree
+from arshif.engines.fts_highlight import LOCATE_CHARS
 from arshif.entities import ENTITY_KINDS
 from arshif.fields import FACET_BY_NAME, FIELD_BOOSTS, FILTER_FIELDS, RECORD_ID, TEXT_FIELD_NAMES
 from arshif.search.contract import Filters
@@ -61,9 +62,9 @@ SEPARATOR = " ¦ "
 STORY_KEY = "story_key"
 #: Stored with each article, never searched: its texts' terms by position (see :func:`stored_terms`).
 HIGHLIGHT_TERMS = "hl_terms"
-#: A text of up to this many characters has its terms stored; a longer one is analysed when highlighted, as far
-#: as fts_highlight.LOCATE_CHARS (its terms would cost more to read back than that does).
-STORED_TERMS_CHARS = 20_000
+#: The terms of a text's first this many characters are stored: as far as a highlighter looks for matches
+#: (beyond, a match makes a hit but not its snippet).
+STORED_TERMS_CHARS = LOCATE_CHARS
 #: Bumped when the schema below changes: an index of another layout is rebuilt from the archive.
 LAYOUT = "5"  # 3 had the story key before the keyword fields (one day on main), 4 has it last, 5 stored terms
 EPOCH = date(1970, 1, 1)
@@ -124,7 +125,8 @@ class IndexDoc:
     keywords: dict[str, str]
     multi: dict[str, list[str]]
     texts: list[tuple[str, str]]  # (stems, exact forms) per text field, in TEXT_FIELD_NAMES order
-    checks: list[int] = field(default_factory=list)  # text_check() of each text: which terms to store
+    checks: list[int] = field(default_factory=list)  # text_check() of each text (-1: store none)
+    stored: list[tuple[str, str]] | None = None  # the terms to store, when not ``texts`` (a text cut short)
 
     def as_dict(self) -> dict:
         doc: dict = {"rowid": self.rowid, "first_seq": self.first_seq}
@@ -147,7 +149,7 @@ class IndexDoc:
             # A separator token between the parts: a phrase cannot run from one text into the next.
             doc[TEXT] = SEPARATOR.join(stems)
             doc[TEXT_EXACT] = SEPARATOR.join(exact)
-        stored = encode_terms(self.texts, self.checks)
+        stored = encode_terms(self.texts if self.stored is None else self.stored, self.checks)
         if stored:
             doc[HIGHLIGHT_TERMS] = base64.b64encode(stored).decode("ascii")  # (tantivy's JSON form of bytes)
         return doc
@@ -191,12 +193,18 @@ def _check_seed() -> int:
     return seed
 
 
+def stored_part(text: str) -> str:
+    """The part of a text whose terms are stored (all of a text of news length)."""
+    return text[:STORED_TERMS_CHARS]
+
+
 def text_check(text: str) -> int:
-    """The check stored with a text's terms (its length and a CRC of it and of :func:`_check_seed`); -1 for a
-    text whose terms are not stored (empty or longer than :data:`STORED_TERMS_CHARS`)."""
-    if not text or len(text) > STORED_TERMS_CHARS:
+    """The check stored with the terms of a text's :func:`stored_part`: that part's length and a CRC of it and
+    of :func:`_check_seed`; -1 for an empty text (nothing stored)."""
+    if not text:
         return -1
-    return len(text) << 32 | zlib.crc32(text.encode("utf-8"), _check_seed())
+    part = stored_part(text)
+    return len(part) << 32 | zlib.crc32(part.encode("utf-8"), _check_seed())
 
 
 def encode_terms(texts: list[tuple[str, str]], checks: list[int]) -> bytes:
