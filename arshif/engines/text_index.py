@@ -22,6 +22,7 @@ the archive no longer holds (a delete the crash lost). An index built from anoth
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
 import logging
@@ -581,14 +582,18 @@ class HeldWriter:
                 if not busy(attempts):
                     raise WriterBusy(str(exc)) from exc
                 attempts += 1
-        self.tw = TextWriter(self._w)
+        self.tw = TextWriter(self._w, text.directory)
         self.started = time.monotonic()
 
     def commit(self) -> None:
         """Commit what the writer holds and record the archive's sequence it brings the index to. Release the
         writer after it (a commit may wait for merges, which consumes tantivy's writer)."""
         tw = self.tw
-        self._w.commit()
+        try:
+            self._w.commit()
+        except ValueError as exc:
+            _raise_if_disk_full(exc, self._text.directory)
+            raise
         if tw.seq is not None:  # before the lock goes with the writer: the next writer reads it
             self._text.mark_indexed(tw.archive, tw.seq)
         index = self._text.index()
@@ -619,8 +624,9 @@ class TextWriter:
     """What a write does to the text index; ``seq``: the archive's write sequence it brings the index to,
     ``archive``: the archive's identity (both recorded when it commits)."""
 
-    def __init__(self, writer):
+    def __init__(self, writer, directory: Path):
         self._w = writer
+        self._directory = directory
         self.seq: int | None = None
         self.archive = ""
         self.added = 0  # documents added since the last commit
@@ -631,13 +637,36 @@ class TextWriter:
             self._w.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "rowid", rowids[i:i + 1000]))
 
     def add(self, docs: list[IndexDoc]) -> None:
-        for doc in docs:
-            self._w.add_json(json.dumps(doc.as_dict(), ensure_ascii=False))
+        try:
+            for doc in docs:
+                self._w.add_json(json.dumps(doc.as_dict(), ensure_ascii=False))
+        except ValueError as exc:
+            _raise_if_disk_full(exc, self._directory)
+            raise
         self.added += len(docs)
 
     def delete_all(self) -> None:
         # (delete_all_documents() spares documents added earlier by this writer: a query delete does not.)
         self._w.delete_documents_by_query(tantivy.Query.all_query())
+
+
+#: Free space under which a writer that died of an I/O error is taken to have filled the disk.
+FULL_BELOW = 64 * 1024 * 1024
+
+
+def _raise_if_disk_full(exc: ValueError, directory: Path) -> None:
+    """tantivy reports a full disk in its indexing thread only as "An index writer was killed ... (io::Error
+    most likely)": say what happened (ENOSPC, which the CLI turns into one line) when the index's file system
+    has next to no space left; otherwise the caller re-raises tantivy's own error."""
+    message = str(exc)
+    if "writer was killed" not in message and "IoError" not in message and "No space" not in message:
+        return
+    try:
+        fs = os.statvfs(directory)
+    except OSError:
+        return
+    if fs.f_bavail * fs.f_frsize < FULL_BELOW:
+        raise OSError(errno.ENOSPC, f"No space left on device for the text index at {directory} ({message})") from exc
 
 
 def _drop_inherited_writer_lock() -> None:
