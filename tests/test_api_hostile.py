@@ -511,6 +511,38 @@ def test_full_disk_prints_one_line_not_a_traceback(tmp_path):
     assert "disk" in done.stderr.lower() or "space" in done.stderr.lower(), done.stderr
 
 
+@pytest.mark.parametrize("full", ["archive", "text index"])
+def test_writes_to_a_full_disk_are_a_503_and_reads_still_answer(tmp_path, caplog, full):
+    """The API's writes fill a tiny disk under the archive, or under its text index only (tantivy then
+    reports its writer as killed): the writer gets a 503 and the log says the disk is full, never a 500;
+    searches go on."""
+    settings = Settings(data_dir=tmp_path / "data", translator="none", api_key=KEY)
+    mnt = settings.embedded_path.parent if full == "archive" else \
+        settings.embedded_path.with_name(settings.embedded_path.name + ".text")
+    mnt.mkdir(parents=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tiny tmpfs here (needs root)")
+    try:
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            statuses = []
+            for i in range(60):
+                body = " ".join(f"كلمة{i}{j} عن النفط والأسواق" for j in range(400))
+                r = client.post("/api/articles", headers={"x-api-key": KEY},
+                                json={"title": f"خبر {i}", "body": body, "source": "t",
+                                      "url": f"https://example.org/full/{i}"})
+                statuses.append(r.status_code)
+                if r.status_code != 200 and r.status_code != 201:
+                    break
+            assert statuses[-1] == 503 and int(r.headers["Retry-After"]) >= 1, statuses
+            assert ("disk is full" if full == "archive" else "the archive cannot be written: the disk is full") \
+                in caplog.text, caplog.text[-2000:]
+            assert 500 not in statuses
+            assert client.get("/api/search", params={"q": "النفط"}).status_code == 200
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
 def test_first_requests_of_concurrent_clients_all_answer(archive_settings):
     """A fresh app's first requests arriving together (a threaded server, several scripts at start-up):
     FastAPI built its OpenAPI document, which the API reads to check parameters, once per thread at the

@@ -16,6 +16,7 @@ Highlights mark the words of the page's hits from the same analysis (:mod:`arshi
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -166,6 +167,8 @@ def _storage_failure(engine, exc: BaseException) -> str | None:
     as opposed to a query the engine built wrongly."""
     if isinstance(exc, apsw.Error) and not isinstance(exc, (apsw.SQLError, apsw.BindingsError)):
         return f"the archive cannot be read: {type(exc).__name__}"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):  # (the text index's writer)
+        return "the archive cannot be written: the disk is full"
     return None
 
 
