@@ -223,6 +223,8 @@ import http.client  # noqa: E402
 import re  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -492,19 +494,25 @@ def test_every_response_says_nosniff(api):
     assert api.head("/").headers.get("x-content-type-options") == "nosniff"
 
 
-def test_full_disk_prints_one_line_not_a_traceback(tmp_path):
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
+@contextmanager
+def _tiny_disk(mnt: Path):
+    """A 1 MB file system mounted at ``mnt`` for the test's duration (skips where mounting needs root)."""
+    mnt.mkdir(parents=True, exist_ok=True)
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
                       capture_output=True).returncode != 0:
         pytest.skip("cannot mount a tiny tmpfs here (needs root)")
     try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_full_disk_prints_one_line_not_a_traceback(tmp_path):
+    with _tiny_disk(tmp_path / "tiny") as mnt:
         sample = saudi_sample_file(tmp_path, per_zip=20)
         done = subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(sample), "--data-dir",
                                str(mnt / "data"), "--quiet"], cwd=PROJECT_ROOT, capture_output=True, text=True,
                               timeout=300)
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
     assert done.returncode != 0
     err = [line for line in done.stderr.splitlines() if line.strip()]
     assert "Traceback" not in done.stderr and len(err) <= 2, done.stderr[-2000:]
@@ -519,28 +527,21 @@ def test_writes_to_a_full_disk_are_a_503_and_reads_still_answer(tmp_path, caplog
     settings = Settings(data_dir=tmp_path / "data", translator="none", api_key=KEY)
     mnt = settings.embedded_path.parent if full == "archive" else \
         settings.embedded_path.with_name(settings.embedded_path.name + ".text")
-    mnt.mkdir(parents=True)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tiny tmpfs here (needs root)")
-    try:
-        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-            statuses = []
-            for i in range(60):
-                body = " ".join(f"كلمة{i}{j} عن النفط والأسواق" for j in range(400))
-                r = client.post("/api/articles", headers={"x-api-key": KEY},
-                                json={"title": f"خبر {i}", "body": body, "source": "t",
-                                      "url": f"https://example.org/full/{i}"})
-                statuses.append(r.status_code)
-                if r.status_code != 200 and r.status_code != 201:
-                    break
-            assert statuses[-1] == 503 and int(r.headers["Retry-After"]) >= 1, statuses
-            assert ("disk is full" if full == "archive" else "the archive cannot be written: the disk is full") \
-                in caplog.text, caplog.text[-2000:]
-            assert 500 not in statuses
-            assert client.get("/api/search", params={"q": "النفط"}).status_code == 200
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+    with _tiny_disk(mnt), TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        statuses = []
+        for i in range(60):
+            body = " ".join(f"كلمة{i}{j} عن النفط والأسواق" for j in range(400))
+            r = client.post("/api/articles", headers={"x-api-key": KEY},
+                            json={"title": f"خبر {i}", "body": body, "source": "t",
+                                  "url": f"https://example.org/full/{i}"})
+            statuses.append(r.status_code)
+            if r.status_code != 200 and r.status_code != 201:
+                break
+        assert statuses[-1] == 503 and int(r.headers["Retry-After"]) >= 1, statuses
+        assert ("disk is full" if full == "archive" else "the archive cannot be written: the disk is full") \
+            in caplog.text, caplog.text[-2000:]
+        assert 500 not in statuses
+        assert client.get("/api/search", params={"q": "النفط"}).status_code == 200
 
 
 def test_first_requests_of_concurrent_clients_all_answer(archive_settings):

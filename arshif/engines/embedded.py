@@ -1488,7 +1488,9 @@ def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:
     d = article_date(article)
     texts = _indexed_texts(article)
     terms = [fts_tokens.terms_of(t) for t in texts]
-    longest = max(map(len, texts))
+    # A very long text: the index takes all its terms; a highlighter reads only those of its first part.
+    stored = [pair if len(t) <= text_index.STORED_TERMS_CHARS else fts_tokens.terms_of(text_index.stored_part(t))
+              for t, pair in zip(texts, terms)]
     by_kind: dict[str, list[str]] = {kind: [] for kind in ENTITY_KINDS}
     for e in article.entities:
         by_kind.setdefault(e.kind, []).append(e.key)
@@ -1498,10 +1500,7 @@ def _index_doc(rowid: int, first_seq: int, article: Article) -> IndexDoc:
                   "source": article.source, "author": article.author, "site": article.site,
                   "story": article.story_id or article.id},
         multi={"tag": list(article.tags), **by_kind},
-        texts=terms, checks=[text_index.text_check(t) for t in texts],
-        # A very long text: the index takes all its terms; a highlighter reads only those of its first part.
-        stored=[fts_tokens.terms_of(text_index.stored_part(t)) if len(t) > text_index.STORED_TERMS_CHARS
-                else pair for t, pair in zip(texts, terms)] if longest > text_index.STORED_TERMS_CHARS else None)
+        texts=terms, checks=[text_index.text_check(t) for t in texts], stored=stored)
 
 
 def _ms(started: float) -> float:
