@@ -277,7 +277,7 @@ class _CountingSearcher:
     distinct values of (everything else goes to the real searcher)."""
 
     def __init__(self, searcher, cardinalities: list[str] | None = None):
-        self.searcher, self.passes = searcher, []
+        self.searcher, self.passes, self.columns = searcher, [], set()
         self.cardinalities = [] if cardinalities is None else cardinalities
 
     def __getattr__(self, name):
@@ -289,6 +289,7 @@ class _CountingSearcher:
 
     def aggregate(self, query, aggs):
         spec = next(iter(aggs.values()))
+        self.columns.update(a["terms"]["field"] for a in aggs.values() if "terms" in a)
         self.passes.append("filter" if "filter" in spec else
                            "every" if spec["terms"]["segment_size"] == text_index.EVERY_VALUE else "first")
         return self.searcher.aggregate(query, aggs)
@@ -333,10 +334,78 @@ def test_facet_counts_match_a_full_count_whichever_way_they_are_counted(tmp_path
             assert [(f.value, f.count) for f in got.facets["author"]] == expected, (q, size)
             spy = _CountingSearcher(engine._text.searcher())
             query = text_index.compile_text(parse_query(q).text).query if q else tantivy.Query.all_query()
-            text_index.top_values(spy, query, {"author": size + 10})
+            got = text_index.top_values(spy, query, {"author": size + 10})
+            assert [(f.value, f.count) for f in embedded._buckets(got["author"], size)] == expected, (q, size)
+            assert spy.columns == {"author"}
             passes.update(spy.passes)
-    if segment_spare is not None:
-        assert passes == {"first", "filter", "every"}  # each way of counting was exercised
+            for matches in (None, 0):  # by the id columns: a first pass (and more), or every value at once
+                by_id = _CountingSearcher(engine._text.searcher())
+                got = text_index.top_values(by_id, query, {"author": size + 10}, _names_of(engine), matches)
+                assert [(f.value, f.count) for f in embedded._buckets(got["author"], size)] == expected, (q, size)
+                assert by_id.columns == {text_index.id_column("author")}
+                passes.update(f"id {p}" for p in by_id.passes)
+    if segment_spare is not None:  # each way of counting was exercised
+        assert passes == {"first", "filter", "every", "id first", "id filter", "id every"}
+
+
+def _names_of(engine: EmbeddedEngine):
+    """The engine's own way of naming facet value ids, from its archive."""
+    def names(ids):
+        with engine._reading(budgeted=False) as conn:
+            return engine._names(conn, ids)
+    return names
+
+
+def test_facet_values_tied_with_the_last_one_shown_are_ordered_by_value(tmp_path):
+    """tantivy cuts a list among values of equal count in no particular order (an id column's: by id, a hash);
+    a facet shows the first of the tied values by value, as SQL orders them, however few matches it counts."""
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    names = [f"V{i:03d}" for i in range(400)]
+    shuffled = random.Random(3).sample(names, len(names))
+    engine.upsert([_news(i, v) for i, v in enumerate(shuffled[:200])])
+    engine.upsert([_news(200 + i, v) for i, v in enumerate(shuffled[200:])])
+    for size in (1, 3, 10, 40):
+        got = engine.search(SearchRequest(q="apple", size=0, facets=[FacetRequest(field="author", size=size)]))
+        assert [(f.value, f.count) for f in got.facets["author"]] == [(v, 1) for v in names[:size]], size
+
+
+def test_a_facet_value_the_archive_cannot_name_is_counted_by_its_text_column(tmp_path, caplog):
+    """Facets count value ids and read their values from the archive; an id it lacks (e.g. an article updated
+    after the search's snapshot began) has its field counted by the text column, with the same answer."""
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([_news(i, f"A{i % 7}") for i in range(70)] + [_news(100, "Z")])
+    request = SearchRequest(q="apple", size=0, facets=[FacetRequest(field="author", size=3)])
+    expected = [("A0", 10), ("A1", 10), ("A2", 10)]
+    assert [(f.value, f.count) for f in engine.search(request).facets["author"]] == expected
+    conn = apsw.Connection(str(tmp_path / "a.db"))
+    conn.execute("DELETE FROM facet_values WHERE value = 'A1'")
+    conn.close()
+    with caplog.at_level("WARNING", logger="arshif.engines.text_index"):
+        got = EmbeddedEngine(tmp_path / "a.db", readonly=True).search(request).facets["author"]
+    assert [(f.value, f.count) for f in got] == expected
+    assert "counted by their text columns" in caplog.text
+
+
+def test_an_archive_from_before_the_id_columns_has_its_values_named_when_opened(tmp_path, monkeypatch, caplog):
+    """An archive written before facets were counted by value ids has no ``facet_values`` and an index of the
+    layout before: opening it rebuilds the index and names every value, so its facets are counted by id."""
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([_news(i, f"A{i % 7}") for i in range(70)])
+    engine.close()
+    conn = apsw.Connection(str(tmp_path / "a.db"))
+    conn.execute("DROP TABLE facet_values")
+    conn.close()
+    (tmp_path / "a.db.text" / "layout").write_text("5")
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    spies: list[_CountingSearcher] = []
+    real_searcher = text_index.TextIndex.searcher
+    monkeypatch.setattr(text_index.TextIndex, "searcher",
+                        lambda index: spies.append(_CountingSearcher(real_searcher(index))) or spies[-1])
+    with caplog.at_level("WARNING", logger="arshif.engines.text_index"):
+        got = engine.search(SearchRequest(q="apple", size=0, facets=[FacetRequest(field="author", size=2)]))
+    assert [(f.value, f.count) for f in got.facets["author"]] == [("A0", 10), ("A1", 10)]
+    assert {c for spy in spies for c in spy.columns} == {text_index.id_column("author")}
+    assert "counted by their text columns" not in caplog.text
 
 
 def test_entity_and_tag_facets_read_each_hits_values_by_its_rowid(tmp_path, monkeypatch):

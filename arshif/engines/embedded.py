@@ -133,6 +133,12 @@ CREATE TRIGGER IF NOT EXISTS article_meta_delete AFTER DELETE ON articles BEGIN
 END;
 """
 
+#: The value of each facet value id the text index counts by (text_index.value_id): written with the articles
+#: that have it, never removed (an id's value never changes).
+VALUES_SCHEMA = "CREATE TABLE IF NOT EXISTS facet_values(id INTEGER PRIMARY KEY, value TEXT NOT NULL);"
+#: Facet value ids named from the archive, kept per engine up to this many (then forgotten all at once).
+NAMES_KEPT = 200_000
+
 #: Single-valued facets are columns of ``articles``; tags live in ``article_tags``, entities in ``article_entities``.
 #: Each article's story (its story_id; articles without one are stories of their own), in small rows kept
 #: apart from the documents like article_meta, filled by triggers from the stored document.
@@ -198,6 +204,7 @@ class EmbeddedEngine(Engine):
         # Analysis started by prefetch(), by the batch's ids: upsert() of that batch picks it up.
         self._prefetched: dict[tuple[str, ...], list] = {}
         self._prefetch_lock = threading.Lock()
+        self._value_names: dict[int, str] = {}  # facet value id -> value, as the archive has named them
         self._busy = WaitingBusyHandler(str(self.path), self.write_wait, on_wait)
         if not readonly:
             try:
@@ -218,6 +225,8 @@ class EmbeddedEngine(Engine):
                     conn.execute(STORY_SCHEMA)  # a new archive, or one made before stories: fill it once
                     conn.execute("INSERT INTO article_story SELECT rowid, coalesce(nullif(json_extract(doc, "
                                  "'$.story_id'), ''), id) FROM articles")
+                # (filled as the text index is fed: an archive from before it rebuilds its index, see LAYOUT)
+                conn.execute(VALUES_SCHEMA)
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?), ('seq', '0'),"
                              " ('analysis', ?), ('archive_id', ?)",
                              (str(SCHEMA_VERSION), definition_fingerprint(), uuid.uuid4().hex))
@@ -581,6 +590,7 @@ class EmbeddedEngine(Engine):
                                  [(rowid, e.kind, e.key) for e in article.entities])
             conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(seq),))
             docs = {d.rowid: d for d in to_index}  # an article twice in a batch: its last copy
+            _remember_values(conn, docs.values())
             # Every rowid written is deleted from the text index first, not only the updated ones: a new
             # article may take the rowid of one a power loss took from SQLite but not from the index.
             tw.delete(sorted(docs))
@@ -719,7 +729,9 @@ class EmbeddedEngine(Engine):
                         register(texts, tokens)
                 if replace:
                     tw.delete(chunk)
-                tw.add([_index_doc(rowid, first_seq, a) for rowid, first_seq, a in articles])
+                docs = [_index_doc(rowid, first_seq, a) for rowid, first_seq, a in articles]
+                _remember_values(conn, docs)
+                tw.add(docs)
             done += len(articles)
             if progress:
                 progress(done)
@@ -865,7 +877,7 @@ class EmbeddedEngine(Engine):
                                                                             pinned_at=snapshot))
                 total, entries, counted = self._best(conn, searcher, query, request.offset + request.size, grouped)
                 self._check_budget(started)
-                facets = self._index_facets(searcher, request, plan, text, negatives, query, snapshot)
+                facets = self._index_facets(conn, searcher, request, plan, text, negatives, query, snapshot, total)
                 histogram, interval = ([], None)
                 if request.date_histogram:
                     histogram, interval = self._index_histogram(searcher, query, request.date_histogram)
@@ -941,10 +953,11 @@ class EmbeddedEngine(Engine):
                 f"({','.join('?' * len(chunk))})", chunk).fetchall())
         return out
 
-    def _index_facets(self, searcher, request: SearchRequest, plan: QueryPlan, text: TextQuery,
-                      negatives: list[TextQuery], query, snapshot: int) -> dict[str, list[FacetValue]]:
+    def _index_facets(self, conn, searcher, request: SearchRequest, plan: QueryPlan, text: TextQuery,
+                      negatives: list[TextQuery], query, snapshot: int, total: int) -> dict[str, list[FacetValue]]:
         """Facet counts from the index's columns. Disjunctive: a facet's counts ignore its own filter, so
         picking one source still shows how many hits every other source would add."""
+        names = lambda ids: self._names(conn, ids)  # noqa: E731
         shared: dict[str, int] = {}
         facets: dict[str, list[FacetValue]] = {}
         for f in request.facets:
@@ -954,11 +967,31 @@ class EmbeddedEngine(Engine):
                 continue
             own = text_index.combined(text, text_index.filter_clauses(plan.filters, skip=f.field,
                                                                       negatives=negatives, pinned_at=snapshot))
-            facets[f.field] = _buckets(text_index.top_values(searcher, own, {f.field: f.size + 10})[f.field], f.size)
+            facets[f.field] = _buckets(text_index.top_values(searcher, own, {f.field: f.size + 10}, names)[f.field],
+                                       f.size)
         if shared:
-            counted = text_index.top_values(searcher, query, shared)
+            counted = text_index.top_values(searcher, query, shared, names, matches=total)
             facets.update({name: _buckets(counted[name], n - 10) for name, n in shared.items()})
         return {f.field: facets[f.field] for f in request.facets}
+
+    def _names(self, conn, ids: set[int]) -> dict[int, str]:
+        """The values of facet value ids, from the archive (and this engine's memory of them). An id the
+        read snapshot does not have (an article updated since it began) is left out: its field is counted
+        by its text column instead."""
+        known = self._value_names
+        missing = [i for i in ids if i not in known]
+        if missing:
+            if len(known) + len(missing) > NAMES_KEPT:
+                known = self._value_names = {}
+                missing = list(ids)
+            try:
+                for i in range(0, len(missing), 500):
+                    chunk = missing[i:i + 500]
+                    known.update(conn.execute(f"SELECT id, value FROM facet_values WHERE id IN "
+                                              f"({','.join('?' * len(chunk))})", chunk).fetchall())
+            except apsw.SQLError:  # no such table: an archive no writable Arshif of this version opened yet
+                return {}
+        return {i: known[i] for i in ids if i in known}
 
     @staticmethod
     def _index_histogram(searcher, query, interval: str) -> tuple[list[DateBucket], str]:
@@ -1410,6 +1443,12 @@ def _fill_source_ids(conn) -> None:
     """The source_id column as the stored documents say (a migration, and ``reindex``)."""
     conn.execute("UPDATE articles SET source_id = coalesce(json_extract(doc, '$.source_id'), '') "
                  "WHERE source_id != coalesce(json_extract(doc, '$.source_id'), '')")
+
+
+def _remember_values(conn, docs: Iterable[IndexDoc]) -> None:
+    """Keep the value of every facet value id the text index is about to hold (see VALUES_SCHEMA)."""
+    conn.executemany("INSERT OR IGNORE INTO facet_values(id, value) VALUES(?,?)",
+                     {(text_index.value_id(value), value) for d in docs for _name, value in d.facet_values()})
 
 
 def _end_read(conn: apsw.Connection, quiet: bool = False) -> None:
