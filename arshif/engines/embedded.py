@@ -544,6 +544,7 @@ class EmbeddedEngine(Engine):
                 self._writing(text=True) as (conn, tw):  # one transaction per batch: all of it or none of it
             seq = _seq(conn)
             to_index: list[IndexDoc] = []
+            replaced: set[tuple[str, str]] = set()  # the facet values updated articles had
             now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
             for article in articles:
                 if pending and article.id in pending[0][0]:
@@ -567,6 +568,7 @@ class EmbeddedEngine(Engine):
                 if row:
                     rowid = row[0][0]
                     first_seq = row[0][2]
+                    replaced |= _facet_values_of(conn, rowid)
                     conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
                     conn.execute("DELETE FROM article_entities WHERE rowid=?", (rowid,))
                     conn.execute(
@@ -591,6 +593,8 @@ class EmbeddedEngine(Engine):
             conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(seq),))
             docs = {d.rowid: d for d in to_index}  # an article twice in a batch: its last copy
             _remember_values(conn, docs.values())
+            if replaced:
+                _forget_unused_values(conn, replaced)
             # Every rowid written is deleted from the text index first, not only the updated ones: a new
             # article may take the rowid of one a power loss took from SQLite but not from the index.
             tw.delete(sorted(docs))
@@ -631,12 +635,14 @@ class EmbeddedEngine(Engine):
         n = 0
         with self._writing(text=True) as (conn, tw):
             removed: list[int] = []
+            dropped: set[tuple[str, str]] = set()  # the facet values the removed articles had
             for article_id in ids:
                 row = conn.execute("SELECT rowid FROM articles WHERE id=?", (article_id,)).fetchall()
                 if not row:
                     continue
                 rowid = row[0][0]
                 removed.append(rowid)
+                dropped |= _facet_values_of(conn, rowid)
                 conn.execute("DELETE FROM article_tags WHERE rowid=?", (rowid,))
                 conn.execute("DELETE FROM article_entities WHERE rowid=?", (rowid,))
                 conn.execute("DELETE FROM articles WHERE rowid=?", (rowid,))
@@ -645,6 +651,7 @@ class EmbeddedEngine(Engine):
                 # A write like any other: the text index's catch-up after a crash tells a delete it missed
                 # by the sequence having moved (see _catch_up).
                 conn.execute("UPDATE meta SET value=? WHERE key='seq'", (str(_seq(conn) + 1),))
+                _forget_unused_values(conn, dropped)
                 tw.delete(removed)
         return n
 
@@ -663,6 +670,7 @@ class EmbeddedEngine(Engine):
                     progress(done)
                 return str(self.path), str(self.path), done
             tw.delete_all()
+            conn.execute("DELETE FROM facet_values")  # named again from the articles as they are indexed
             done = self._index_rows(conn, tw, "1", (), progress)
             _fill_source_ids(conn)
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('analysis', ?)", (definition_fingerprint(),))
@@ -700,6 +708,8 @@ class EmbeddedEngine(Engine):
             return
         log.warning("the text index of %s is behind the archive (write %d of %d): indexing what it lacks",
                     self.path, done, seq)
+        if done == 0:
+            conn.execute("DELETE FROM facet_values")  # the whole index is built: its values named anew
         n = self._index_rows(conn, tw, "seq > ?", (done,), replace=True,
                              progress=lambda k: k % 10_000 < 500 and log.info("text index: %d articles indexed", k))
         if done == 0:
@@ -1448,7 +1458,37 @@ def _fill_source_ids(conn) -> None:
 def _remember_values(conn, docs: Iterable[IndexDoc]) -> None:
     """Keep the value of every facet value id the text index is about to hold (see VALUES_SCHEMA)."""
     conn.executemany("INSERT OR IGNORE INTO facet_values(id, value) VALUES(?,?)",
-                     {(text_index.value_id(value), value) for d in docs for _name, value in d.facet_values()})
+                     {(text_index.value_id(name, value), value) for d in docs for name, value in d.facet_values()})
+
+
+#: Where the archive keeps each facet field's values, to tell whether any article still has one.
+_VALUE_IN_USE = {
+    **{name: f"SELECT 1 FROM article_meta WHERE {name}=? LIMIT 1" for name in ("source", "author", "language", "site")},
+    "tag": "SELECT 1 FROM article_tags WHERE tag=? LIMIT 1",
+    **{kind: f"SELECT 1 FROM article_entities WHERE kind='{kind}' AND key=? LIMIT 1" for kind in ENTITY_KINDS},
+}
+assert set(_VALUE_IN_USE) == set(text_index.FACET_FIELDS), "every facet field needs its 'in use' query"
+
+
+def _facet_values_of(conn, rowid: int) -> set[tuple[str, str]]:
+    """``(field, value)`` of every facet value a stored article has, as the archive's tables hold them."""
+    out: set[tuple[str, str]] = set()
+    for source, author, language, site in conn.execute(
+            "SELECT source, author, language, site FROM article_meta WHERE rowid=?", (rowid,)).fetchall():
+        out.update((name, v) for name, v in (("source", source), ("author", author), ("language", language),
+                                             ("site", site)) if v)
+    out.update(("tag", t) for (t,) in conn.execute("SELECT tag FROM article_tags WHERE rowid=?", (rowid,)).fetchall())
+    out.update(conn.execute("SELECT kind, key FROM article_entities WHERE rowid=?", (rowid,)).fetchall())
+    return {(name, v) for name, v in out if v and name in _VALUE_IN_USE}
+
+
+def _forget_unused_values(conn, values: set[tuple[str, str]]) -> None:
+    """Drop the stored values of ``values`` no article has any more (a deleted or corrected article's: a name
+    taken down is gone from the archive file, not only from its pages)."""
+    unused = [(text_index.value_id(name, v),) for name, v in values
+              if not conn.execute(_VALUE_IN_USE[name], (v,)).fetchall()]
+    if unused:
+        conn.executemany("DELETE FROM facet_values WHERE id=?", unused)
 
 
 def _end_read(conn: apsw.Connection, quiet: bool = False) -> None:

@@ -67,8 +67,8 @@ HIGHLIGHT_TERMS = "hl_terms"
 #: (beyond, a match makes a hit but not its snippet).
 STORED_TERMS_CHARS = LOCATE_CHARS
 #: Bumped when the schema below changes: an index of another layout is rebuilt from the archive.
-LAYOUT = "6"  # 3 had the story key before the keyword fields (one day on main), 4 has it last, 5 stored terms,
-# 6 the facet fields' number columns
+LAYOUT = "7"  # 3 had the story key before the keyword fields (one day on main), 4 has it last, 5 stored terms,
+# 6 the facet fields' number columns (one hour on main), 7 their ids per field
 EPOCH = date(1970, 1, 1)
 #: The index's own record of what it holds (see TextIndex.state).
 STATE = "state.json"
@@ -121,16 +121,17 @@ def story_key(story: str) -> int:
     return int.from_bytes(hashlib.blake2b(story.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def value_id(value: str) -> int:
-    """A facet value as a 63-bit number (SQLite's integers are signed), for counting a field's values.
+def value_id(name: str, value: str) -> int:
+    """A value of facet field ``name`` as a 63-bit number (SQLite's integers are signed), for counting the
+    field's values.
 
     tantivy counts a text column's values by their number in each segment's dictionary and turns each
     segment's top numbers back into strings to merge the segments: on 32,744 articles that lookup was most of
     the facets' time (the person, place and organisation columns' first pass: 20.6 ms over every article,
     4.7 ms over 1 % of them, against 13.9 and 0.8 ms over these numbers). The archive keeps each id's value
-    (the engine's ``facet_values`` table). A collision (odds ~1e-8 among a million values) would count two
-    values as one."""
-    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+    (the engine's ``facet_values`` table). A collision (odds ~1e-8 among a million values of one field) would
+    count two values as one."""
+    return int.from_bytes(hashlib.blake2b(f"{name}\x1f{value}".encode("utf-8"), digest_size=8).digest(), "big") >> 1
 
 
 def day_number(d: date) -> int:
@@ -167,7 +168,7 @@ class IndexDoc:
             if values:
                 doc[name] = list(dict.fromkeys(values))
         for name, value in self.facet_values():
-            doc.setdefault(id_column(name), []).append(value_id(value))
+            doc.setdefault(id_column(name), []).append(value_id(name, value))
         stems, exact = [], []
         for name, (s, e) in zip(TEXT_FIELD_NAMES, self.texts):
             if e:
@@ -465,6 +466,10 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
     column = id_column if names is not None else (lambda name: name)
     unnamed: list[str] = []  # fields with an id the archive could not name: counted by their text columns
 
+    def settled(agg: dict, n: int) -> bool:
+        # A text column's list is cut among equal counts by value, as facets order them; an id column's, by id.
+        return names is None or _settled(agg, n)
+
     def terms(sizes: dict[str, tuple[int, int]]) -> dict[str, dict]:
         """One terms aggregation per field, ``(size, segment_size)``, in one pass; their keys named."""
         got = searcher.aggregate(query, {column(f): {"terms": {"field": column(f), "size": n, "segment_size": seg}}
@@ -492,7 +497,7 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
         n = short[f]
         missed = agg.get("doc_count_error_upper_bound") or 0
         if not missed:
-            if _settled(agg, n):
+            if settled(agg, n):
                 out[f] = agg["buckets"]
             continue  # (else counted in full below)
         found = sorted((b["doc_count"] for b in agg["buckets"]), reverse=True)
@@ -521,21 +526,26 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
     rest = [f for f in wanted if f not in out and f not in unnamed]
     if rest:
         every = terms({f: (wanted[f] * SPARE, EVERY_VALUE) for f in rest})
-        out.update((f, agg["buckets"]) for f, agg in every.items() if _settled(agg, wanted[f]))
-        # Values tied with the last ones asked for, cut by tantivy anywhere among them: every one of them.
+        out.update((f, agg["buckets"]) for f, agg in every.items() if settled(agg, wanted[f]))
         tied = [f for f in every if f not in out]
         if tied:
-            out.update((f, agg["buckets"]) for f, agg in terms({f: (EVERY_VALUE, EVERY_VALUE) for f in tied}).items())
+            # Values tied with the last one asked for, cut by their ids' order: the text column's list, which
+            # tantivy cuts among equal counts by value (a list of every tied value could pass its 65,000-bucket
+            # limit: a flat tail of names each counted once).
+            by_text = searcher.aggregate(query, {f: {"terms": {"field": f, "size": wanted[f], "segment_size": EVERY_VALUE}}
+                                                 for f in tied})
+            out.update((f, by_text[f]["buckets"]) for f in tied)
     if unnamed:
-        log.warning("facet values of %s not found in the archive: counted by their text columns", unnamed)
+        # (an article written or removed between the search's two snapshots: the archive's and the index's)
+        log.info("facet values of %s not found in the archive: counted by their text columns", unnamed)
         out.update(top_values(searcher, query, {f: wanted[f] for f in unnamed}))
     return out
 
 
 def _settled(agg: dict, n: int) -> bool:
-    """Whether a terms aggregation's list holds every value counted as often as its ``n``-th: tantivy cuts a
-    list among values of equal count in no particular order (by their ids' order, for an id column), and
-    facets order ties by value."""
+    """Whether an id column's terms aggregation holds every value counted as often as its ``n``-th: tantivy cuts
+    a list among values of equal count by key (for an id column, the order of the ids: a hash), and facets
+    order ties by value."""
     if not agg.get("sum_other_doc_count"):
         return True  # every value is there
     counts = sorted((b["doc_count"] for b in agg["buckets"]), reverse=True)
