@@ -1461,23 +1461,18 @@ def _remember_values(conn, docs: Iterable[IndexDoc]) -> None:
                      {(text_index.value_id(name, value), value) for d in docs for name, value in d.facet_values()})
 
 
-#: Where the archive keeps each facet field's values, to tell whether any article still has one.
+#: Where the archive keeps the values of each field counted by ids, to tell whether any article still has one.
 _VALUE_IN_USE = {
-    **{name: f"SELECT 1 FROM article_meta WHERE {name}=? LIMIT 1" for name in ("source", "author", "language", "site")},
-    "tag": "SELECT 1 FROM article_tags WHERE tag=? LIMIT 1",
+    "author": "SELECT 1 FROM article_meta WHERE author=? LIMIT 1",
     **{kind: f"SELECT 1 FROM article_entities WHERE kind='{kind}' AND key=? LIMIT 1" for kind in ENTITY_KINDS},
 }
-assert set(_VALUE_IN_USE) == set(text_index.FACET_FIELDS), "every facet field needs its 'in use' query"
+assert set(_VALUE_IN_USE) == set(text_index.ID_FIELDS), "every field counted by ids needs its 'in use' query"
 
 
 def _facet_values_of(conn, rowid: int) -> set[tuple[str, str]]:
-    """``(field, value)`` of every facet value a stored article has, as the archive's tables hold them."""
-    out: set[tuple[str, str]] = set()
-    for source, author, language, site in conn.execute(
-            "SELECT source, author, language, site FROM article_meta WHERE rowid=?", (rowid,)).fetchall():
-        out.update((name, v) for name, v in (("source", source), ("author", author), ("language", language),
-                                             ("site", site)) if v)
-    out.update(("tag", t) for (t,) in conn.execute("SELECT tag FROM article_tags WHERE rowid=?", (rowid,)).fetchall())
+    """``(field, value)`` of every value a stored article has in a field counted by ids, as the archive's
+    tables hold them."""
+    out = {("author", a) for (a,) in conn.execute("SELECT author FROM article_meta WHERE rowid=?", (rowid,)).fetchall()}
     out.update(conn.execute("SELECT kind, key FROM article_entities WHERE rowid=?", (rowid,)).fetchall())
     return {(name, v) for name, v in out if v and name in _VALUE_IN_USE}
 

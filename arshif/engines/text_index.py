@@ -67,8 +67,8 @@ HIGHLIGHT_TERMS = "hl_terms"
 #: (beyond, a match makes a hit but not its snippet).
 STORED_TERMS_CHARS = LOCATE_CHARS
 #: Bumped when the schema below changes: an index of another layout is rebuilt from the archive.
-LAYOUT = "7"  # 3 had the story key before the keyword fields (one day on main), 4 has it last, 5 stored terms,
-# 6 the facet fields' number columns (one hour on main), 7 their ids per field
+LAYOUT = "8"  # 3 had the story key before the keyword fields (one day on main), 4 has it last, 5 stored terms,
+# 6 the facet fields' number columns (one hour on main), 7 their ids per field (minutes), 8 for ID_FIELDS only
 EPOCH = date(1970, 1, 1)
 #: The index's own record of what it holds (see TextIndex.state).
 STATE = "state.json"
@@ -76,8 +76,12 @@ STATE = "state.json"
 MERGE_AT = 12
 
 
-#: The facet fields, each also held as a number column of its values' ids (see :func:`value_id`).
-FACET_FIELDS = tuple(name for name in (*KEYWORDS, *MULTI) if name in FACET_BY_NAME)
+#: The facet fields of many values, each also held as a number column of its values' ids and counted by it
+#: (see :func:`value_id`). A field of few values (source, language, site, tag here) is counted faster by its
+#: text column: tantivy counts its dictionary numbers in an array, where ids need a hash map (alone, over the
+#: default request's 91 queries: source 0.48 against 0.56 ms, author 2.85 against 1.94, person 6.35 against 3.70).
+ID_FIELDS = ("author", *ENTITY_KINDS)
+assert all(name in FACET_BY_NAME and name in (*KEYWORDS, *MULTI) for name in ID_FIELDS)
 
 
 def id_column(name: str) -> str:
@@ -88,7 +92,7 @@ def id_column(name: str) -> str:
 #: The schema's fields in order (tantivy's Schema cannot be asked): an index on disk with other fields is
 #: rebuilt (see TextIndex.exists).
 FIELD_NAMES = ("rowid", "first_seq", "day", TEXT, TEXT_EXACT, *KEYWORDS, *MULTI, STORY_KEY, HIGHLIGHT_TERMS,
-               *(id_column(name) for name in FACET_FIELDS))
+               *(id_column(name) for name in ID_FIELDS))
 
 
 def schema() -> tantivy.Schema:
@@ -104,7 +108,7 @@ def schema() -> tantivy.Schema:
     # running the older version reads a rebuilt index as before instead of finding nothing.
     sb.add_unsigned_field(STORY_KEY, fast=True)  # see story_key()
     sb.add_bytes_field(HIGHLIGHT_TERMS, stored=True)
-    for name in FACET_FIELDS:
+    for name in ID_FIELDS:
         sb.add_unsigned_field(id_column(name), fast=True)  # see value_id()
     return sb.build()
 
@@ -184,9 +188,10 @@ class IndexDoc:
         return doc
 
     def facet_values(self) -> list[tuple[str, str]]:
-        """``(field, value)`` of every facet value this article has (a multi-valued field's once each)."""
-        out = [(name, value) for name, value in self.keywords.items() if value and name in FACET_FIELDS]
-        out += [(name, value) for name, values in self.multi.items() if name in FACET_FIELDS
+        """``(field, value)`` of every value this article has in a field counted by ids (:data:`ID_FIELDS`; a
+        multi-valued field's once each)."""
+        out = [(name, value) for name, value in self.keywords.items() if value and name in ID_FIELDS]
+        out += [(name, value) for name, values in self.multi.items() if name in ID_FIELDS
                 for value in dict.fromkeys(values) if value]
         return out
 
@@ -449,10 +454,10 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
     """The ``wanted[field]`` most frequent values of each facet field among the query's matches, counted
     exactly, as ``[{"key": value, "doc_count": n}]`` (at least as many as asked, in no particular order).
 
-    ``names``: the values of value ids (:func:`value_id`), when the archive can say; the values are then
-    counted by their ids' number columns, else (and for a field with an id it cannot name) by the text
-    columns, with the same answer, slower. ``matches``: how many articles the query matches, when known:
-    up to :data:`EVERY_AT_ONCE_UP_TO`, every value of the id columns is counted in one pass.
+    ``names``: the values of value ids (:func:`value_id`), when the archive can say; the fields of
+    :data:`ID_FIELDS` are then counted by their ids' number columns, else (and a field with an id it cannot
+    name) by their text columns, with the same answer, slower. ``matches``: how many articles the query
+    matches, when known: up to :data:`EVERY_AT_ONCE_UP_TO`, every value of an id column is counted at once.
 
     tantivy counts values per segment and merges each segment's top values, so with several segments a
     value outside one segment's top loses that segment's count. Asking every segment for every value is
@@ -463,22 +468,23 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
     that may reach the top are counted again exactly, each by a filter aggregation, and they are the answer
     when no value left out can reach the last one asked for; else, or when that cannot succeed or would cost
     too much, every value of every segment is counted."""
-    column = id_column if names is not None else (lambda name: name)
+    by_id = set(ID_FIELDS) & set(wanted) if names is not None else set()
+    column = lambda name: id_column(name) if name in by_id else name  # noqa: E731
     unnamed: list[str] = []  # fields with an id the archive could not name: counted by their text columns
 
-    def settled(agg: dict, n: int) -> bool:
+    def settled(agg: dict, f: str) -> bool:
         # A text column's list is cut among equal counts by value, as facets order them; an id column's, by id.
-        return names is None or _settled(agg, n)
+        return f not in by_id or _settled(agg, wanted[f])
 
     def terms(sizes: dict[str, tuple[int, int]]) -> dict[str, dict]:
         """One terms aggregation per field, ``(size, segment_size)``, in one pass; their keys named."""
         got = searcher.aggregate(query, {column(f): {"terms": {"field": column(f), "size": n, "segment_size": seg}}
                                          for f, (n, seg) in sizes.items()})
         got = {f: got[column(f)] for f in sizes}
-        if names is None:
+        if not by_id & set(got):
             return got
-        known = names({b["key"] for agg in got.values() for b in agg["buckets"]})
-        for f in list(got):
+        known = names({b["key"] for f, agg in got.items() if f in by_id for b in agg["buckets"]})
+        for f in [f for f in got if f in by_id]:
             buckets = got[f]["buckets"]
             if all(b["key"] in known for b in buckets):
                 got[f] = {**got[f], "buckets": [{"key": known[b["key"]], "doc_count": b["doc_count"]} for b in buckets]}
@@ -488,8 +494,8 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
         return got
 
     out: dict[str, list[dict]] = {}
-    at_once = names is not None and matches is not None and matches <= EVERY_AT_ONCE_UP_TO
-    short = {f: n for f, n in wanted.items() if n <= RECOUNT_UP_TO and not at_once}
+    at_once = matches is not None and matches <= EVERY_AT_ONCE_UP_TO  # (fields counted by id)
+    short = {f: n for f, n in wanted.items() if n <= RECOUNT_UP_TO and not (at_once and f in by_id)}
     first = terms({f: (n * SPARE, n * SEGMENT_SPARE) for f, n in short.items()}) if short else {}
     doubt: dict[str, list[dict]] = {}
     bounds: dict[str, int] = {}
@@ -497,7 +503,7 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
         n = short[f]
         missed = agg.get("doc_count_error_upper_bound") or 0
         if not missed:
-            if settled(agg, n):
+            if settled(agg, f):
                 out[f] = agg["buckets"]
             continue  # (else counted in full below)
         found = sorted((b["doc_count"] for b in agg["buckets"]), reverse=True)
@@ -526,7 +532,7 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
     rest = [f for f in wanted if f not in out and f not in unnamed]
     if rest:
         every = terms({f: (wanted[f] * SPARE, EVERY_VALUE) for f in rest})
-        out.update((f, agg["buckets"]) for f, agg in every.items() if settled(agg, wanted[f]))
+        out.update((f, agg["buckets"]) for f, agg in every.items() if settled(agg, f))
         tied = [f for f in every if f not in out]
         if tied:
             # Values tied with the last one asked for, cut by their ids' order: the text column's list, which
