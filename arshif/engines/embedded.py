@@ -887,10 +887,13 @@ class EmbeddedEngine(Engine):
                                                                             pinned_at=snapshot))
                 total, entries, counted = self._best(conn, searcher, query, request.offset + request.size, grouped)
                 self._check_budget(started)
-                facets = self._index_facets(conn, searcher, request, plan, text, negatives, query, snapshot, total)
+                riders = {"~days": DAYS_AGGREGATION} if request.date_histogram else {}
+                facets, ridden = self._index_facets(conn, searcher, request, plan, text, negatives, query, snapshot,
+                                                    total, riders)
                 histogram, interval = ([], None)
                 if request.date_histogram:
-                    histogram, interval = self._index_histogram(searcher, query, request.date_histogram)
+                    days = ridden.get("~days") or searcher.aggregate(query, riders)["~days"]
+                    histogram, interval = _folded_histogram(days, request.date_histogram)
                 stories = None
                 if grouped and counted is not None:
                     stories = counted  # every match was read: its stories are counted exactly
@@ -964,9 +967,12 @@ class EmbeddedEngine(Engine):
         return out
 
     def _index_facets(self, conn, searcher, request: SearchRequest, plan: QueryPlan, text: TextQuery,
-                      negatives: list[TextQuery], query, snapshot: int, total: int) -> dict[str, list[FacetValue]]:
-        """Facet counts from the index's columns. Disjunctive: a facet's counts ignore its own filter, so
-        picking one source still shows how many hits every other source would add."""
+                      negatives: list[TextQuery], query, snapshot: int, total: int,
+                      riders: dict[str, dict]) -> tuple[dict[str, list[FacetValue]], dict[str, dict]]:
+        """Facet counts from the index's columns, and the results of ``riders`` (aggregations over ``query``'s
+        matches, run with the facets they share: see text_index.top_values_with; none when no facet is
+        counted over them). Disjunctive: a facet's counts ignore its own filter, so picking one source still
+        shows how many hits every other source would add."""
         names = lambda ids: self._names(conn, ids)  # noqa: E731
         shared: dict[str, int] = {}
         facets: dict[str, list[FacetValue]] = {}
@@ -979,10 +985,11 @@ class EmbeddedEngine(Engine):
                                                                       negatives=negatives, pinned_at=snapshot))
             facets[f.field] = _buckets(text_index.top_values(searcher, own, {f.field: f.size + 10}, names)[f.field],
                                        f.size)
+        ridden: dict[str, dict] = {}
         if shared:
-            counted = text_index.top_values(searcher, query, shared, names, matches=total)
+            counted, ridden = text_index.top_values_with(searcher, query, shared, names, total, riders)
             facets.update({name: _buckets(counted[name], n - 10) for name, n in shared.items()})
-        return {f.field: facets[f.field] for f in request.facets}
+        return {f.field: facets[f.field] for f in request.facets}, ridden
 
     def _names(self, conn, ids: set[int]) -> dict[int, str]:
         """The values of facet value ids, from the archive (and this engine's memory of them). An id the
@@ -1002,19 +1009,6 @@ class EmbeddedEngine(Engine):
             except apsw.SQLError:  # no such table: an archive no writable Arshif of this version opened yet
                 return {}
         return {i: known[i] for i in ids if i in known}
-
-    @staticmethod
-    def _index_histogram(searcher, query, interval: str) -> tuple[list[DateBucket], str]:
-        days = searcher.aggregate(query, {"days": {"histogram": {"field": "day", "interval": 1,
-                                                                 "min_doc_count": 1}}})["days"]["buckets"]
-        counted = [(text_index.day_from_number(b["key"]), b["doc_count"]) for b in days if b["doc_count"]]
-        if interval == "auto":
-            interval = choose_interval(counted[0][0] if counted else None, counted[-1][0] if counted else None)
-        folded: dict[date, int] = {}
-        for day, n in counted:
-            start = _bucket_start(day, interval)
-            folded[start] = folded.get(start, 0) + n
-        return [DateBucket(start=d, count=n) for d, n in sorted(folded.items())], interval
 
     def _index_story_copies(self, conn, searcher, query, hits: list[Hit], stories: list[str]) -> None:
         """Each grouped hit's count of matching copies, and their sources (earliest first)."""
@@ -1530,6 +1524,23 @@ def _buckets(buckets: list[dict], size: int) -> list[FacetValue]:
     """A terms aggregation's buckets, most frequent first, ties by value (as the SQL path orders them)."""
     ranked = sorted(((-b["doc_count"], str(b["key"])) for b in buckets))
     return [FacetValue(value=v, count=-c) for c, v in ranked[:size] if v]
+
+
+#: The date histogram's aggregation: matches per day (days since 1970, see text_index.day_number); folded
+#: into the interval asked for by :func:`_folded_histogram`.
+DAYS_AGGREGATION = {"histogram": {"field": "day", "interval": 1, "min_doc_count": 1}}
+
+
+def _folded_histogram(days: dict, interval: str) -> tuple[list[DateBucket], str]:
+    """The per-day counts of :data:`DAYS_AGGREGATION` in buckets of ``interval`` ("auto": chosen by the span)."""
+    counted = [(text_index.day_from_number(b["key"]), b["doc_count"]) for b in days["buckets"] if b["doc_count"]]
+    if interval == "auto":
+        interval = choose_interval(counted[0][0] if counted else None, counted[-1][0] if counted else None)
+    folded: dict[date, int] = {}
+    for day, n in counted:
+        start = _bucket_start(day, interval)
+        folded[start] = folded.get(start, 0) + n
+    return [DateBucket(start=d, count=n) for d, n in sorted(folded.items())], interval
 
 
 def _bucket_start(day: date, interval: str) -> date:

@@ -454,7 +454,18 @@ MAX_TERM_BYTES = 65_530
 def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[str, int],
                names: Callable[[set[int]], dict[int, str]] | None = None,
                matches: int | None = None) -> dict[str, list[dict]]:
-    """The ``wanted[field]`` most frequent values of each facet field among the query's matches, counted
+    """:func:`top_values_with`, no other aggregation riding along."""
+    return top_values_with(searcher, query, wanted, names, matches)[0]
+
+
+def top_values_with(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[str, int],
+                    names: Callable[[set[int]], dict[int, str]] | None = None, matches: int | None = None,
+                    riders: dict[str, dict] | None = None) -> tuple[dict[str, list[dict]], dict[str, dict]]:
+    """(facet values, ``riders``' results): ``riders`` are other aggregations over the same matches (named
+    with a leading ``~``), run in the first pass, so the matches are walked once for both (a question
+    matching nearly every article of 298,184 took ~9 ms a walk).
+
+    The ``wanted[field]`` most frequent values of each facet field among the query's matches, counted
     exactly, as ``[{"key": value, "doc_count": n}]`` (at least as many as asked, in no particular order).
 
     ``names``: the values of value ids (:func:`value_id`), when the archive can say; the fields of
@@ -480,10 +491,16 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
         # A text column's list is cut among equal counts by value, as facets order them; an id column's, by id.
         return f not in by_id or _settled(agg, wanted[f])
 
+    ridden: dict[str, dict] = {}
+    pending = dict(riders or {})
+
     def terms(sizes: dict[str, tuple[int, int]]) -> dict[str, dict]:
-        """One terms aggregation per field, ``(size, segment_size)``, in one pass; their keys named."""
-        got = searcher.aggregate(query, {column(f): {"terms": {"field": column(f), "size": n, "segment_size": seg}}
-                                         for f, (n, seg) in sizes.items()})
+        """One terms aggregation per field, ``(size, segment_size)``, in one pass (the riders in the first);
+        their keys named."""
+        specs = {column(f): {"terms": {"field": column(f), "size": n, "segment_size": seg}} for f, (n, seg) in sizes.items()}
+        got = searcher.aggregate(query, {**specs, **pending})
+        ridden.update((r, got[r]) for r in pending)
+        pending.clear()
         got = {f: got[column(f)] for f in sizes}
         if not by_id & set(got):
             return got
@@ -549,7 +566,9 @@ def top_values(searcher: tantivy.Searcher, query: tantivy.Query, wanted: dict[st
         # (an article written or removed between the search's two snapshots: the archive's and the index's)
         log.info("facet values of %s not found in the archive: counted by their text columns", unnamed)
         out.update(top_values(searcher, query, {f: wanted[f] for f in unnamed}))
-    return out
+    if pending:  # no pass was needed for the facets
+        ridden.update(searcher.aggregate(query, pending))
+    return out, ridden
 
 
 def _settled(agg: dict, n: int) -> bool:
