@@ -79,7 +79,7 @@ MERGE_AT = 12
 #: The facet fields of many values, each also held as a number column of its values' ids and counted by it
 #: (see :func:`value_id`). A field of few values (source, language, site, tag here) is counted faster by its
 #: text column: tantivy counts its dictionary numbers in an array, where ids need a hash map (alone, over the
-#: default request's 91 queries: source 0.48 against 0.56 ms, author 2.85 against 1.94, person 6.35 against 3.70).
+#: default request's queries: source 0.48 against 0.56 ms, author 2.85 against 1.94, person 6.35 against 3.70).
 ID_FIELDS = ("author", *ENTITY_KINDS)
 assert all(name in FACET_BY_NAME and name in (*KEYWORDS, *MULTI) for name in ID_FIELDS)
 
@@ -462,8 +462,8 @@ def top_values_with(searcher: tantivy.Searcher, query: tantivy.Query, wanted: di
                     names: Callable[[set[int]], dict[int, str]] | None = None, matches: int | None = None,
                     riders: dict[str, dict] | None = None) -> tuple[dict[str, list[dict]], dict[str, dict]]:
     """(facet values, ``riders``' results): ``riders`` are other aggregations over the same matches (named
-    with a leading ``~``), run in the first pass, so the matches are walked once for both (a question
-    matching nearly every article of 298,184 took ~9 ms a walk).
+    with a leading ``~``), run in the first pass, so the matches are walked once for both (the date histogram
+    of the page request: p95 61.6 against 67.5 ms over 298,184 articles, whose questions match nearly all).
 
     The ``wanted[field]`` most frequent values of each facet field among the query's matches, counted
     exactly, as ``[{"key": value, "doc_count": n}]`` (at least as many as asked, in no particular order).
