@@ -134,7 +134,8 @@ END;
 """
 
 #: The value of each facet value id the text index counts by (text_index.value_id): written with the articles
-#: that have it, never removed (an id's value never changes).
+#: that have it, dropped when the last of them is deleted or changed (see _forget_unused_values), named anew
+#: by a rebuild. (A server's memory of names it looked up keeps a dropped one until it restarts or forgets.)
 VALUES_SCHEMA = "CREATE TABLE IF NOT EXISTS facet_values(id INTEGER PRIMARY KEY, value TEXT NOT NULL);"
 #: Facet value ids named from the archive, kept per engine up to this many (then forgotten all at once).
 NAMES_KEPT = 200_000
