@@ -1453,7 +1453,7 @@ def _fill_source_ids(conn) -> None:
 def _remember_values(conn, docs: Iterable[IndexDoc]) -> None:
     """Keep the value of every facet value id the text index is about to hold (see VALUES_SCHEMA)."""
     conn.executemany("INSERT OR IGNORE INTO facet_values(id, value) VALUES(?,?)",
-                     {(text_index.value_id(name, value), value) for d in docs for name, value in d.facet_values()})
+                     {(vid, value) for d in docs for _name, value, vid in d.facet_values})
 
 
 #: Where the archive keeps the values of each field counted by ids, to tell whether any article still has one.

@@ -31,6 +31,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -171,8 +172,8 @@ class IndexDoc:
         for name, values in self.multi.items():
             if values:
                 doc[name] = list(dict.fromkeys(values))
-        for name, value in self.facet_values():
-            doc.setdefault(id_column(name), []).append(value_id(name, value))
+        for name, value, vid in self.facet_values:
+            doc.setdefault(id_column(name), []).append(vid)
         stems, exact = [], []
         for name, (s, e) in zip(TEXT_FIELD_NAMES, self.texts):
             if e:
@@ -187,13 +188,14 @@ class IndexDoc:
             doc[HIGHLIGHT_TERMS] = base64.b64encode(stored).decode("ascii")  # (tantivy's JSON form of bytes)
         return doc
 
-    def facet_values(self) -> list[tuple[str, str]]:
-        """``(field, value)`` of every value this article has in a field counted by ids (:data:`ID_FIELDS`; a
-        multi-valued field's once each)."""
+    @cached_property
+    def facet_values(self) -> list[tuple[str, str, int]]:
+        """``(field, value, value_id)`` of every value this article has in a field counted by ids
+        (:data:`ID_FIELDS`; a multi-valued field's once each): hashed once for the index and the archive."""
         out = [(name, value) for name, value in self.keywords.items() if value and name in ID_FIELDS]
         out += [(name, value) for name, values in self.multi.items() if name in ID_FIELDS
                 for value in dict.fromkeys(values) if value]
-        return out
+        return [(name, value, value_id(name, value)) for name, value in out]
 
 
 # --- terms stored for highlights -------------------------------------------------------------------
