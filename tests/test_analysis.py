@@ -277,6 +277,21 @@ def test_spans_of_gives_the_offsets_of_the_first_tokens_analyze_gives(exact: Ana
         assert exact.spans_of(sentence, limit) == everything[:limit]
 
 
+@pytest.mark.parametrize("sentence", [
+    "ذهب الولد إلى المدرسة the cat's mat ٢٠١٩\nثم عاد U.S.A ـــالرياض",
+    "ـــالرياض و في " + "ب" * 600 + " جدة \u064e\u064e كتب",  # a word cut at 255; a blank of diacritics
+])
+def test_spans_of_from_after_whitespace_gives_the_whole_texts_tokens(exact: Analyzer, sentence: str) -> None:
+    """A highlighter reads a long text from the middle, just after a whitespace character: it must get the
+    same tokens, offsets and terms as a reading from the start."""
+    everything = exact.analyze(sentence)
+    for pos in [i + 1 for i, c in enumerate(sentence) if c in " \n"]:
+        tail = [(t, a, b) for t, a, b, _ in everything if a >= pos]
+        terms: list[str] = []
+        assert exact.spans_of(sentence, len(tail), pos, terms) == [(a, b) for _, a, b in tail]
+        assert terms == [t for t, _, _ in tail]
+
+
 def test_unknown_filter_name_raises_clear_error() -> None:
     settings = {"analyzer": {"a": {"type": "custom", "tokenizer": "standard",
                                    "filter": ["lowercase", "no_such_filter"]}}}

@@ -121,6 +121,8 @@ class Analyzer:
         # text that contains them: any other text takes the per-token path, with identical tokens.
         self._guard = regex.compile("[" + "".join(regex.escape(k) for k in unsafe) + "]") \
             if fast_possible and unsafe else None
+        # (one or two such characters, as shipped: str's own search is ~25x faster than the pattern's)
+        self._guard_chars = tuple(unsafe) if self._guard is not None and len(unsafe) <= 2 else None
         no_start = ""
         if fast_possible:
             no_start = "".join(
@@ -154,7 +156,11 @@ class Analyzer:
 
     def _fast(self, text: str) -> bool:
         """Can ``text`` take the per-token path (same tokens as the whole-text reference)?"""
-        return self._per_token or (self._guard is not None and self._guard.search(text) is None)
+        if self._per_token:
+            return True
+        if self._guard_chars is not None:
+            return not any(c in text for c in self._guard_chars)
+        return self._guard is not None and self._guard.search(text) is None
 
     def _compute(self, surface: str, per_token: bool = True) -> Any:
         """surface (per-token mode: original text; whole-text mode: filtered text) -> term | None | marker."""
@@ -255,32 +261,56 @@ class Analyzer:
             # _GONE: nothing left after the char filter, no token and no position
         return out
 
-    def spans_of(self, text: str, limit: int) -> list[tuple[int, int]]:
+    def spans_of(self, text: str, limit: int, pos: int = 0,
+                 terms: list[str] | None = None) -> list[tuple[int, int]]:
         """Character offsets of the first ``limit`` tokens this analyzer keeps (:meth:`analyze`'s, in order):
         a highlighter that found its matches in a long text without offsets asks only for the tokens it shows.
         The text is read no further than they go, except a text the per-token path cannot take (a rare
-        boundary-moving character), which is analysed whole."""
+        boundary-moving character), which is analysed whole.
+
+        ``pos``: read from there, the tokens that start at or after it (the same tokens as the whole text's
+        when ``text[pos - 1]`` is whitespace, which no token holds; only on the per-token path, see
+        :meth:`per_token_path`). ``terms``: each token's term is appended to it."""
         if limit <= 0:
             return []
         if not self._fast(text):
-            return [(a, b) for _, a, b, _ in self._analyze_whole_text(text)[:limit]]
+            if pos:
+                raise ValueError("spans_of from a position needs the per-token path")
+            whole = self._analyze_whole_text(text)[:limit]
+            if terms is not None:
+                terms += [t for t, _, _, _ in whole]
+            return [(a, b) for _, a, b, _ in whole]
         out: list[tuple[int, int]] = []
+        base = len(terms) if terms is not None else 0
         get, compute = self._cache.get, self._compute
-        for m in self._tfinditer(text):
+        for m in self._tfinditer(text, pos):
             surface = m.group()
             t = get(surface, _MISS)
             if t is _MISS:
                 t = compute(surface)
             if t.__class__ is str:
                 out.append(m.span())
+                if terms is not None:
+                    terms.append(t)
             elif t is _LONG:
                 start = m.start()
-                out += [(start + a, start + b) for term, a, b in self._long_pieces(surface) if term is not None]
+                for term, a, b in self._long_pieces(surface):
+                    if term is not None:
+                        out.append((start + a, start + b))
+                        if terms is not None:
+                            terms.append(term)
             else:  # a stopword or a char-filtered blank: no token of its own
                 continue
             if len(out) >= limit:
                 break
+        if terms is not None:
+            del terms[base + limit:]
         return out[:limit]
+
+    def per_token_path(self, text: str) -> bool:
+        """Is ``text`` read token by token (no character in it can move a token boundary)? Only then can it be
+        read from the middle (:meth:`spans_of`'s ``pos``)."""
+        return self._fast(text)
 
     def tokens(self, text: str) -> list[Token]:
         """Analysed tokens with offsets into ``text`` and positions (gaps where stopwords were removed)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from arshif.engines.fts_tokens import EXACT_PREFIX, position_terms, token_spans
+from arshif.engines.fts_tokens import EXACT_PREFIX, position_terms, readable_from_middle, token_spans
 from arshif.search.highlight import END, START
 
 #: Tokens a snippet shows (as FTS5's snippet(…, 40) did).
@@ -38,6 +38,13 @@ MAX_LOCATIONS = 512
 #: the tokens shown (a 100,000-character text whose match is out of reach: 24 -> 17 ms).
 ONE_PASS_CHARS = 20_000
 ELLIPSIS = "…"
+#: A snippet window starting at least this many tokens in is read from near its start (:func:`window_spans`)
+#: rather than from the text's start.
+READ_FROM_MIDDLE_AFTER = 96
+#: Tokens read where a mid-text reading starts, to learn their position (more when they occur twice).
+ANCHOR_TOKENS = (6, 12, 24)
+#: Tokens before the window where a mid-text reading aims to start (the estimate of where they are is rough).
+ANCHOR_LEAD = 24
 
 
 @dataclass
@@ -50,6 +57,10 @@ class Located:
     cut: bool = False  # the original text goes on past ``text``
     _spans: list[tuple[int, int]] = field(default_factory=list, compare=False, repr=False)
     _all_spans: bool = field(default=False, compare=False, repr=False)  # _spans holds every token's
+    # The text's exact forms by position, space-joined, and the prefix each carries there: what a reading from
+    # the middle of the text learns its position from (see window_spans).
+    _exacts: str | list[str] = field(default="", compare=False, repr=False)
+    _exact_prefix: str = field(default="", compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.locations)
@@ -64,6 +75,18 @@ class Located:
             self._spans = token_spans(self.text, n)
             self._all_spans = len(self._spans) < n
         return self._spans[:n]
+
+    def window(self, first: int, n: int) -> list[tuple[int, int]]:
+        """``(start, end)`` of tokens ``first`` to ``first + n - 1`` (fewer at the text's end): a window deep
+        into a long text is read from near its start, not from the text's (:func:`window_spans`)."""
+        if first >= READ_FROM_MIDDLE_AFTER and len(self._spans) < first + n and not self._all_spans \
+                and self._exacts:
+            if isinstance(self._exacts, list):
+                self._exacts = " ".join(self._exacts)
+            found = window_spans(self.text, first, n, self._exacts, self._exact_prefix)
+            if found is not None:
+                return found
+        return self.spans(first + n)[first:]
 
 
 def phrase_locations(text: str, phrases: list[list[str]], stored: tuple[str, str] | None = None) -> Located:
@@ -82,13 +105,62 @@ def phrase_locations(text: str, phrases: list[list[str]], stored: tuple[str, str
         # The stored strings (of ``read``): stems with NO_STEM where the stemmer drops a word, exact forms with
         # their "=".
         stems, exacts = stored[0].split(" "), stored[1].split(" ")
-        return Located(read, _locate(phrases, exacts, stems, EXACT_PREFIX), cut=len(text) > len(read))
+        return Located(read, _locate(phrases, exacts, stems, EXACT_PREFIX), cut=len(text) > len(read),
+                       _exacts=stored[1], _exact_prefix=EXACT_PREFIX)
     offsets: list[tuple[int, int]] | None = [] if len(read) <= ONE_PASS_CHARS else None
     analysed_exacts, analysed_stems = position_terms(read, offsets)
     locations = _locate(phrases, analysed_exacts, analysed_stems, "")
     if offsets is None:
-        return Located(read, locations, cut=len(text) > len(read))
+        return Located(read, locations, cut=len(text) > len(read), _exacts=analysed_exacts)
     return Located(read, locations, cut=len(text) > len(read), _spans=offsets, _all_spans=True)
+
+
+def window_spans(text: str, first: int, n: int, exacts: str, prefix: str) -> list[tuple[int, int]] | None:
+    """Offsets of tokens ``first`` to ``first + n - 1`` of ``text``, read from a little before them; None
+    when that cannot be done here (the caller reads from the start).
+
+    Reading every token up to a window 1,000 words in cost a default search more than its facets did
+    (a snippet's tokens are found by the tokenizer's Unicode word-boundary pattern, ~1 µs a word). The
+    reading starts just after a whitespace character near the window's estimated place (no token holds
+    whitespace, so the tokens from there are the whole text's), and learns its position from ``exacts``:
+    the text's exact forms by position, each with ``prefix``, space-joined (the index's stored terms).
+    The first few tokens read, as exact forms, must occur once only in them (else more are compared, up to
+    :data:`ANCHOR_TOKENS`): that occurrence is where they stand, so the offsets are the same as a reading
+    from the start, never a guess."""
+    if not readable_from_middle(text):
+        return None
+    joined = f" {exacts} "
+    per_token = len(text) / (exacts.count(" ") + 1)  # characters a token and its gap take, on average
+    lead = ANCHOR_LEAD
+    for _attempt in range(3):
+        guess = int((first - lead) * per_token)
+        start = max(text.rfind(" ", 0, guess), text.rfind("\n", 0, guess)) + 1 if guess > 0 else 0
+        if start <= 0:
+            return None
+        terms: list[str] = []
+        token_spans(text, ANCHOR_TOKENS[-1], start, terms)
+        at = _position_of(joined, [prefix + t for t in terms])
+        if at is None:
+            return None
+        if at <= first:
+            return token_spans(text, first - at + n, start)[first - at:]
+        lead += at - first + ANCHOR_LEAD  # started past the window: further back
+    return None
+
+
+def _position_of(joined: str, forms: list[str]) -> int | None:
+    """The position where ``forms`` (the first few, as many as make them occur once) stand in ``joined``
+    (space-padded exact forms by position); None when they do not occur, or not once only."""
+    for k in ANCHOR_TOKENS:
+        gram = f" {' '.join(forms[:k])} "
+        at = joined.find(gram)
+        if at < 0:
+            return None
+        if joined.find(gram, at + 1) < 0:
+            return joined.count(" ", 0, at)
+        if k >= len(forms):
+            return None
+    return None
 
 
 def _locate(phrases: list[list[str]], exacts: list[str], stems: list[str | None],
@@ -131,21 +203,22 @@ def _locate(phrases: list[list[str]], exacts: list[str], stems: list[str | None]
     return sorted(out)[:MAX_LOCATIONS]
 
 
-def _marked(text: str, spans: list[tuple[int, int]], marks: set[int], first: int, last: int) -> str:
-    """``text`` between tokens ``first`` and ``last`` (inclusive), matched tokens wrapped in START/END."""
+def _marked(text: str, spans: list[tuple[int, int]], marks: set[int], first: int, last: int, base: int = 0) -> str:
+    """``text`` between tokens ``first`` and ``last`` (inclusive), matched tokens wrapped in START/END;
+    ``spans`` are the offsets of tokens ``base`` onwards, and the text ends with its last one."""
     out: list[str] = []
-    cut = spans[first][0] if first > 0 else 0
-    end_char = spans[last][1] if last < len(spans) - 1 else len(text)
+    cut = spans[first - base][0] if first > 0 else 0
+    end_char = spans[last - base][1] if last - base < len(spans) - 1 else len(text)
     i = first
     while i <= last:
-        a, b = spans[i]
+        a, b = spans[i - base]
         if i in marks:
             j = i
             while j + 1 <= last and j + 1 in marks:
                 j += 1
             out.append(text[cut:a])
-            out.append(START + text[a:spans[j][1]] + END)
-            cut = spans[j][1]
+            out.append(START + text[a:spans[j - base][1]] + END)
+            cut = spans[j - base][1]
             i = j + 1
         else:
             i += 1
@@ -186,11 +259,10 @@ def snippet_field(text: str, located: Located) -> str | None:
         if score > best_score:
             best, best_score = s, score
     first = max(0, best - LEAD_TOKENS)
-    last_wanted = first + SNIPPET_TOKENS - 1
-    spans = located.spans(last_wanted + 2)  # one token more: is there text after the window?
-    if not spans or first >= len(spans):
+    window = located.window(first, SNIPPET_TOKENS + 1)  # one token more: is there text after the window?
+    if not window:
         return None
-    last = min(last_wanted, len(spans) - 1)
-    more_after = len(spans) > last + 1 or located.cut
-    body = _marked(located.text, spans, _expand(located.locations), first, last).strip()
+    last = first + min(SNIPPET_TOKENS, len(window)) - 1
+    more_after = len(window) > SNIPPET_TOKENS or located.cut
+    body = _marked(located.text, window, _expand(located.locations), first, last, base=first).strip()
     return (ELLIPSIS if first > 0 else "") + body + (ELLIPSIS if more_after else "")

@@ -60,10 +60,16 @@ def position_terms(text: str, spans: list[tuple[int, int]] | None = None) -> tup
     return get_analyzer("arshif_exact").paired_terms(get_analyzer("arshif_text"), text, spans)
 
 
-def token_spans(text: str, limit: int) -> list[tuple[int, int]]:
+def token_spans(text: str, limit: int, pos: int = 0, terms: list[str] | None = None) -> list[tuple[int, int]]:
     """Character offsets of the first ``limit`` tokens of :func:`position_terms`, by position: the text is read
-    only as far as they go."""
-    return get_analyzer("arshif_exact").spans_of(text, limit)
+    only as far as they go. From ``pos`` (just after whitespace) when :func:`readable_from_middle`, and with
+    each token's exact form appended to ``terms`` if given (see ``Analyzer.spans_of``)."""
+    return get_analyzer("arshif_exact").spans_of(text, limit, pos, terms)
+
+
+def readable_from_middle(text: str) -> bool:
+    """Can :func:`token_spans` read ``text`` from a position other than its start?"""
+    return get_analyzer("arshif_exact").per_token_path(text)
 
 
 #: Stands in the stems for a word the stemmer drops (a stopword), so both strings keep one position per word
