@@ -1016,8 +1016,10 @@ class EmbeddedEngine(Engine):
         if not hits:
             return
         copies = text_index.all_of([query, text_index.keyword_in("story", stories)])
-        # Their sources, earliest first: from the first copies only (a story rarely has more).
-        result = searcher.search(copies, limit=COPIES_READ, count=True)
+        # Their sources, earliest first: from the first copies only (a story rarely has more), in the order they
+        # were written (ordered by a column, tantivy scores nothing: 0.84 -> 0.62 ms a page).
+        result = searcher.search(copies, limit=COPIES_READ, count=True, order_by_field="rowid",
+                                 order=text_index.tantivy.Order.Asc)
         sizes: dict[str, int] | None = None
         if result.count > len(result.hits):
             # How many copies match, per story, when they were not all read: counted exactly (only the page's
