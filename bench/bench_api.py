@@ -9,7 +9,8 @@ Targets alternate step by step so both see the same machine load. There is no
 result cache in the server: every request is searched.
 
 Printed per step: requests/s, p50/p95/p99 latency, errors, the server's RSS
-after the step and its open file handles on the archive (embedded), and the
+after the step and its open file handles on the archive (embedded), the server's
+CPU time per request (steadier than requests/s on a shared machine), and the
 CPU the load generator itself used (it shares the machine with the server:
 a busy generator understates the server). With ``--lean`` a step with facets,
 histogram and highlights switched off is added.
@@ -81,6 +82,19 @@ class Server:
             except OSError:
                 continue
         return total
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far: per request, a figure that a
+        noisy machine moves less than requests/s (a shared core slows the server without costing it CPU)."""
+        ticks = 0
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+            except (OSError, IndexError, ValueError):
+                continue
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def handles(self, name: str = "arshif.db") -> int:
         """Open file descriptors of the server (all its processes) on the archive file (and its -wal/-shm)."""
@@ -181,20 +195,24 @@ def main() -> None:
         for s in servers:  # warm the caches
             load_step(s.base, queries, 2, 3, False)
         print(f"{'target':<12}{'conc':>5}{'run':>4}{'mode':>6}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}"
-              f"{'err':>5}{'RSS MB':>8}{'handles':>8}{'gen CPU%':>9}", flush=True)
+              f"{'err':>5}{'RSS MB':>8}{'handles':>8}{'gen CPU%':>9}{'CPU ms/req':>11}", flush=True)
         modes = [False, True] if args.lean else [False]
         for conc in [int(c) for c in args.concurrency.split(",")]:
             for lean in modes:
                 for run in range(1, args.runs + 1):
                     for s in servers:
+                        cpu0 = s.cpu_seconds()
                         r = load_step(s.base, queries, conc, args.duration, lean)
+                        done = len(r["lat"]) + r["errors"]
+                        cpu_ms = (s.cpu_seconds() - cpu0) * 1000 / done if done else float("nan")
                         lat = r["lat"] or [float("nan")]
                         handles = s.handles(db.name) if s.label.startswith("emb") else 0
                         print(f"{s.label:<12}{conc:>5}{run:>4}{('lean' if lean else 'full'):>6}{r['rps']:>8.1f}"
                               f"{percentile(lat, 50):>8.0f}{percentile(lat, 95):>8.0f}{percentile(lat, 99):>8.0f}"
-                              f"{r['errors']:>5}{s.rss_mb():>8.0f}{handles:>8}{r['gen_cpu']:>9.0f}", flush=True)
+                              f"{r['errors']:>5}{s.rss_mb():>8.0f}{handles:>8}{r['gen_cpu']:>9.0f}{cpu_ms:>11.1f}", flush=True)
         print(f"(latencies in ms; 'full' = the default request: facets {'/'.join(DEFAULT_FACETS)}, date histogram, "
-              f"highlights; 'lean' = none of them; load average {os.getloadavg()[0]:.1f} at the end)")
+              f"highlights; 'lean' = none of them; CPU ms/req: the server processes' CPU time per request (for a "
+              f"remote engine, the app's share only, not the engine's); load average {os.getloadavg()[0]:.1f} at the end)")
     finally:
         for s in servers:
             s.stop()
