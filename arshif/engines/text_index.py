@@ -519,7 +519,12 @@ def top_values_with(searcher: tantivy.Searcher, query: tantivy.Query, wanted: di
     out: dict[str, list[dict]] = {}
     at_once = {f for f in by_id if matches is not None and matches <= EVERY_AT_ONCE_UP_TO.get(f, 0)}
     short = {f: n for f, n in wanted.items() if n <= RECOUNT_UP_TO and f not in at_once}
-    first = terms({f: (n * SPARE, n * SEGMENT_SPARE) for f, n in short.items()}) if short else {}
+    # One walk of the matches for every field: the short lists' first pass, and every value of the others
+    # (which need no first pass), with the riders.
+    first = terms({f: (n * SPARE, n * SEGMENT_SPARE if f in short else EVERY_VALUE) for f, n in wanted.items()})
+    tied = [f for f in first if f not in short and not settled(first[f], f)]
+    out.update((f, first.pop(f)["buckets"]) for f in list(first) if f not in short and f not in tied)
+    first = {f: agg for f, agg in first.items() if f in short}
     doubt: dict[str, list[dict]] = {}
     bounds: dict[str, int] = {}
     for f, agg in first.items():
@@ -552,23 +557,23 @@ def top_values_with(searcher: tantivy.Searcher, query: tantivy.Query, wanted: di
             counts = sorted((b["doc_count"] for b in exact), reverse=True)
             if counts[wanted[f] - 1] > bounds[f]:
                 out[f] = exact
-    rest = [f for f in wanted if f not in out and f not in unnamed]
+    rest = [f for f in wanted if f not in out and f not in unnamed and f not in tied]
     if rest:
         every = terms({f: (wanted[f] * SPARE, EVERY_VALUE) for f in rest})
         out.update((f, agg["buckets"]) for f, agg in every.items() if settled(agg, f))
-        tied = [f for f in every if f not in out]
-        if tied:
-            # Values tied with the last one asked for, cut by their ids' order: the text column's list, which
-            # tantivy cuts among equal counts by value (a list of every tied value could pass its 65,000-bucket
-            # limit: a flat tail of names each counted once).
-            by_text = searcher.aggregate(query, {f: {"terms": {"field": f, "size": wanted[f], "segment_size": EVERY_VALUE}}
-                                                 for f in tied})
-            out.update((f, by_text[f]["buckets"]) for f in tied)
+        tied += [f for f in every if f not in out]
+    if tied:
+        # Values tied with the last one asked for, cut by their ids' order: the text column's list, which
+        # tantivy cuts among equal counts by value (a list of every tied value could pass its 65,000-bucket
+        # limit: a flat tail of names each counted once).
+        by_text = searcher.aggregate(query, {f: {"terms": {"field": f, "size": wanted[f], "segment_size": EVERY_VALUE}}
+                                             for f in tied})
+        out.update((f, by_text[f]["buckets"]) for f in tied)
     if unnamed:
         # (an article written or removed between the search's two snapshots: the archive's and the index's)
         log.info("facet values of %s not found in the archive: counted by their text columns", unnamed)
         out.update(top_values(searcher, query, {f: wanted[f] for f in unnamed}))
-    if pending:  # no pass was needed for the facets
+    if pending:  # no facet was asked for
         ridden.update(searcher.aggregate(query, pending))
     return out, ridden
 
