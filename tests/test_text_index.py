@@ -228,6 +228,22 @@ def test_a_grouped_hit_counts_every_matching_copy(tmp_path, monkeypatch):
     assert {h.story_id: h.story_size for h in r.hits} == {"s1": 12, "s2": 1}
 
 
+def test_a_story_written_after_many_copies_of_another_still_lists_its_sources(tmp_path, monkeypatch):
+    """More matching copies than a grouped page reads at once: the story written last (the freshest) must
+    still say which other sources carry it (a hostile review found it empty when copies were read in the
+    order they were written)."""
+    monkeypatch.setattr(embedded, "COPIES_READ", 20)
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([Article(title=f"weather {i}", body=f"a short note on apple prices number {i}", source=f"wire{i % 7}",
+                           story_id="old", url=f"https://example.org/o{i}", language="en") for i in range(40)])
+    engine.upsert([Article(title="apple apple apple", body="apple harvest apple apple", source=src, story_id="new",
+                           url=f"https://example.org/n{src}", language="en") for src in ("alpha", "beta", "gamma")])
+    hits = {h.story_id: h for h in engine.search(SearchRequest(q="apple", group="story")).hits}
+    assert (hits["new"].story_size, hits["old"].story_size) == (3, 40)
+    assert sorted([hits["new"].source, *hits["new"].story_sources]) == ["alpha", "beta", "gamma"]
+    assert len(hits["old"].story_sources) == 5  # (at most five are listed)
+
+
 def test_stories_are_counted_beyond_the_hits_read_and_after_a_layout_change(tmp_path, monkeypatch):
     """An index an older Arshif wrote (layout 2: no story key column) is rebuilt from the archive when the
     archive is next opened, also by a reader such as the web app; past the hits a grouped page reads, the

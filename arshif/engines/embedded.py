@@ -1020,13 +1020,20 @@ class EmbeddedEngine(Engine):
         # were written (ordered by a column, tantivy scores nothing: 0.84 -> 0.62 ms a page).
         result = searcher.search(copies, limit=COPIES_READ, count=True, order_by_field="rowid",
                                  order=text_index.tantivy.Order.Asc)
+        addresses = [a for _, a in result.hits]
         sizes: dict[str, int] | None = None
         if result.count > len(result.hits):
             # How many copies match, per story, when they were not all read: counted exactly (only the page's
             # stories are values here). When they were all read (nearly always), their rows count them.
             sizes = {b["key"]: b["doc_count"] for b in searcher.aggregate(copies, {"s": {"terms": {
                 "field": "story", "size": len(stories) + 1, "segment_size": len(stories) + 1}}})["s"]["buckets"]}
-        rowids = searcher.fast_field_values("rowid", [a for _, a in result.hits])
+            # ...and each story's own first copies, so that one story's thousands written before do not leave
+            # a later story without its sources.
+            each = max(COPIES_READ // len(stories), 1)
+            addresses = [a for story in dict.fromkeys(stories) for _, a in searcher.search(
+                text_index.all_of([query, text_index.keyword_in("story", [story])]), limit=each, count=False,
+                order_by_field="rowid", order=text_index.tantivy.Order.Asc).hits]
+        rowids = searcher.fast_field_values("rowid", addresses)
         by_story: dict[str, list[tuple]] = {}
         for i in range(0, len(rowids), 500):
             chunk = rowids[i:i + 500]
