@@ -277,6 +277,48 @@ def test_spans_of_gives_the_offsets_of_the_first_tokens_analyze_gives(exact: Ana
         assert exact.spans_of(sentence, limit) == everything[:limit]
 
 
+def _spans_as_lucene_cuts_them(analyzer: Analyzer, text: str, base: int = 0) -> list[tuple[int, int]]:
+    """The reference: a piece of max_token_length, what is left of the token tokenized again (recursively)."""
+    spans = []
+    for m in analyzer._pattern.finditer(text):
+        a, b = m.span()
+        if b - a > analyzer.max_token_length:
+            cut = a + analyzer.max_token_length
+            spans.append((base + a, base + cut))
+            spans += _spans_as_lucene_cuts_them(analyzer, text[cut:b], base + cut)
+        else:
+            spans.append((base + a, base + b))
+    return spans
+
+
+@pytest.mark.parametrize("token", [
+    "QاQ9" * 200,  # letters and digits: cut in one go
+    "a.b" * 300,  # joined by a MidNumLet: what is left is tokenized again after each cut
+    "ب" * 300 + "\u064e" + "ج" * 400,  # a mark inside
+    "x_" * 400,  # ExtendNumLet
+    "12,345" * 120,  # MidNum between digits
+])
+def test_over_long_tokens_are_cut_as_lucene_does(exact: Analyzer, token: str) -> None:
+    text = f"قبل {token} بعد"
+    assert exact._spans(text) == _spans_as_lucene_cuts_them(exact, text)
+
+
+def test_a_token_of_a_few_hundred_thousand_characters_is_cut_not_refused(tmp_path) -> None:
+    """An image pasted into a body as base64 (one 330,000-character token): it used to go one recursion
+    deeper per 255 characters and the article could not be ingested."""
+    from arshif.engines.embedded import EmbeddedEngine
+    from arshif.model import Article
+    from arshif.search.contract import SearchRequest
+
+    blob = "iVBORw0KGgo" * 30_000
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([Article(title="صورة الخبر", body=f"قبل الصورة {blob} وبعدها كلام عن الأسواق", source="t",
+                           url="https://example.org/b64")])
+    (hit,) = engine.search(SearchRequest(q="الأسواق")).hits
+    assert hit.title == "صورة الخبر" and "<mark>الأسواق</mark>" not in hit.title_highlight
+    engine.close()
+
+
 @pytest.mark.parametrize("sentence", [
     "ذهب الولد إلى المدرسة the cat's mat ٢٠١٩\nثم عاد U.S.A ـــالرياض",
     "ـــالرياض و في " + "ب" * 600 + " جدة \u064e\u064e كتب",  # a word cut at 255; a blank of diacritics

@@ -25,7 +25,7 @@ import regex
 from .charfilter import MappingCharFilter, correct_offset, parse_mapping_rules
 from .errors import AnalysisConfigError
 from .filters import FilterFn, arabic_normalize, build_filter
-from .tokenizer import build_token_pattern
+from .tokenizer import build_plain_run_pattern, build_token_pattern
 
 __all__ = [
     "AnalysisConfigError",
@@ -130,6 +130,7 @@ class Analyzer:
                        in ("ALetter", "Hebrew_Letter"))
             )
         self._pattern = build_token_pattern("")  # over char-filtered text (whole-text mode)
+        self._plain_run = build_plain_run_pattern()
         self._finditer = self._pattern.finditer
         self._tpattern = build_token_pattern(no_start)  # over original text (per-token mode)
         self._tfinditer = self._tpattern.finditer
@@ -184,16 +185,30 @@ class Analyzer:
 
     # -- rare paths --------------------------------------------------------------------------------
     def _spans(self, text: str, base: int = 0) -> list[tuple[int, int]]:
-        """Token spans of already char-filtered text, cutting over-long tokens like Lucene."""
+        """Token spans of already char-filtered text, cutting over-long tokens like Lucene: a piece of
+        ``max_token_length``, and what is left of the token tokenized again.
+
+        Without recursion (it went one call deeper per piece: a 300,000-character token, such as an image
+        pasted into a body as base64, could not be ingested), and a run of letters and digits is cut in one go
+        (matching what was left after each cut again made such a token cost its length squared)."""
         spans: list[tuple[int, int]] = []
         limit = self.max_token_length
-        for m in self._finditer(text):
+        pending = [(text, base, self._finditer(text))]  # the text, and what is left of over-long tokens in it
+        while pending:
+            part, offset, matches = pending[-1]
+            m = next(matches, None)
+            if m is None:
+                pending.pop()
+                continue
             a, b = m.span()
-            if b - a > limit:
-                spans.append((base + a, base + a + limit))
-                spans.extend(self._spans(text[a + limit : b], base + a + limit))
+            if b - a <= limit:
+                spans.append((offset + a, offset + b))
+            elif self._plain_run.fullmatch(part, a, b):
+                spans += [(offset + s, offset + min(s + limit, b)) for s in range(a, b, limit)]
             else:
-                spans.append((base + a, base + b))
+                spans.append((offset + a, offset + a + limit))
+                rest = part[a + limit : b]
+                pending.append((rest, offset + a + limit, self._finditer(rest)))
         return spans
 
     def _long_pieces(self, surface: str) -> list[tuple[str | None, int, int]]:

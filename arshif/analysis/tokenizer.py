@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import regex
 
-__all__ = ["build_token_pattern"]
+__all__ = ["build_token_pattern", "build_plain_run_pattern"]
 
 _XC = r"\p{WB=Format}\p{WB=Extend}\p{WB=ZWJ}"
 _X = rf"[{_XC}]*"
@@ -82,3 +82,11 @@ def build_token_pattern(no_start: str = "") -> regex.Pattern[str]:
         rf"|[\p{{Script=Han}}\p{{Script=Hiragana}}]{_X}"
     )
     return regex.compile(word + other, regex.V1)
+
+
+def build_plain_run_pattern() -> regex.Pattern[str]:
+    """Letters and digits only (ALetter, Hebrew_Letter, Numeric): a run of them is one token from wherever it
+    starts (UAX#29 WB5, WB8-10 join them all), so an over-long one is cut into ``max_token_length`` pieces
+    directly, without matching what is left of it again after each cut."""
+    return regex.compile(rf"[{_ALC}{_NUC}]+", regex.V1)
+
