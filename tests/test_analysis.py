@@ -303,6 +303,23 @@ def test_over_long_tokens_are_cut_as_lucene_does(exact: Analyzer, token: str) ->
     assert exact._spans(text) == _spans_as_lucene_cuts_them(exact, text)
 
 
+def test_a_huge_token_of_joined_words_is_cut_in_time_linear_in_its_length(exact: Analyzer) -> None:
+    """300,000 characters of ``a.b.a.b…`` (one token: the dots join letters) took 99 s when what was left after
+    each cut was tokenized again; past RECUT_PIECES pieces it is cut by length alone."""
+    import time
+
+    from arshif.analysis import RECUT_PIECES
+
+    token = "a.b" * 100_000
+    started = time.process_time()
+    spans = exact._spans(f"x {token} y")
+    assert time.process_time() - started < 10  # (about 0.1 s; quadratic, it was 99 s)
+    assert spans[0] == (0, 1) and spans[-1] == (len(token) + 3, len(token) + 4)
+    assert spans[1:-1] == [(2 + s, 2 + min(s + 255, len(token))) for s in range(0, len(token), 255)]
+    shorter = "a.b" * (RECUT_PIECES * 255 // 3 - 1)  # under the cut-off: Lucene's way, what is left tokenized again
+    assert exact._spans(shorter) == _spans_as_lucene_cuts_them(exact, shorter)
+
+
 def test_a_token_of_a_few_hundred_thousand_characters_is_cut_not_refused(tmp_path) -> None:
     """An image pasted into a body as base64 (one 330,000-character token): it used to go one recursion
     deeper per 255 characters and the article could not be ingested."""

@@ -52,6 +52,8 @@ class Token:
 _MISS = object()  # not in the cache yet
 _GONE = object()  # the char filter deleted the whole token: it never existed (no position)
 _LONG = object()  # longer than max_token_length: Lucene cuts it into pieces
+#: An over-long token of more pieces than this is cut by length alone (see Analyzer._spans).
+RECUT_PIECES = 64
 
 # Word_Break classes a char filter may map within (or delete, see _DELETABLE) while we keep
 # applying it per token: such a mapping cannot move a token boundary.
@@ -190,7 +192,10 @@ class Analyzer:
 
         Without recursion (it went one call deeper per piece: a 300,000-character token, such as an image
         pasted into a body as base64, could not be ingested), and a run of letters and digits is cut in one go
-        (matching what was left after each cut again made such a token cost its length squared)."""
+        (matching what was left after each cut again made such a token cost its length squared: 300,000
+        characters of ``a.b.a.b…`` took 99 s). A token of more than :data:`RECUT_PIECES` pieces that is not
+        such a run is cut into pieces of that length too, where Lucene would tokenize each rest again: no text
+        of a language is one word that long, and the cost stays linear."""
         spans: list[tuple[int, int]] = []
         limit = self.max_token_length
         pending = [(text, base, self._finditer(text))]  # the text, and what is left of over-long tokens in it
@@ -203,7 +208,7 @@ class Analyzer:
             a, b = m.span()
             if b - a <= limit:
                 spans.append((offset + a, offset + b))
-            elif self._plain_run.fullmatch(part, a, b):
+            elif b - a > limit * RECUT_PIECES or self._plain_run.fullmatch(part, a, b):
                 spans += [(offset + s, offset + min(s + limit, b)) for s in range(a, b, limit)]
             else:
                 spans.append((offset + a, offset + a + limit))
