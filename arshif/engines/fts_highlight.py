@@ -205,7 +205,8 @@ def _locate(phrases: list[list[str]], exacts: list[str], stems: list[str | None]
 
 def _marked(text: str, spans: list[tuple[int, int]], marks: set[int], first: int, last: int, base: int = 0) -> str:
     """``text`` between tokens ``first`` and ``last`` (inclusive), matched tokens wrapped in START/END;
-    ``spans`` are the offsets of tokens ``base`` onwards, and the text ends with its last one."""
+    ``spans`` are the offsets of tokens ``base`` onwards (when ``last`` is the last of them, the rest of
+    ``text`` after it is kept too: nothing follows that a snippet would cut)."""
     out: list[str] = []
     cut = spans[first - base][0] if first > 0 else 0
     end_char = spans[last - base][1] if last - base < len(spans) - 1 else len(text)
