@@ -521,9 +521,11 @@ def top_values_with(searcher: tantivy.Searcher, query: tantivy.Query, wanted: di
     short = {f: n for f, n in wanted.items() if n <= RECOUNT_UP_TO and f not in at_once}
     # One walk of the matches for every field: the short lists' first pass, and every value of the others
     # (which need no first pass), with the riders.
-    first = terms({f: (n * SPARE, n * SEGMENT_SPARE if f in short else EVERY_VALUE) for f, n in wanted.items()})
-    tied = [f for f in first if f not in short and not settled(first[f], f)]
-    out.update((f, first.pop(f)["buckets"]) for f in list(first) if f not in short and f not in tied)
+    first = terms({f: (n * SPARE, n * SEGMENT_SPARE if f in short else EVERY_VALUE) for f, n in wanted.items()}) \
+        if wanted or pending else {}
+    whole = {f: agg for f, agg in first.items() if f not in short}
+    tied = [f for f, agg in whole.items() if not settled(agg, f)]
+    out.update((f, agg["buckets"]) for f, agg in whole.items() if f not in tied)
     first = {f: agg for f, agg in first.items() if f in short}
     doubt: dict[str, list[dict]] = {}
     bounds: dict[str, int] = {}
@@ -573,8 +575,6 @@ def top_values_with(searcher: tantivy.Searcher, query: tantivy.Query, wanted: di
         # (an article written or removed between the search's two snapshots: the archive's and the index's)
         log.info("facet values of %s not found in the archive: counted by their text columns", unnamed)
         out.update(top_values(searcher, query, {f: wanted[f] for f in unnamed}))
-    if pending:  # no facet was asked for
-        ridden.update(searcher.aggregate(query, pending))
     return out, ridden
 
 
