@@ -24,6 +24,7 @@ from pathlib import Path
 from arshif.engines import text_index
 from arshif.engines.embedded import EmbeddedEngine, _buckets
 from arshif.search.params import SearchParams
+from bench.bench_core import percentile
 from bench.nl_queries import nl_questions
 from bench.queries import QUERIES
 
@@ -105,8 +106,7 @@ def check(engine: EmbeddedEngine, queries: list[str]) -> tuple[int, dict[str, in
 
 
 def summary(values: list[float]) -> str:
-    v = sorted(values)
-    return f"{statistics.mean(v):7.1f} {v[len(v) // 2]:7.1f} {v[int(len(v) * 0.95)]:7.1f}"
+    return f"{statistics.mean(values):7.1f} {percentile(values, 50):7.1f} {percentile(values, 95):7.1f}"
 
 
 def main() -> None:
