@@ -155,6 +155,21 @@ def test_date_range_filter(archive):
     assert all(date(2015, 8, 1) <= b.start <= date(2015, 8, 3) for b in resp.date_histogram)
 
 
+def test_histogram_counts_every_day_even_past_the_days_one_pass_returns(archive, monkeypatch):
+    """Days are counted by a terms aggregation of at most DAYS_TERMS_SIZE days; matches on more days than
+    that are counted again by a histogram, so no day's bar goes missing."""
+    from arshif.engines import embedded
+
+    req = SearchRequest(q="الرياض", size=0, date_histogram="day")  # words: counted by the text index
+    every_day = archive.search(req)
+    dated = sum(b.count for b in every_day.date_histogram)
+    assert len(every_day.date_histogram) > 3 and every_day.total - 5 < dated <= every_day.total  # a few undated
+    monkeypatch.setattr(embedded, "DAYS_AGGREGATION", {"terms": {"field": "day", "size": 3}})
+    assert archive.search(req).date_histogram == every_day.date_histogram
+    weeks = archive.search(req.model_copy(update={"date_histogram": "week"})).date_histogram
+    assert all(b.start.weekday() == 0 for b in weeks) and sum(b.count for b in weeks) == dated
+
+
 def test_more_like_this_finds_same_story_across_languages(archive):
     en = archive.search(SearchRequest(q="OPEC+ output", filters=Filters(language=["en"]), size=1)).hits[0]
     related = archive.more_like_this(en.id, size=5)

@@ -26,6 +26,7 @@ import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -895,6 +896,8 @@ class EmbeddedEngine(Engine):
                 histogram, interval = ([], None)
                 if request.date_histogram:
                     days = ridden.get("~days") or searcher.aggregate(query, riders)["~days"]
+                    if days.get("sum_other_doc_count"):  # more days than DAYS_TERMS_SIZE: count them all
+                        days = searcher.aggregate(query, {"~days": DAYS_HISTOGRAM})["~days"]
                     histogram, interval = _folded_histogram(days, request.date_histogram)
                 stories = None
                 if grouped and counted is not None:
@@ -1556,31 +1559,60 @@ def _buckets(buckets: list[dict], size: int) -> list[FacetValue]:
     return [FacetValue(value=v, count=-c) for c, v in ranked[:size] if v]
 
 
+#: Days of matches a terms aggregation on ``day`` returns (about 110 years); an archive whose matches fall on
+#: more days is counted by :data:`DAYS_HISTOGRAM` instead.
+DAYS_TERMS_SIZE = 40_000
+
 #: The date histogram's aggregation: matches per day (days since 1970, see text_index.day_number); folded
-#: into the interval asked for by :func:`_folded_histogram`.
-DAYS_AGGREGATION = {"histogram": {"field": "day", "interval": 1, "min_doc_count": 1}}
+#: into the interval asked for by :func:`_folded_histogram`. A terms aggregation rather than a histogram of
+#: interval 1: the same buckets, at half the cost on an archive spanning years (2,719 days of 298,184
+#: articles: 4.5 against 9.1 ms over all of them), since tantivy's histogram keeps a bucket for every day
+#: between the first and the last.
+DAYS_AGGREGATION = {"terms": {"field": "day", "size": DAYS_TERMS_SIZE}}
+DAYS_HISTOGRAM = {"histogram": {"field": "day", "interval": 1, "min_doc_count": 1}}
 
 
 def _folded_histogram(days: dict, interval: str) -> tuple[list[DateBucket], str]:
-    """The per-day counts of :data:`DAYS_AGGREGATION` in buckets of ``interval`` ("auto": chosen by the span)."""
-    counted = [(text_index.day_from_number(b["key"]), b["doc_count"]) for b in days["buckets"] if b["doc_count"]]
+    """The per-day counts of :data:`DAYS_AGGREGATION` in buckets of ``interval`` ("auto": chosen by the span).
+
+    Folded by day number with each number's bucket start cached: an archive spanning years has thousands of
+    days per search (4.4 ms a search over 2,572 of them, building a date per day, before)."""
+    counts = {b["key"]: b["doc_count"] for b in days["buckets"] if b["doc_count"]}
+    ordered = sorted(counts)  # day numbers (floats from the histogram, equal to their ints)
     if interval == "auto":
-        interval = choose_interval(counted[0][0] if counted else None, counted[-1][0] if counted else None)
+        interval = choose_interval(_day(ordered[0]), _day(ordered[-1])) if ordered else choose_interval(None, None)
+    start_of = _BUCKET_START[interval]
     folded: dict[date, int] = {}
-    for day, n in counted:
-        start = _bucket_start(day, interval)
-        folded[start] = folded.get(start, 0) + n
-    return [DateBucket(start=d, count=n) for d, n in sorted(folded.items())], interval
+    for n in ordered:
+        start = start_of(n)
+        folded[start] = folded.get(start, 0) + counts[n]
+    return [DateBucket(start=d, count=n) for d, n in folded.items()], interval
 
 
-def _bucket_start(day: date, interval: str) -> date:
-    if interval == "week":
-        return day - timedelta(days=day.weekday())
-    if interval == "month":
-        return day.replace(day=1)
-    if interval == "year":
-        return day.replace(month=1, day=1)
-    return day
+@lru_cache(maxsize=1 << 16)
+def _day(n: int) -> date:
+    return text_index.day_from_number(n)
+
+
+@lru_cache(maxsize=1 << 16)
+def _week_of(n: int) -> date:
+    day = _day(n)
+    return day - timedelta(days=day.weekday())
+
+
+@lru_cache(maxsize=1 << 16)
+def _month_of(n: int) -> date:
+    return _day(n).replace(day=1)
+
+
+@lru_cache(maxsize=1 << 16)
+def _year_of(n: int) -> date:
+    return _day(n).replace(month=1, day=1)
+
+
+#: A day number's bucket start, per interval (each function cached: an archive has a few thousand days).
+_BUCKET_START: dict[str, Callable[[int], date]] = {"day": _day, "week": _week_of, "month": _month_of,
+                                                   "year": _year_of}
 
 
 def _seq(conn) -> int:
