@@ -170,6 +170,38 @@ def test_histogram_counts_every_day_even_past_the_days_one_pass_returns(archive,
     assert all(b.start.weekday() == 0 for b in weeks) and sum(b.count for b in weeks) == dated
 
 
+def test_day_counts_fold_into_weeks_months_and_years_as_dates_do():
+    """The fold by day numbers gives the buckets a fold by dates gives, across calendar edges (0001-01-01,
+    1969/1970, leap days, 9999-12-31), for the histogram's float keys and the terms' int keys alike."""
+    import random
+    from datetime import date, timedelta
+
+    from arshif.engines import embedded, text_index
+
+    def by_dates(days: dict[int, int], interval: str) -> list[tuple[date, int]]:
+        starts = {"day": lambda d: d, "week": lambda d: d - timedelta(days=d.weekday()),
+                  "month": lambda d: d.replace(day=1), "year": lambda d: d.replace(month=1, day=1)}[interval]
+        out: dict[date, int] = {}
+        for n, c in sorted(days.items()):
+            start = starts(text_index.day_from_number(n))
+            out[start] = out.get(start, 0) + c
+        return sorted(out.items())
+
+    rng = random.Random(7)
+    edges = [date(1, 1, 1), date(1, 1, 7), date(1, 1, 8), date(1969, 12, 28), date(1969, 12, 31), date(1970, 1, 1),
+             date(1970, 1, 5), date(2000, 2, 29), date(2024, 12, 31), date(9999, 12, 26), date(9999, 12, 31)]
+    for trial in range(40):
+        chosen = rng.sample(edges, rng.randint(1, len(edges))) if trial % 2 else []
+        chosen += [date(rng.randint(1900, 2030), rng.randint(1, 12), rng.randint(1, 28)) for _ in range(rng.randint(1, 300))]
+        days = {text_index.day_number(d): rng.randint(1, 9) for d in chosen}
+        keys = float if trial % 3 == 0 else int
+        agg = {"buckets": [{"key": keys(n), "doc_count": c} for n, c in rng.sample(sorted(days.items()), len(days))]}
+        for interval in ("day", "week", "month", "year"):
+            buckets, said = embedded._folded_histogram(agg, interval)
+            assert said == interval
+            assert [(b.start, b.count) for b in buckets] == by_dates(days, interval), (trial, interval)
+
+
 def test_more_like_this_finds_same_story_across_languages(archive):
     en = archive.search(SearchRequest(q="OPEC+ output", filters=Filters(language=["en"]), size=1)).hits[0]
     related = archive.more_like_this(en.id, size=5)

@@ -24,9 +24,9 @@ import os
 import threading
 import time
 import uuid
+from bisect import bisect_right
 from collections import Counter
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -1575,44 +1575,46 @@ DAYS_HISTOGRAM = {"histogram": {"field": "day", "interval": 1, "min_doc_count": 
 def _folded_histogram(days: dict, interval: str) -> tuple[list[DateBucket], str]:
     """The per-day counts of :data:`DAYS_AGGREGATION` in buckets of ``interval`` ("auto": chosen by the span).
 
-    Folded by day number with each number's bucket start cached: an archive spanning years has thousands of
-    days per search (4.4 ms a search over 2,572 of them, building a date per day, before)."""
-    counts = {b["key"]: b["doc_count"] for b in days["buckets"] if b["doc_count"]}
-    ordered = sorted(counts)  # day numbers (floats from the histogram, equal to their ints)
+    Folded by day number: each day is placed among the day numbers of the buckets' starts, and a date is made
+    only for each bucket, not for each day (an archive spanning years has thousands of days per search:
+    4.4 ms a search over 2,572 of them, folding dates, before; 0.9 now)."""
+    # (int: the histogram's keys are floats)
+    counts = {int(b["key"]): b["doc_count"] for b in days["buckets"] if b["doc_count"]}
+    ordered = sorted(counts)
+    day = text_index.day_from_number
     if interval == "auto":
-        interval = choose_interval(_day(ordered[0]), _day(ordered[-1])) if ordered else choose_interval(None, None)
-    start_of = _BUCKET_START[interval]
-    folded: dict[date, int] = {}
+        interval = choose_interval(day(ordered[0]), day(ordered[-1])) if ordered else choose_interval(None, None)
+    if interval == "day" or not ordered:
+        return [DateBucket(start=day(n), count=counts[n]) for n in ordered], interval
+    starts = _bucket_starts(day(ordered[0]), day(ordered[-1]), interval)
+    folded: dict[int, int] = {}
     for n in ordered:
-        start = start_of(n)
+        start = starts[bisect_right(starts, n) - 1]
         folded[start] = folded.get(start, 0) + counts[n]
-    return [DateBucket(start=d, count=n) for d, n in folded.items()], interval
+    return [DateBucket(start=day(n), count=c) for n, c in folded.items()], interval
 
 
-@lru_cache(maxsize=1 << 16)
-def _day(n: int) -> date:
-    return text_index.day_from_number(n)
-
-
-@lru_cache(maxsize=1 << 16)
-def _week_of(n: int) -> date:
-    day = _day(n)
-    return day - timedelta(days=day.weekday())
-
-
-@lru_cache(maxsize=1 << 16)
-def _month_of(n: int) -> date:
-    return _day(n).replace(day=1)
-
-
-@lru_cache(maxsize=1 << 16)
-def _year_of(n: int) -> date:
-    return _day(n).replace(month=1, day=1)
-
-
-#: A day number's bucket start, per interval (each function cached: an archive has a few thousand days).
-_BUCKET_START: dict[str, Callable[[int], date]] = {"day": _day, "week": _week_of, "month": _month_of,
-                                                   "year": _year_of}
+def _bucket_starts(first: date, last: date, interval: str) -> list[int]:
+    """Day numbers of the starts of every ``interval`` bucket from the one holding ``first`` to the one
+    holding ``last``: weeks from Monday, months and years from their first day."""
+    if interval == "week":
+        start = first - timedelta(days=first.weekday())
+        return list(range(text_index.day_number(start), text_index.day_number(last) + 1, 7))
+    start = first.replace(day=1) if interval == "month" else first.replace(month=1, day=1)
+    out = []
+    while start <= last:
+        out.append(text_index.day_number(start))
+        if interval == "year":
+            if start.year == date.max.year:
+                break
+            start = start.replace(year=start.year + 1)
+        elif start.month == 12:
+            if start.year == date.max.year:
+                break
+            start = start.replace(year=start.year + 1, month=1)
+        else:
+            start = start.replace(month=start.month + 1)
+    return out
 
 
 def _seq(conn) -> int:
