@@ -16,6 +16,7 @@ import tantivy
 
 from arshif.engines import EngineUnavailable, open_engine
 from arshif.engines import embedded, text_index
+from arshif.engines.base import plan_query
 from arshif.engines.embedded import EmbeddedEngine
 from arshif.engines.text_index import TextIndex, TextWriter
 from arshif.entities import Entity, entity_key
@@ -713,3 +714,27 @@ def test_a_name_taken_down_leaves_the_archive_file(tmp_path):
     engine.reindex()
     assert "Left Behind" not in _stored_values(tmp_path / "a.db")
     assert {"Right Person", "Kept Name", "Shared Author"} <= _stored_values(tmp_path / "a.db")
+
+
+def test_the_bound_the_facets_count_by_is_never_below_the_count_of_matches(tmp_path):
+    """Facets choose how to count (every value at once, or a first pass and a recount) by a bound of the
+    matches taken from the terms' document frequencies, so they can count while the search ranks: never
+    below the count (AND, OR, phrase, a word with two stems, a word no article has), and for one word no more
+    than its stem's articles and its typed form's together."""
+    rng = random.Random(3)
+    words = ["زنجبار", "المرفأ", "الميناء", "مرفأ", "المدن", "أبوظبي"]
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    for part in range(3):  # three segments
+        engine.upsert([Article(title=f"خبر {part} {n}", body=" ".join(rng.sample(words, 3)), source="t",
+                               url=f"https://example.org/{part}/{n}") for n in range(120)])
+    searcher = engine._text.searcher()
+    queries = ["زنجبار", "المرفأ", "زنجبار المرفأ", "زنجبار OR الميناء", '"المرفأ زنجبار"',
+               "(زنجبار OR مرفأ) الميناء", "الميناء -زنجبار", "كوكب", "زنجبار OR كوكب", "ابوظبي"]
+    for q in queries:
+        total = engine.search(SearchRequest(q=q, size=0)).total
+        plan = plan_query(SearchRequest(q=q))
+        bound = text_index.match_bound(searcher, text_index.compile_text(plan.text))
+        assert total <= bound <= searcher.num_docs, q
+        if " " not in q:
+            assert bound <= 2 * total, q
+    assert text_index.match_bound(searcher, None) == searcher.num_docs

@@ -26,6 +26,7 @@ import time
 import uuid
 from bisect import bisect_right
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -198,6 +199,11 @@ class EmbeddedEngine(Engine):
         self._built_at: int | None = None  # the write sequence at which the catch-up built the whole index
         self._archive_id = ""  # the archive's identity (meta 'archive_id'), recorded by the text index it feeds
         self._pool = ReadPool(self._open_reader, settings.embedded_connections)
+        # Runs a search's ranking while its thread counts the facets (see _ranked); one per read connection.
+        self._rankers = settings.embedded_connections
+        self._ranking: ThreadPoolExecutor | None = None
+        self._ranking_pid = 0
+        self._ranking_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._writer: apsw.Connection | None = None
         # A bulk write (see bulk()) keeps the text index's writer across its batches.
@@ -509,6 +515,10 @@ class EmbeddedEngine(Engine):
     def close(self) -> None:
         """Close idle connections (and the writer when no write runs); the engine reopens them if used again."""
         self._pool.close_idle()
+        with self._ranking_lock:
+            if self._ranking is not None:
+                self._ranking.shutdown(wait=False)  # (its threads end once their searches do)
+                self._ranking = None
         if self._write_lock.acquire(timeout=0.1):
             try:
                 self._let_go()  # a bulk write left open: what it wrote becomes searchable
@@ -888,11 +898,22 @@ class EmbeddedEngine(Engine):
                 snapshot, searcher = self._pinned(conn)
                 query = text_index.combined(text, text_index.filter_clauses(plan.filters, negatives=negatives,
                                                                             pinned_at=snapshot))
-                total, entries, counted = self._best(conn, searcher, query, request.offset + request.size, grouped)
-                self._check_budget(started)
+                want = request.offset + request.size
                 riders = {"~days": DAYS_AGGREGATION} if request.date_histogram else {}
-                facets, ridden = self._index_facets(conn, searcher, request, plan, text, negatives, query, snapshot,
-                                                    total, riders)
+                ranking = None
+                if request.facets or riders:
+                    # The best hits and the facets each walk the matches and neither needs the other (the
+                    # facets choose how to count by a bound of the matches, not their count): tantivy ranks
+                    # in another thread while this one counts (each lets go of the GIL), so on a machine
+                    # with a core free a search takes about the longer of the two, not their sum.
+                    ranking = self._rank_aside(searcher, query, _first_k(want, grouped))
+                    facets, ridden = self._index_facets(conn, searcher, request, plan, text, negatives, query,
+                                                        snapshot, text_index.match_bound(searcher, text), riders)
+                total, entries, counted = self._best(conn, searcher, query, want, grouped,
+                                                     first=ranking.result() if ranking else None)
+                self._check_budget(started)
+                if ranking is None:
+                    facets, ridden = {}, {}
                 histogram, interval = ([], None)
                 if request.date_histogram:
                     days = ridden.get("~days") or searcher.aggregate(query, riders)["~days"]
@@ -933,17 +954,20 @@ class EmbeddedEngine(Engine):
         indexed = self._text.indexed_seq
         return min(archive, indexed), self._text.searcher()
 
-    def _best(self, conn, searcher, query, want: int, grouped: bool) -> tuple[int, list[tuple], int | None]:
+    def _best(self, conn, searcher, query, want: int, grouped: bool,
+              first=None) -> tuple[int, list[tuple], int | None]:
         """(number of matches, the best ``want`` hits as ``(-score, id, rowid, story)`` in page order, and
         how many hits (grouped: stories) there are when every match was read, else None); grouped: only
-        each story's best hit.
+        each story's best hit. ``first``: tantivy's result of the first search, counted, with
+        ``_first_k(want, grouped)`` hits, when already run (see :meth:`_rank_aside`).
 
         Fetches more than the page until no hit left unread can tie with or outrank what the page holds
         (equal scores are ordered by id, which tantivy does not know)."""
-        k = max(32, (3 if grouped else 1) * want + 16)
+        k = _first_k(want, grouped)
         total = None
         while True:
-            result = searcher.search(query, limit=k, count=total is None)
+            result = first if first is not None else searcher.search(query, limit=k, count=total is None)
+            first = None
             if total is None:
                 total = result.count
             if not want or not total:
@@ -961,6 +985,14 @@ class EmbeddedEngine(Engine):
                 return total, entries[:want], (len(entries) if complete else None)
             k *= 4
 
+    def _rank_aside(self, searcher, query, k: int) -> Future:
+        """tantivy's best ``k`` hits of ``query``, counted, searched in a thread of this engine's."""
+        with self._ranking_lock:
+            if self._ranking is None or self._ranking_pid != os.getpid():  # (a forked process has no threads)
+                self._ranking = ThreadPoolExecutor(self._rankers, thread_name_prefix="arshif-ranking")
+                self._ranking_pid = os.getpid()
+            return self._ranking.submit(searcher.search, query, limit=k, count=True)
+
     def _ids_and_stories(self, conn, rowids: list[int]) -> dict[int, tuple[str, str]]:
         """rowid → (id, story) of stored articles (a hit whose article was just deleted is left out)."""
         out: dict[int, tuple[str, str]] = {}
@@ -972,12 +1004,12 @@ class EmbeddedEngine(Engine):
         return out
 
     def _index_facets(self, conn, searcher, request: SearchRequest, plan: QueryPlan, text: TextQuery,
-                      negatives: list[TextQuery], query, snapshot: int, total: int,
+                      negatives: list[TextQuery], query, snapshot: int, at_most: int,
                       riders: dict[str, dict]) -> tuple[dict[str, list[FacetValue]], dict[str, dict]]:
         """Facet counts from the index's columns, and the results of ``riders`` (aggregations over ``query``'s
         matches, run with the facets they share: see text_index.top_values_with; none when no facet is
-        counted over them). Disjunctive: a facet's counts ignore its own filter, so picking one source still
-        shows how many hits every other source would add."""
+        counted over them); ``at_most``: a bound of the number of matches. Disjunctive: a facet's counts
+        ignore its own filter, so picking one source still shows how many hits every other source would add."""
         names = lambda ids: self._names(conn, ids)  # noqa: E731
         shared: dict[str, int] = {}
         facets: dict[str, list[FacetValue]] = {}
@@ -992,7 +1024,7 @@ class EmbeddedEngine(Engine):
                                        f.size)
         ridden: dict[str, dict] = {}
         if shared:
-            counted, ridden = text_index.top_values_with(searcher, query, shared, names, total, riders)
+            counted, ridden = text_index.top_values_with(searcher, query, shared, names, at_most, riders)
             facets.update({name: _buckets(counted[name], n - 10) for name, n in shared.items()})
         return {f.field: facets[f.field] for f in request.facets}, ridden
 
@@ -1615,6 +1647,12 @@ def _bucket_starts(first: date, last: date, interval: str) -> list[int]:
         else:
             start = start.replace(month=start.month + 1)
     return out
+
+
+def _first_k(want: int, grouped: bool) -> int:
+    """How many hits :meth:`EmbeddedEngine._best` asks tantivy for first: a grouped page skips the other copies
+    of a story, so it reads more."""
+    return max(32, (3 if grouped else 1) * want + 16)
 
 
 def _seq(conn) -> int:

@@ -301,6 +301,28 @@ class TextQuery:
 
     query: tantivy.Query
     phrases: list[list[str]] = field(default_factory=list)
+    #: What bounds the number of matches (see :func:`match_bound`): ``("df", field, term)``, or ``("min", parts)``
+    #: for parts that must all match, ``("sum", parts)`` for parts any of which may; None: no bound known.
+    bound: tuple | None = None
+
+
+def match_bound(searcher: tantivy.Searcher, text: TextQuery | None) -> int:
+    """At most how many articles ``text`` matches, from its terms' document frequencies alone (no walk of
+    any posting list): an AND matches no more than its rarest part, an OR no more than its parts together.
+    Filters, exclusions and deletions only lower the count. Lets the facets choose how to count before the
+    search has counted (see :func:`top_values_with`)."""
+    every = searcher.num_docs
+    if text is None or text.bound is None:
+        return every
+
+    def bound(spec: tuple) -> int:
+        kind = spec[0]
+        if kind == "df":
+            return searcher.doc_freq(spec[1], spec[2])
+        parts = [bound(part) for part in spec[1]]
+        return min(parts) if kind == "min" else sum(parts)
+
+    return min(bound(text.bound), every)
 
 
 def _occurs(parts, occur) -> tantivy.Query:
@@ -326,28 +348,35 @@ def compile_text(node: Node | None) -> TextQuery | None:
     and the phrases it matches (for highlights)."""
     phrases: list[list[str]] = []
 
-    def word(text: str, wt) -> tantivy.Query:
+    # Each part is (tantivy query, the bound of its matches: see TextQuery.bound).
+    def word(text: str, wt) -> tuple:
         if wt.exact:
             return quoted(text, wt.terms)
         stems = list(wt.terms)  # several terms from one word: adjacent, as a phrase
         phrases.append(stems)
         stemmed = across_fields(stems, exact=False)
+        bound = ("min", [("df", TEXT, t) for t in stems])
         typed = [EXACT_PREFIX + t for t in analyse_phrase(text)]
         if not typed:
-            return stemmed
+            return stemmed, bound
         # The form as typed, OR-ed in: it matches nothing the stem does not, but adds to the score, so
         # الرياض (Riyadh) ranks articles about Riyadh above those about الرياضة (sport), same stem.
         phrases.append(typed)
-        return _occurs([stemmed, across_fields(typed, exact=True)], tantivy.Occur.Should)
+        return (_occurs([stemmed, across_fields(typed, exact=True)], tantivy.Occur.Should),
+                ("sum", [bound, ("min", [("df", TEXT_EXACT, t) for t in typed])]))
 
-    def quoted(text: str, terms) -> tantivy.Query:
+    def quoted(text: str, terms) -> tuple:
         exact = [EXACT_PREFIX + t for t in terms]
         phrases.append(exact)
-        return across_fields(exact, exact=True)
+        return across_fields(exact, exact=True), ("min", [("df", TEXT_EXACT, t) for t in exact])
 
-    query = compile_tree(node, word=word, phrase=quoted, all_of=lambda parts: _occurs(parts, tantivy.Occur.Must),
-                         any_of=lambda parts: _occurs(parts, tantivy.Occur.Should))
-    return TextQuery(query, phrases) if query is not None else None
+    def joined(parts: list[tuple], occur, kind: str) -> tuple:
+        return _occurs([q for q, _ in parts], occur), (kind, [b for _, b in parts])
+
+    compiled = compile_tree(node, word=word, phrase=quoted,
+                            all_of=lambda parts: joined(parts, tantivy.Occur.Must, "min"),
+                            any_of=lambda parts: joined(parts, tantivy.Occur.Should, "sum"))
+    return TextQuery(compiled[0], phrases, compiled[1]) if compiled is not None else None
 
 
 def any_stem(terms: list[str]) -> TextQuery | None:
@@ -472,9 +501,9 @@ def top_values_with(searcher: tantivy.Searcher, query: tantivy.Query, wanted: di
 
     ``names``: the values of value ids (:func:`value_id`), when the archive can say; the fields of
     :data:`ID_FIELDS` are then counted by their ids' number columns, else (and a field with an id it cannot
-    name) by their text columns, with the same answer, slower. ``matches``: how many articles the query
-    matches, when known: up to :data:`EVERY_AT_ONCE_UP_TO` (per field), every value of an id column is
-    counted at once.
+    name) by their text columns, with the same answer, slower. ``matches``: at most how many articles the
+    query matches (its count, or :func:`match_bound`), when known: up to :data:`EVERY_AT_ONCE_UP_TO` (per
+    field), every value of an id column is counted at once. Only the cost depends on it, not the answer.
 
     tantivy counts values per segment and merges each segment's top values, so with several segments a
     value outside one segment's top loses that segment's count. Asking every segment for every value is
