@@ -907,8 +907,13 @@ class EmbeddedEngine(Engine):
                     # in another thread while this one counts (each lets go of the GIL), so on a machine
                     # with a core free a search takes about the longer of the two, not their sum.
                     ranking = self._rank_aside(searcher, query, _first_k(want, grouped))
-                    facets, ridden = self._index_facets(conn, searcher, request, plan, text, negatives, query,
-                                                        snapshot, text_index.match_bound(searcher, text), riders)
+                    try:
+                        facets, ridden = self._index_facets(conn, searcher, request, plan, text, negatives, query,
+                                                            snapshot, text_index.match_bound(searcher, text),
+                                                            riders)
+                    except BaseException:
+                        ranking.cancel()  # (still queued: no one will read it; a running search ends alone)
+                        raise
                 total, entries, counted = self._best(conn, searcher, query, want, grouped,
                                                      first=ranking.result() if ranking else None)
                 self._check_budget(started)
