@@ -900,7 +900,7 @@ class EmbeddedEngine(Engine):
                                                                             pinned_at=snapshot))
                 want = request.offset + request.size
                 riders = {"~days": DAYS_AGGREGATION} if request.date_histogram else {}
-                ranking = None
+                ranking, facets, ridden = None, {}, {}
                 if request.facets or riders:
                     # The best hits and the facets each walk the matches and neither needs the other (the
                     # facets choose how to count by a bound of the matches, not their count): tantivy ranks
@@ -917,8 +917,6 @@ class EmbeddedEngine(Engine):
                 total, entries, counted = self._best(conn, searcher, query, want, grouped,
                                                      first=ranking.result() if ranking else None)
                 self._check_budget(started)
-                if ranking is None:
-                    facets, ridden = {}, {}
                 histogram, interval = ([], None)
                 if request.date_histogram:
                     days = ridden.get("~days") or searcher.aggregate(query, riders)["~days"]
