@@ -1635,21 +1635,12 @@ def _bucket_starts(first: date, last: date, interval: str) -> list[int]:
     if interval == "week":
         start = first - timedelta(days=first.weekday())
         return list(range(text_index.day_number(start), text_index.day_number(last) + 1, 7))
-    start = first.replace(day=1) if interval == "month" else first.replace(month=1, day=1)
-    out = []
-    while start <= last:
-        out.append(text_index.day_number(start))
-        if interval == "year":
-            if start.year == date.max.year:
-                break
-            start = start.replace(year=start.year + 1)
-        elif start.month == 12:
-            if start.year == date.max.year:
-                break
-            start = start.replace(year=start.year + 1, month=1)
-        else:
-            start = start.replace(month=start.month + 1)
-    return out
+    if interval == "year":
+        firsts = [date(y, 1, 1) for y in range(first.year, last.year + 1)]
+    else:  # months counted from year 0: the range ends with the last's month
+        months = range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
+        firsts = [date(m // 12, m % 12 + 1, 1) for m in months]
+    return [text_index.day_number(d) for d in firsts]
 
 
 def _first_k(want: int, grouped: bool) -> int:
