@@ -23,9 +23,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from arshif.engines import SearchTimeout
+from arshif.engines import fts_tokens
 from arshif.engines.embedded import EmbeddedEngine
 from arshif.model import Article
 from arshif.search import FacetRequest, SearchRequest
+from arshif.search.contract import Filters
 from arshif.settings import PROJECT_ROOT, Settings
 from indexer.pipeline import ingest
 from tests.conftest import DEMO, SEED, saudi_sample_file
@@ -103,6 +105,92 @@ def test_connections_stay_bounded_and_are_closed_under_repeated_concurrent_load(
     assert len(set(handles)) == 1 and handles[0] <= 3, handles  # constant, at most one per pooled connection
     engine.close()
     assert engine.open_connections == 0 and _open_handles(sample_archive) == 0
+
+
+def _forked_articles(tag: str, n: int) -> list[Article]:
+    return [Article(id=f"{tag}-{i}", title=f"{tag} article {i}", body=f"كتبته عملية متفرعة رقم {i} " * 20,
+                    source="forks", url=f"https://example.org/{tag}/{i}") for i in range(n)]
+
+
+def _search_then_write_in_a_forked_child(engine: EmbeddedEngine, request: SearchRequest, expected, n: int,
+                                         writes: int = 1, timeout: float = 30.0) -> int | None:
+    """Fork (multiprocessing's default start method on Linux); the child searches with ``engine``, checks the
+    answer, stores ``writes`` articles and exits. Its exit code, or None when it hung past ``timeout``."""
+    import multiprocessing
+
+    def child() -> None:
+        ok = _summary(engine.search(request)) == expected
+        engine.upsert(_forked_articles(f"child{n}", writes))
+        os._exit(0 if ok else 3)
+
+    proc = multiprocessing.get_context("fork").Process(target=child)
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return None
+    return proc.exitcode
+
+
+def _summary(resp) -> tuple:
+    return resp.total, [h.id for h in resp.hits], [(v.value, v.count) for v in resp.facets["source"]]
+
+
+def test_a_process_forked_while_other_threads_search_can_search_and_write(sample_archive, tmp_path):
+    """A script that searched in threads and then forks workers (multiprocessing's default on Linux) that use
+    the same engine: no child may hang. One fork copies one thread, so a lock another thread held at that
+    moment (ours, SQLite's or tantivy's) stayed held in the child: 12 of 120 such children hung on their first
+    search. Every child here searches (with facets, histogram and ranking in a second thread) and writes."""
+    db = tmp_path / "index" / "arshif.db"
+    shutil.copytree(sample_archive.parent, db.parent)
+    engine = EmbeddedEngine(db)
+    big = fts_tokens.POOL_THRESHOLD + 6  # a write this large is analysed in the worker processes
+    engine.upsert(_forked_articles("parent", big))  # the parent's writer and analysis workers are open
+    request = SearchRequest(q="السعودية OR الرياض", facets=[FacetRequest(field="source")], date_histogram="auto")
+    expected = _summary(engine.search(request))
+    # A lock of the engine held by another thread at the fork (a search was starting its ranking).
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with engine._ranking_lock:
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    try:
+        # ...and its large write (the parent's analysis workers are the parent's: it waited for them forever)
+        assert _search_then_write_in_a_forked_child(engine, request, expected, 0, writes=big) == 0
+    finally:
+        release.set()
+        holder.join()
+    # Searches running in three other threads at every fork.
+    stop, errors = threading.Event(), []
+
+    def busy() -> None:
+        while not stop.is_set():
+            try:
+                engine.search(request)
+            except Exception as exc:  # noqa: BLE001
+                errors.append(repr(exc))
+
+    searchers = [threading.Thread(target=busy) for _ in range(3)]
+    for t in searchers:
+        t.start()
+    try:
+        codes = [_search_then_write_in_a_forked_child(engine, request, expected, n) for n in range(1, 16)]
+    finally:
+        stop.set()
+        for t in searchers:
+            t.join()
+    assert codes == [0] * 15, codes  # None: the child hung
+    assert not errors
+    landed = engine.search(SearchRequest(filters=Filters(source=["forks"]), size=0))
+    assert landed.total == 2 * big + 15  # every child's write landed
+    assert engine.search(request).total == expected[0]  # the parent's engine still answers as before
+    engine.close()
 
 
 def test_a_write_waits_for_another_writer_and_says_so(tmp_path, caplog):

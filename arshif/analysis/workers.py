@@ -79,3 +79,20 @@ def shutdown(wait: bool = False) -> None:
         if _executor is not None:
             _executor.shutdown(wait=wait, cancel_futures=True)
             _executor = None
+
+
+#: A forked child's inherited pool (see :func:`_forget_inherited_pool`): kept referenced, never used.
+_inherited: list[ProcessPoolExecutor] = []
+
+
+def _forget_inherited_pool() -> None:
+    """In a forked child: the parent's pool is the parent's (its workers answer the parent, its manager thread is
+    not in the child: a child's large write submitted to it and waited forever). The child starts its own on
+    first use, under a lock of its own (the parent's may have been held by a thread the child does not have)."""
+    global _executor, _lock
+    if _executor is not None:
+        _inherited.append(_executor)
+    _executor, _lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_pool)

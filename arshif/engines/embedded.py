@@ -24,6 +24,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from bisect import bisect_right
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -61,6 +62,7 @@ from arshif.engines import fts_tokens
 from arshif.engines.fts_highlight import LOCATE_CHARS, highlight_field, phrase_locations, snippet_field
 from arshif.engines import text_index
 from arshif.engines.text_index import IndexDoc, TextIndex, TextQuery, compile_text
+from arshif.engines.fork_gate import GATE as FORK_GATE
 from arshif.engines.sqlite_pool import ReadPool, WaitingBusyHandler, budget, busy_error
 from arshif.model import Article
 from arshif.settings import Settings, get_settings
@@ -214,6 +216,7 @@ class EmbeddedEngine(Engine):
         self._prefetch_lock = threading.Lock()
         self._value_names: dict[int, str] = {}  # facet value id -> value, as the archive has named them
         self._busy = WaitingBusyHandler(str(self.path), self.write_wait, on_wait)
+        _LIVE_ENGINES.add(self)
         if not readonly:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -360,7 +363,7 @@ class EmbeddedEngine(Engine):
         conn = self._pool.acquire(wait=max(self.search_timeout or 0, 30.0))
         broken = False
         try:
-            with budget(conn, seconds):
+            with FORK_GATE.passage(), budget(conn, seconds):
                 yield conn
         except apsw.InterruptError as exc:
             broken = conn.in_transaction
@@ -393,7 +396,7 @@ class EmbeddedEngine(Engine):
         """
         if self.readonly:
             raise EngineUnavailable(f"the archive at {self.path} is open read-only")
-        with self._write_lock, self._text_writer(text) as tw:
+        with self._write_lock, FORK_GATE.passage(), self._text_writer(text) as tw:
             conn = self._writer_conn()
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -511,6 +514,24 @@ class EmbeddedEngine(Engine):
     def interrupt(self) -> None:
         """Stop every running search now (used at server shutdown)."""
         self._pool.interrupt()
+
+    def _forget_inherited(self) -> None:
+        """In a child forked from this process: what this engine held there belongs to the parent.
+
+        A fork copies one thread; locks another thread held at that moment stay held forever in the child (a
+        child forked while a search was starting hung on the ranking lock), and the parent's SQLite connections,
+        tantivy index and ranking threads must not be used from the child. It gets fresh locks, opens its own
+        connections and index when it first needs them, and never closes what it inherited (see
+        :data:`_INHERITED`). A write the parent had under way is not the child's to finish."""
+        _INHERITED.extend(x for x in (self._writer, self._held, self._ranking) if x is not None)
+        self._writer, self._held, self._bulk_depth = None, None, 0
+        self._ranking, self._ranking_pid = None, 0
+        self._ranking_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._prefetch_lock = threading.Lock()
+        self._prefetched = {}
+        self._pool.forget_inherited(_INHERITED)
+        self._text.forget_inherited(_INHERITED)
 
     def close(self) -> None:
         """Close idle connections (and the writer when no write runs); the engine reopens them if used again."""
@@ -821,13 +842,14 @@ class EmbeddedEngine(Engine):
 
     def vocabulary_counts(self, terms: Iterable[str], exact: bool = False) -> dict[str, int]:
         """In how many articles each term occurs (deleted articles count until tantivy merges them away)."""
-        searcher = self._text.searcher()
         prefix, field = (text_index.EXACT_PREFIX, text_index.TEXT_EXACT) if exact else ("", text_index.TEXT)
         out: dict[str, int] = {}
-        for t in dict.fromkeys(t for t in terms if t):
-            n = searcher.doc_freq(field, prefix + t)
-            if n:
-                out[t] = n
+        with FORK_GATE.passage():
+            searcher = self._text.searcher()
+            for t in dict.fromkeys(t for t in terms if t):
+                n = searcher.doc_freq(field, prefix + t)
+                if n:
+                    out[t] = n
         return out
 
     def search(self, request: SearchRequest) -> SearchResponse:
@@ -1647,6 +1669,22 @@ def _first_k(want: int, grouped: bool) -> int:
     """How many hits :meth:`EmbeddedEngine._best` asks tantivy for first: a grouped page skips the other copies
     of a story, so it reads more."""
     return max(32, (3 if grouped else 1) * want + 16)
+
+
+#: Engines of this process, for :func:`_after_fork_in_child`.
+_LIVE_ENGINES: "weakref.WeakSet[EmbeddedEngine]" = weakref.WeakSet()
+#: What a forked child inherited from its parent's engines (connections, index, threads): kept referenced,
+#: never used, so that it is never closed or dropped in the child either (apsw closes a connection it frees).
+_INHERITED: list = []
+
+
+def _after_fork_in_child() -> None:
+    """Every engine of a forked child forgets what its parent held (see :meth:`EmbeddedEngine._forget_inherited`)."""
+    for engine in list(_LIVE_ENGINES):
+        engine._forget_inherited()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _seq(conn) -> int:

@@ -93,6 +93,15 @@ class ReadPool:
         if broken:
             _close_quietly(conn)
 
+    def forget_inherited(self, keep: list) -> None:
+        """In a forked child: start empty, with a lock of its own. The parent's connections go to ``keep``,
+        never used or closed here (SQLite says a connection must not cross a fork; closing it would act on the
+        parent's open files), and its lock may have been held by a thread the child does not have."""
+        keep.extend(self._idle)
+        keep.extend(self._busy)
+        self._idle, self._busy, self._opened = [], set(), 0
+        self._cond = threading.Condition()
+
     def close_idle(self) -> None:
         """Close every connection not in use (borrowed ones are closed by their borrowers' release)."""
         with self._cond:

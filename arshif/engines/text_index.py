@@ -683,6 +683,15 @@ class TextIndex:
                     self._index = tantivy.Index.open(str(self.directory))
         return self._index
 
+    def forget_inherited(self, keep: list) -> None:
+        """In a forked child: open the index again when next used, under a lock of its own. The parent's
+        tantivy index goes to ``keep``, never used or dropped here (its reader's threads and locks are the
+        parent's: a child forked while another thread reloaded it hung in ``reload()``)."""
+        if self._index is not None:
+            keep.append(self._index)
+        self._index = None
+        self._lock = threading.Lock()
+
     def searcher(self) -> tantivy.Searcher:
         """A searcher on the last commit of any process (reloaded: another process may have written)."""
         index = self.index()
