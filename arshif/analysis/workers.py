@@ -14,8 +14,12 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Callable
+
+from arshif.fork_gate import GATE
 
 _executor: ProcessPoolExecutor | None = None
 _lock = threading.Lock()
@@ -53,7 +57,7 @@ def submit(fn: Callable[..., Any], *args: Any) -> Future:
     connections or locks: a forked worker inherits them but never owns them.
     """
     global _executor
-    with _lock:
+    with _pool_lock():
         if _executor is None:
             # fork: spawn/forkserver would re-run the caller's main script in each worker (any script without
             # a __main__ guard would break). A forked worker only runs analysis: it never touches the
@@ -61,6 +65,19 @@ def submit(fn: Callable[..., Any], *args: Any) -> Future:
             _executor = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("fork"),
                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
         return _executor.submit(fn, *args)
+
+
+@contextmanager
+def _pool_lock() -> Iterator[None]:
+    """The pool's lock, waited for outside the fork gate (:mod:`arshif.fork_gate`): the thread holding it may
+    be starting the workers, a fork that waits for the threads inside the gate (two archives reindexed at
+    once stalled 10 s each so)."""
+    with GATE.stepped_out():
+        _lock.acquire()
+    try:
+        yield
+    finally:
+        _lock.release()
 
 
 def result(future: Future) -> Any | None:

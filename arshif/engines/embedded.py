@@ -62,8 +62,8 @@ from arshif.engines import fts_tokens
 from arshif.engines.fts_highlight import LOCATE_CHARS, highlight_field, phrase_locations, snippet_field
 from arshif.engines import text_index
 from arshif.engines.text_index import IndexDoc, TextIndex, TextQuery, compile_text
-from arshif.engines.fork_gate import GATE as FORK_GATE
-from arshif.engines.sqlite_pool import ReadPool, WaitingBusyHandler, budget, busy_error
+from arshif.fork_gate import GATE as FORK_GATE
+from arshif.engines.sqlite_pool import ReadPool, WaitingBusyHandler, budget, busy_error, close_inherited
 from arshif.model import Article
 from arshif.settings import Settings, get_settings
 from arshif.search.contract import (
@@ -216,6 +216,7 @@ class EmbeddedEngine(Engine):
         self._prefetch_lock = threading.Lock()
         self._value_names: dict[int, str] = {}  # facet value id -> value, as the archive has named them
         self._busy = WaitingBusyHandler(str(self.path), self.write_wait, on_wait)
+        self._forked_mid_use = False  # see _forget_inherited
         _LIVE_ENGINES.add(self)
         if not readonly:
             try:
@@ -360,25 +361,54 @@ class EmbeddedEngine(Engine):
     def _reading(self, budgeted: bool = True):
         """Borrow a read connection; with ``budgeted`` the search time budget applies to what runs on it."""
         seconds = self.search_timeout if budgeted else None
+        self._check_not_forked_mid_use()
         conn = self._pool.acquire(wait=max(self.search_timeout or 0, 30.0))
         broken = False
         try:
-            with FORK_GATE.passage(), budget(conn, seconds):
-                yield conn
-        except apsw.InterruptError as exc:
-            broken = conn.in_transaction
-            raise self._timeout() from exc
-        except BaseException:
-            broken = conn.in_transaction
-            raise
-        finally:
-            if broken:
+            with FORK_GATE.passage():  # (everything done on the connection, the rollback included)
                 try:
-                    conn.execute("ROLLBACK")
-                    broken = False
-                except apsw.Error:
-                    pass
+                    with budget(conn, seconds):
+                        yield conn
+                except apsw.InterruptError as exc:
+                    broken = conn.in_transaction
+                    raise self._timeout() from exc
+                except BaseException:
+                    broken = conn.in_transaction
+                    raise
+                finally:
+                    if broken:
+                        try:
+                            conn.execute("ROLLBACK")
+                            broken = False
+                        except apsw.Error:
+                            pass
+        finally:
             self._pool.release(conn, broken=broken)
+
+    def _begin_immediate(self, conn: apsw.Connection) -> None:
+        """``BEGIN IMMEDIATE``, waiting for another process's write lock between tries, not inside SQLite's
+        busy handler: meanwhile the connection is idle, so a fork made then (see arshif.fork_gate) can close
+        it in the child, as it must. The engine's busy handler still says once that it waits, and gives up
+        after ``write_wait``."""
+        attempts = 0
+        while True:
+            conn.set_busy_handler(None)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except apsw.BusyError as exc:
+                if not self._busy(attempts):
+                    raise busy_error(str(self.path), self.write_wait) from exc
+            finally:
+                conn.set_busy_handler(self._busy)
+            attempts += 1
+
+    def _check_not_forked_mid_use(self) -> None:
+        if self._forked_mid_use:
+            raise EngineUnavailable(
+                f"this process was forked while its parent was writing the archive at {self.path}: it cannot "
+                "use it safely; open the archive in a process started with multiprocessing's 'spawn' method, "
+                "or fork outside of writes")
 
     def _timeout(self) -> SearchTimeout:
         return SearchTimeout(f"the search was stopped after {self.search_timeout:g} s (its time budget, "
@@ -396,12 +426,10 @@ class EmbeddedEngine(Engine):
         """
         if self.readonly:
             raise EngineUnavailable(f"the archive at {self.path} is open read-only")
+        self._check_not_forked_mid_use()
         with self._write_lock, FORK_GATE.passage(), self._text_writer(text) as tw:
             conn = self._writer_conn()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except apsw.BusyError as exc:
-                raise busy_error(str(self.path), self.write_wait) from exc
+            self._begin_immediate(conn)
             try:
                 if tw is not None:
                     self._catch_up(conn, tw)
@@ -475,7 +503,7 @@ class EmbeddedEngine(Engine):
         try:
             yield
         finally:
-            with self._write_lock:
+            with self._write_lock, FORK_GATE.passage():  # (the commit reloads the index: see fork_gate)
                 self._bulk_depth -= 1
                 if not self._bulk_depth:
                     self._let_go()
@@ -520,18 +548,30 @@ class EmbeddedEngine(Engine):
 
         A fork copies one thread; locks another thread held at that moment stay held forever in the child (a
         child forked while a search was starting hung on the ranking lock), and the parent's SQLite connections,
-        tantivy index and ranking threads must not be used from the child. It gets fresh locks, opens its own
-        connections and index when it first needs them, and never closes what it inherited (see
-        :data:`_INHERITED`). A write the parent had under way is not the child's to finish."""
-        _INHERITED.extend(x for x in (self._writer, self._held, self._ranking) if x is not None)
-        self._writer, self._held, self._bulk_depth = None, None, 0
+        tantivy index and ranking threads must not be used from the child. It gets fresh locks and opens its own
+        connections and index when it first needs them. The inherited connections no thread was using are
+        closed (SQLite's table of the process's file locks is then the child's own: see
+        ``ReadPool.forget_inherited``); anything else is kept, never used (:data:`_INHERITED`). A write the
+        parent had under way is not the child's to finish."""
+        clean = self._pool.forget_inherited(_INHERITED)
+        if self._writer is not None and not close_inherited(self._writer):
+            _INHERITED.append(self._writer)
+            clean = False
+        _INHERITED.extend(x for x in (self._held, self._ranking) if x is not None)
+        # (the bulk depth stays: a child forked inside ``bulk()`` still leaves the block, but without the
+        # parent's held writer, which the child never commits)
+        self._writer, self._held = None, None
         self._ranking, self._ranking_pid = None, 0
         self._ranking_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._prefetch_lock = threading.Lock()
         self._prefetched = {}
-        self._pool.forget_inherited(_INHERITED)
         self._text.forget_inherited(_INHERITED)
+        if not clean:
+            # A connection in use at the fork (a write under way in the forking thread: the analysis workers
+            # start so) cannot be closed here, and while it is open SQLite's file locks in this process are
+            # the parent's: this child must not use the archive.
+            self._forked_mid_use = True
 
     def close(self) -> None:
         """Close idle connections (and the writer when no write runs); the engine reopens them if used again."""
@@ -542,10 +582,11 @@ class EmbeddedEngine(Engine):
                 self._ranking = None
         if self._write_lock.acquire(timeout=0.1):
             try:
-                self._let_go()  # a bulk write left open: what it wrote becomes searchable
-                if self._writer is not None:
-                    self._writer.close()
-                    self._writer = None
+                with FORK_GATE.passage():
+                    self._let_go()  # a bulk write left open: what it wrote becomes searchable
+                    if self._writer is not None:
+                        self._writer.close()
+                        self._writer = None
             finally:
                 self._write_lock.release()
 
@@ -1673,8 +1714,10 @@ def _first_k(want: int, grouped: bool) -> int:
 
 #: Engines of this process, for :func:`_after_fork_in_child`.
 _LIVE_ENGINES: "weakref.WeakSet[EmbeddedEngine]" = weakref.WeakSet()
-#: What a forked child inherited from its parent's engines (connections, index, threads): kept referenced,
-#: never used, so that it is never closed or dropped in the child either (apsw closes a connection it frees).
+#: What a forked child inherited from its parent's engines and could not close (a connection in use at the
+#: fork, the tantivy index, threads): kept referenced, never used, so that it is never closed or dropped in the
+#: child either (apsw closes a connection it frees; dropping tantivy's index would wait for threads the child
+#: does not have).
 _INHERITED: list = []
 
 

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 import apsw
 
 from arshif.engines.base import EngineUnavailable, SearchTimeout
+from arshif.fork_gate import GATE
 
 log = logging.getLogger("arshif.engines.embedded")
 
@@ -93,14 +94,25 @@ class ReadPool:
         if broken:
             _close_quietly(conn)
 
-    def forget_inherited(self, keep: list) -> None:
-        """In a forked child: start empty, with a lock of its own. The parent's connections go to ``keep``,
-        never used or closed here (SQLite says a connection must not cross a fork; closing it would act on the
-        parent's open files), and its lock may have been held by a thread the child does not have."""
-        keep.extend(self._idle)
-        keep.extend(self._busy)
+    def forget_inherited(self, keep: list) -> bool:
+        """In a forked child: start empty, with a lock of its own (the parent's may have been held by a thread
+        the child does not have). Whether every inherited connection could be closed.
+
+        SQLite says a connection must not cross a fork, and its table of the process's file locks came along
+        too: until the inherited connections are closed, the child's own connections share the parent's
+        entries and take no file lock of their own, so a parent that closed its last connection deleted the
+        write-ahead log under a child still using it (the archive was corrupt). A connection no thread was
+        using is closed (a child holds no file lock of the parent's to release); one in use at the fork goes
+        to ``keep``, never touched."""
+        clean = True
+        # (a borrowed one too: its borrower waits at the fork gate, or has just left it, and uses it no more)
+        for conn in [*self._idle, *self._busy]:
+            if not close_inherited(conn):
+                keep.append(conn)
+                clean = False
         self._idle, self._busy, self._opened = [], set(), 0
         self._cond = threading.Condition()
+        return clean
 
     def close_idle(self) -> None:
         """Close every connection not in use (borrowed ones are closed by their borrowers' release)."""
@@ -163,7 +175,8 @@ class WaitingBusyHandler:
         if now - self._since > self.patience:
             self._since = None
             return False
-        time.sleep(min(0.2, 0.005 * (attempts + 1)))
+        with GATE.stepped_out():  # (a fork need not wait for another process's write)
+            time.sleep(min(0.2, 0.005 * (attempts + 1)))
         return True
 
     def reset(self) -> None:
@@ -173,6 +186,19 @@ class WaitingBusyHandler:
 def busy_error(path: str, patience: float) -> EngineUnavailable:
     return EngineUnavailable(f"another process kept the archive at {path} locked for writing for more than "
                              f"{patience:.0f} s (ARSHIF_WRITE_WAIT): try again when it has finished")
+
+
+def close_inherited(conn: apsw.Connection) -> bool:
+    """Close a connection a forked child inherited, when it was not in a transaction (closing one in a write
+    would undo the parent's write in the write-ahead log's shared index) and no thread held it (apsw then
+    refuses); whether it was closed."""
+    try:
+        if conn.in_transaction:
+            return False
+        conn.close(True)
+        return True
+    except Exception:  # noqa: BLE001 - apsw's ThreadingViolation among others: in an at-fork hook, never raise
+        return False
 
 
 def _close_quietly(conn: apsw.Connection) -> None:

@@ -648,7 +648,7 @@ class TextIndex:
                 for p in directory.iterdir():
                     if p.is_file():
                         p.unlink()
-            self._index = tantivy.Index(SCHEMA, path=str(directory), reuse=True)
+            self._index = _manual(tantivy.Index(SCHEMA, path=str(directory), reuse=True))
             if not layout.exists():
                 _write_atomically(layout, LAYOUT)
             try:  # created once (two processes creating the index at once must not reset each other's)
@@ -682,7 +682,7 @@ class TextIndex:
                 if self._index is None:
                     if not self.exists:
                         raise FileNotFoundError(f"no text index at {self.directory}")
-                    self._index = tantivy.Index.open(str(self.directory))
+                    self._index = _manual(tantivy.Index.open(str(self.directory)))
         return self._index
 
     def forget_inherited(self, keep: list) -> None:
@@ -852,25 +852,35 @@ def _raise_if_disk_full(exc: ValueError, directory: Path) -> None:
 
 
 def _drop_inherited_writer_lock() -> None:
-    """In a forked child (an analysis worker): close the text index's writer lock file it inherited.
+    """In a forked child: close the text index's lock files it inherited (the writer's and the one tantivy
+    holds while it reads or writes meta.json).
 
-    tantivy's writer lock is an flock on an open file; a child forked while this process holds the writer
-    (the worker pool starts on first use, which can be inside a write) shares that open file, and the lock
-    stayed held after the writer was done, for as long as the worker lived: the next write waited forever.
-    A worker only analyses text; it never writes the index."""
+    tantivy's locks are flocks on open files; a child forked while this process holds one (the worker pool
+    starts on first use, which can be inside a write; another thread may be committing or reloading) shares
+    that open file: the writer lock stayed held after the writer was done, for as long as the worker lived
+    (the next write waited forever), and a child's own first reload waited on the meta lock it held itself,
+    and the parent with it. The child opens its own index (``TextIndex.forget_inherited``)."""
     try:
         fds = os.listdir("/proc/self/fd")
     except OSError:
         return
     for fd in fds:
         try:
-            if os.readlink(f"/proc/self/fd/{fd}").endswith(".tantivy-writer.lock"):
+            if os.readlink(f"/proc/self/fd/{fd}").endswith((".tantivy-writer.lock", ".tantivy-meta.lock")):
                 os.close(int(fd))
         except (OSError, ValueError):
             pass
 
 
 os.register_at_fork(after_in_child=_drop_inherited_writer_lock)
+
+
+def _manual(index: tantivy.Index) -> tantivy.Index:
+    """An index whose reader reloads only when told (:meth:`TextIndex.searcher` does, when a commit replaced
+    meta.json), not from a thread of tantivy's watching the file: one thread fewer that a fork could catch
+    holding the meta lock (see :func:`_drop_inherited_writer_lock`)."""
+    index.config_reader("Manual")
+    return index
 
 
 def _file_key(path: Path) -> tuple | None:
