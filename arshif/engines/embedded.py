@@ -217,6 +217,7 @@ class EmbeddedEngine(Engine):
         self._value_names: dict[int, str] = {}  # facet value id -> value, as the archive has named them
         self._busy = WaitingBusyHandler(str(self.path), self.write_wait, on_wait)
         self._forked_mid_use = False  # see _forget_inherited
+        self._opened: "weakref.WeakSet[apsw.Connection]" = weakref.WeakSet()  # every connection still open
         _LIVE_ENGINES.add(self)
         if not readonly:
             try:
@@ -340,6 +341,7 @@ class EmbeddedEngine(Engine):
             if conn is not None:
                 conn.close()
             raise EngineUnavailable(f"cannot open the archive at {self.path}: {exc}") from exc
+        self._opened.add(conn)
         return conn
 
     @property
@@ -397,7 +399,7 @@ class EmbeddedEngine(Engine):
                 conn.execute("BEGIN IMMEDIATE")
                 return
             except apsw.BusyError as exc:
-                if not self._busy(attempts):
+                if not self._busy.between_tries(attempts):
                     raise busy_error(str(self.path), self.write_wait) from exc
             finally:
                 conn.set_busy_handler(self._busy)
@@ -463,7 +465,7 @@ class EmbeddedEngine(Engine):
             return
         if self._held is None:
             try:
-                self._held = text_index.HeldWriter(self._text, self._busy)
+                self._held = text_index.HeldWriter(self._text, self._busy.between_tries)
             except text_index.WriterBusy as exc:
                 raise busy_error(str(self.path), self.write_wait) from exc
             self._busy.reset()
@@ -557,6 +559,12 @@ class EmbeddedEngine(Engine):
         if self._writer is not None and not close_inherited(self._writer):
             _INHERITED.append(self._writer)
             clean = False
+        for conn in list(self._opened):  # any other (a reader being handed to the pool at the fork)
+            if not close_inherited(conn):
+                if not any(conn is kept for kept in _INHERITED):
+                    _INHERITED.append(conn)
+                clean = False
+        self._opened = weakref.WeakSet()
         _INHERITED.extend(x for x in (self._held, self._ranking) if x is not None)
         # (the bulk depth stays: a child forked inside ``bulk()`` still leaves the block, but without the
         # parent's held writer, which the child never commits)

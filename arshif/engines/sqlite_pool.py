@@ -72,7 +72,8 @@ class ReadPool:
                                         "the server is overloaded, retry shortly")
                 self._cond.wait(remaining)
         try:
-            conn = self._open()
+            with GATE.passage():  # (a fork must not catch SQLite opening a file: see arshif.fork_gate)
+                conn = self._open()
         except BaseException:
             with self._cond:
                 self._opened -= 1
@@ -175,9 +176,15 @@ class WaitingBusyHandler:
         if now - self._since > self.patience:
             self._since = None
             return False
-        with GATE.stepped_out():  # (a fork need not wait for another process's write)
-            time.sleep(min(0.2, 0.005 * (attempts + 1)))
+        time.sleep(min(0.2, 0.005 * (attempts + 1)))
         return True
+
+    def between_tries(self, attempts: int) -> bool:
+        """:meth:`__call__` for a wait between two tries made from Python (``BEGIN IMMEDIATE``, the text index's
+        writer), not from inside SQLite: nothing of SQLite's is in use meanwhile, so the thread steps out of
+        the fork gate (a fork need not wait minutes for another process's write)."""
+        with GATE.stepped_out():
+            return self(attempts)
 
     def reset(self) -> None:
         self._since = None
@@ -197,12 +204,15 @@ def close_inherited(conn: apsw.Connection) -> bool:
             return False
         conn.close(True)
         return True
+    except apsw.ConnectionClosedError:
+        return True  # (closed already)
     except Exception:  # noqa: BLE001 - apsw's ThreadingViolation among others: in an at-fork hook, never raise
         return False
 
 
 def _close_quietly(conn: apsw.Connection) -> None:
     try:
-        conn.close()
+        with GATE.passage():  # (nor closing one)
+            conn.close()
     except apsw.Error:  # pragma: no cover
         pass
