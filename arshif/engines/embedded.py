@@ -203,8 +203,7 @@ class EmbeddedEngine(Engine):
         self._pool = ReadPool(self._open_reader, settings.embedded_connections)
         # Runs a search's ranking while its thread counts the facets (see _ranked); one per read connection.
         self._rankers = settings.embedded_connections
-        self._ranking: ThreadPoolExecutor | None = None
-        self._ranking_pid = 0
+        self._ranking: ThreadPoolExecutor | None = None  # (a forked child starts without: _forget_inherited)
         self._ranking_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._writer: apsw.Connection | None = None
@@ -552,24 +551,23 @@ class EmbeddedEngine(Engine):
         child forked while a search was starting hung on the ranking lock), and the parent's SQLite connections,
         tantivy index and ranking threads must not be used from the child. It gets fresh locks and opens its own
         connections and index when it first needs them. The inherited connections no thread was using are
-        closed (SQLite's table of the process's file locks is then the child's own: see
-        ``ReadPool.forget_inherited``); anything else is kept, never used (:data:`_INHERITED`). A write the
-        parent had under way is not the child's to finish."""
-        clean = self._pool.forget_inherited(_INHERITED)
-        if self._writer is not None and not close_inherited(self._writer):
-            _INHERITED.append(self._writer)
-            clean = False
-        for conn in list(self._opened):  # any other (a reader being handed to the pool at the fork)
+        closed: SQLite's table of the process's file locks came along with them, and until they are closed the
+        child's own connections share the parent's entries and take no file lock of their own (a parent that
+        closed its last connection deleted the write-ahead log under a child still using it: the archive was
+        corrupt). Anything else is kept, never used (:data:`_INHERITED`). A write the parent had under way is
+        not the child's to finish."""
+        clean = True
+        for conn in list(self._opened):  # the pool's, the writer, and one being opened or handed over
             if not close_inherited(conn):
-                if not any(conn is kept for kept in _INHERITED):
-                    _INHERITED.append(conn)
+                _INHERITED.append(conn)
                 clean = False
         self._opened = weakref.WeakSet()
+        self._pool.forget_inherited()
         _INHERITED.extend(x for x in (self._held, self._ranking) if x is not None)
         # (the bulk depth stays: a child forked inside ``bulk()`` still leaves the block, but without the
         # parent's held writer, which the child never commits)
         self._writer, self._held = None, None
-        self._ranking, self._ranking_pid = None, 0
+        self._ranking = None
         self._ranking_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._prefetch_lock = threading.Lock()
@@ -1062,9 +1060,8 @@ class EmbeddedEngine(Engine):
     def _rank_aside(self, searcher, query, k: int) -> Future:
         """tantivy's best ``k`` hits of ``query``, counted, searched in a thread of this engine's."""
         with self._ranking_lock:
-            if self._ranking is None or self._ranking_pid != os.getpid():  # (a forked process has no threads)
+            if self._ranking is None:
                 self._ranking = ThreadPoolExecutor(self._rankers, thread_name_prefix="arshif-ranking")
-                self._ranking_pid = os.getpid()
             return self._ranking.submit(searcher.search, query, limit=k, count=True)
 
     def _ids_and_stories(self, conn, rowids: list[int]) -> dict[int, tuple[str, str]]:

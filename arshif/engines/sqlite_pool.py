@@ -95,25 +95,11 @@ class ReadPool:
         if broken:
             _close_quietly(conn)
 
-    def forget_inherited(self, keep: list) -> bool:
+    def forget_inherited(self) -> None:
         """In a forked child: start empty, with a lock of its own (the parent's may have been held by a thread
-        the child does not have). Whether every inherited connection could be closed.
-
-        SQLite says a connection must not cross a fork, and its table of the process's file locks came along
-        too: until the inherited connections are closed, the child's own connections share the parent's
-        entries and take no file lock of their own, so a parent that closed its last connection deleted the
-        write-ahead log under a child still using it (the archive was corrupt). A connection no thread was
-        using is closed (a child holds no file lock of the parent's to release); one in use at the fork goes
-        to ``keep``, never touched."""
-        clean = True
-        # (a borrowed one too: its borrower waits at the fork gate, or has just left it, and uses it no more)
-        for conn in [*self._idle, *self._busy]:
-            if not close_inherited(conn):
-                keep.append(conn)
-                clean = False
+        the child does not have). The engine closes the inherited connections (``_forget_inherited``)."""
         self._idle, self._busy, self._opened = [], set(), 0
         self._cond = threading.Condition()
-        return clean
 
     def close_idle(self) -> None:
         """Close every connection not in use (borrowed ones are closed by their borrowers' release)."""
