@@ -338,3 +338,66 @@ def test_entity_facets_link_spellings_and_scripts(loaded):
     # Leaving the place out removes exactly those articles.
     everything = search(loaded, size=0).total
     assert search(loaded, "-place:Riyadh", size=0).total == everything - places["Riyadh"]
+
+
+def test_a_forked_process_and_its_parent_both_get_their_own_answers(loaded):
+    """A script that searches in threads and forks workers (multiprocessing's default on Linux) that search
+    the same engine object. A remote engine's keep-alive connections are sockets the child inherits: a
+    request the child sent on one while its parent used it gave the parent the child's page, silently (before
+    the fix, thousands of wrong pages in three searching threads beside 40 children)."""
+    import signal
+    import threading
+    import time
+
+    titles = [h.title for h in search(loaded, size=40, highlight=False).hits]
+    words = list(dict.fromkeys(w for t in titles for w in ("".join(c for c in w if c.isalnum()) for w in t.split())
+                               if len(w) > 4))
+
+    def answer(q):
+        resp = search(loaded, q, size=5, highlight=False)
+        return resp.total, [h.id for h in resp.hits]
+
+    expected = {w: answer(w) for w in words[:30]}
+    expected = {w: a for w, a in expected.items() if a[0]}
+    queries = list(expected)
+    assert len({str(a) for a in expected.values()}) >= 6, expected  # distinct answers: a mix-up shows
+
+    stop = threading.Event()
+    wrong: list[str] = []
+
+    def parent_searches(k: int) -> None:
+        i = k
+        while not stop.is_set():
+            q = queries[i % len(queries)]
+            i += 1
+            try:
+                if answer(q) != expected[q]:
+                    wrong.append(q)
+            except Exception as exc:  # noqa: BLE001 - a garbled answer may also fail to parse
+                wrong.append(f"{q}: {exc!r}")
+            time.sleep(0.005)  # idle connections wait in the pool between searches, as in a real script
+
+    threads = [threading.Thread(target=parent_searches, args=(k,), daemon=True) for k in range(3)]
+    for t in threads:
+        t.start()
+    children = []
+    try:
+        for n in range(16):
+            pid = os.fork()
+            if pid == 0:  # the child: its own searches, then out without pytest's teardown
+                code = 1
+                try:
+                    signal.alarm(60)
+                    code = sum(answer(q) != expected[q] for q in (queries[(n + 5 * i) % len(queries)]
+                                                                  for i in range(20)))
+                finally:
+                    os._exit(min(code, 100))
+            children.append(pid)
+            time.sleep(0.05)
+        codes = [os.waitpid(pid, 0)[1] for pid in children]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    assert [os.waitstatus_to_exitcode(c) for c in codes] == [0] * len(children)
+    assert wrong == []

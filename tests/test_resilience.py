@@ -143,3 +143,23 @@ def test_killed_node_mid_ingest_then_rerun_indexes_everything_once(tmp_path, tmp
     assert dupes == []
     assert summary.indexed + summary.unchanged + summary.updated == summary.read
     engine.client.indices.delete(index=engine.current_index())
+
+
+def test_a_probe_the_parent_had_under_way_does_not_shut_a_forked_child_out():
+    """The breaker lets one caller probe a node that failed, and only that caller's answer closes or reopens
+    it. A child forked meanwhile has no such caller: it probes again once the cooldown has passed, instead of
+    answering 503 for as long as it lives."""
+    from arshif.engines.breaker import CircuitBreaker
+
+    now = [0.0]
+    breaker = CircuitBreaker(cooldown=5, clock=lambda: now[0])
+    breaker.failure("node gone")
+    now[0] = 6.0
+    assert breaker.admit() is True  # the parent's probe, under way at the fork
+    breaker.forget_inherited()  # what a forked child's remote engine does with its breaker
+    with pytest.raises(EngineUnavailable):
+        breaker.admit()  # still cooling down: fail fast, as before
+    now[0] = 12.0
+    assert breaker.admit() is True  # the child's own probe
+    breaker.success()
+    assert breaker.admit() is False

@@ -61,6 +61,14 @@ class CircuitBreaker:
             self.open_until = self.clock() + self.cooldown
             self.last_error = reason[:300]
 
+    def forget_inherited(self) -> None:
+        """In a forked child: a fresh lock (another thread of the parent may have held it), and a probe the
+        parent had under way, whose thread the child has not, left to the child's next caller after the cooldown
+        (else every call would fail fast forever)."""
+        self._lock = threading.Lock()
+        if self.state == PROBING:
+            self.state = OPEN
+
     @property
     def is_open(self) -> bool:
         return self.state != CLOSED

@@ -13,8 +13,10 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator
@@ -220,6 +222,7 @@ class RemoteEngine(Engine):
                          "write": settings.engine_write_timeout}
         self.flavour = _make_client(kind, url, self.timeouts)
         self.client = self.flavour.client
+        _LIVE_REMOTES.add(self)
         self.arabic_components = arabic_components
         self.breaker = CircuitBreaker(settings.engine_retry_after)
         self._connected = False
@@ -675,12 +678,38 @@ class RemoteEngine(Engine):
     def location(self) -> str:
         return f"{self.kind} index '{self.alias}'"
 
+    def _forget_inherited(self) -> None:
+        """In a forked child: clients of its own. The parent's keep-alive connections are the parent's
+        sockets too: a child that sent a request on one while the parent did read the other's answer (on
+        a 16-article index, 40 children forked beside three searching threads: thousands of wrong pages in
+        the parent, silently, and malformed requests on the node), and a lock a parent thread held in
+        the client's connection pool would stay held. The inherited clients are dropped unclosed: closing
+        one here could wait for that lock, and their sockets close with them without ending the parent's
+        connections (the parent holds its own descriptors)."""
+        self.flavour = _make_client(self.kind, self.url, self.timeouts)
+        self.client = self.flavour.client
+        self._connect_lock = threading.Lock()
+        self.breaker.forget_inherited()
+
     def close(self) -> None:
         for client in {id(c): c for c in self.flavour.clients.values()}.values():
             try:
                 client.close()
             except Exception:  # noqa: BLE001 - ES option clients share one transport: closed once is enough
                 pass
+
+
+#: Every remote engine of this process, for :func:`_after_fork_in_child`.
+_LIVE_REMOTES: "weakref.WeakSet[RemoteEngine]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """Every remote engine of a forked child connects anew (see :meth:`RemoteEngine._forget_inherited`)."""
+    for engine in list(_LIVE_REMOTES):
+        engine._forget_inherited()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _Target:
