@@ -401,3 +401,54 @@ def test_a_forked_process_and_its_parent_both_get_their_own_answers(loaded):
             t.join(30)
     assert [os.waitstatus_to_exitcode(c) for c in codes] == [0] * len(children)
     assert wrong == []
+
+
+FORK_AT_EXIT = r"""
+import os, sys, signal, threading
+sys.path.insert(0, sys.argv[1])
+from arshif.engines.remote import RemoteEngine
+from arshif.search import SearchRequest
+from arshif.settings import Settings
+
+kind, url, index = sys.argv[2:5]
+engine = RemoteEngine(kind, url, Settings(engine=f"{kind}+{url}", index_name=index))
+total = engine.search(SearchRequest(q="metro", size=3)).total
+transport = engine.flavour.client.transport
+nodes = transport.node_pool.all() if hasattr(transport, "node_pool") else transport.connection_pool.connections
+idle = nodes[0].pool.pool  # urllib3's queue of idle connections: its lock, held by a thread at the fork
+held, done = threading.Event(), threading.Event()
+
+def searching_thread_inside_the_pool():
+    with idle.mutex:
+        held.set()
+        done.wait()
+
+threading.Thread(target=searching_thread_inside_the_pool, daemon=True).start()
+held.wait()
+pid = os.fork()
+if pid == 0:
+    signal.alarm(30)
+    assert engine.search(SearchRequest(q="metro", size=3)).total == total
+    print("child searched", flush=True)
+    sys.exit(0)  # a normal exit: urllib3 drains every pool it still has, under that lock
+done.set()
+status = os.waitpid(pid, 0)[1]
+print("child", "hung" if os.WIFSIGNALED(status) else f"exit {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def test_a_forked_child_exits_though_its_parent_was_inside_a_connection_pool(loaded, tmp_path):
+    """A child forked while a parent thread was taking a connection from the client's pool must still finish:
+    urllib3 drains a pool under the pool's lock at exit, and the child inherited that lock held."""
+    import subprocess
+    import sys
+
+    from arshif.settings import PROJECT_ROOT
+
+    if isinstance(loaded, EmbeddedEngine):
+        pytest.skip("the embedded engine has no connection pool to a node (its fork is tested in test_embedded_load)")
+    script = tmp_path / "fork_at_exit.py"
+    script.write_text(FORK_AT_EXIT)
+    out = subprocess.run([sys.executable, str(script), str(PROJECT_ROOT), loaded.kind, loaded.url, loaded.alias],
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.split("\n")[:2] == ["child searched", "child exit 0"], out.stdout + out.stderr
