@@ -293,6 +293,35 @@ def test_a_fork_does_not_wait_for_a_thread_waiting_for_another_process_to_write(
     engine.close()
 
 
+def test_a_child_forked_while_the_text_index_reloads_can_search(tmp_path):
+    """tantivy holds a lock file (an flock on an open file) while it reads or writes the index's meta.json: a
+    child forked meanwhile shares that open file, and its own first search waited for the lock it held itself
+    (15 of 20 children hung without the child closing the lock files it inherits). The reload runs in a thread
+    here as tantivy's does when a writer commits (HeldWriter.commit), outside the engine's fork gate."""
+    engine = EmbeddedEngine(tmp_path / "index" / "arshif.db")
+    for k in range(6):
+        engine.upsert(_forked_articles(f"part{k}", 10))  # a few segments to read
+    request = SearchRequest(q="متفرعة", facets=[FacetRequest(field="source")])
+    expected = _summary(engine.search(request))
+    stop = threading.Event()
+
+    def reloading() -> None:
+        index = engine._text.index()
+        while not stop.is_set():
+            index.reload()
+
+    reloader = threading.Thread(target=reloading)
+    reloader.start()
+    try:
+        codes = [_search_then_write_in_a_forked_child(engine, request, expected, n, writes=0, timeout=10)
+                 for n in range(20)]
+    finally:
+        stop.set()
+        reloader.join(30)
+    assert codes == [0] * 20, codes  # None: hung
+    engine.close()
+
+
 def test_a_write_waits_for_another_writer_and_says_so(tmp_path, caplog):
     db = tmp_path / "index.db"
     engine = EmbeddedEngine(db)
