@@ -242,6 +242,19 @@ def test_api_returns_the_expansion_and_takes_an_edited_one(names_settings):
                                                  "alt": "source:okaz"}).status_code == 400
 
 
+def test_a_relaxed_answer_still_offers_cross_mode(names_service):
+    """An English name no English article carries whole gets best match's loose answer (articles with one of
+    its words, 16 for ``Mohammed bin Salman`` over SaudiNewsNet + BBC): that is not the name found, so the
+    offer of the Arabic articles about him must stand. What counts is how many had every word."""
+    from arshif.search.contract import SearchResponse
+
+    params = SearchParams(q="Adel al-Jubeir")
+    loose = SearchResponse(total=16, hits=[], relaxed=True, all_words_total=0)
+    assert names_service.cross_offer(params, loose) == 1
+    found = SearchResponse(total=16, hits=[])  # sixteen articles with every word: the chosen mode did find it
+    assert names_service.cross_offer(params, found) is None
+
+
 def test_search_page_says_what_was_also_searched_and_offers_cross_mode(names_settings):
     with TestClient(create_app(names_settings)) as client:
         page = client.get("/search", params={"q": "Abu Bakr al-Baghdadi", "mode": "cross", "ui": "en"}).text

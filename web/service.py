@@ -56,10 +56,15 @@ class SearchService:
             return expand(params.q)
         return edited_expansion(" OR ".join(self.query_translator.alternatives(params.q)))
 
-    def cross_offer(self, params: SearchParams, total: int) -> int | None:
+    def cross_offer(self, params: SearchParams, resp: SearchResponse) -> int | None:
         """How many articles cross-language search finds, when the chosen mode found fewer than
-        :data:`FEW_HITS` and cross mode finds more; else None (one count-only search, only then)."""
-        if params.mode == "cross" or not params.q or total >= FEW_HITS or self.query_translator is None \
+        :data:`FEW_HITS` and cross mode finds more; else None (one count-only search, only then).
+
+        A relaxed answer (no article had every word: best match shows those with some) counts as what had
+        every word: an English name that no English article carries whole (``Mohammed bin Salman``) found 16
+        English articles with one of its words, and the 646 Arabic articles about him went unoffered."""
+        found_here = resp.all_words_total if resp.relaxed and resp.all_words_total is not None else resp.total
+        if params.mode == "cross" or not params.q or found_here >= FEW_HITS or self.query_translator is None \
                 or params.cursor or not getattr(self.query_translator, "ready", True):
             return None  # (a translator still loading its lexicon is not waited for: the offer is optional)
         cross = params.model_copy(update={"mode": "cross", "page": 1, "alt": None, "facets": [], "histogram": "none",
@@ -68,7 +73,7 @@ class SearchService:
             found = self.engine.search(self.request_for(cross, size=0)).total
         except Exception:  # noqa: BLE001 - an offer is optional; the page stands without it
             return None
-        return found if found > total else None
+        return found if found > found_here else None
 
     def search(self, params: SearchParams) -> SearchResponse:
         return self.engine.search(self.request_for(params))

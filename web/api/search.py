@@ -54,7 +54,7 @@ def search(params: Annotated[ApiSearchParams, Query()], service: Service) -> Sea
     return SearchResult(**resp.model_dump(), params=params, page=1 if params.cursor else params.page,
                         size=params.size, expanded=list(expansion.words) if expansion else [],
                         alternatives=list(expansion.alternatives) if expansion else [],
-                        cross_total=service.cross_offer(params, resp.total))
+                        cross_total=service.cross_offer(params, resp))
 
 
 BATCH_EXAMPLES = {

@@ -65,7 +65,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     facets = [facet_view(f, resp.facets.get(f, []), params, state, ui) for f in params.facets if f in resp.facets]
     chips = active_chips(params, state, ui)
     expansion = service.expansion(params) if error is None else None
-    offer = service.cross_offer(params, resp.total) if error is None else None
+    offer = service.cross_offer(params, resp) if error is None else None
     # Export takes the search itself (query, filters, dates, sort), never paging or display state.
     export_state = {k: v for k, v in state.items() if k not in ("page", "size", "ui", "histogram", "alt", "group")}
     exports = [{"format": f, "label": f.upper(), "href": href("/api/export", export_state, format=f)}
