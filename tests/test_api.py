@@ -493,6 +493,17 @@ def test_batch_reports_an_invalid_query_in_its_own_place(api):
     assert bad_date["error"]["status"] == 422 and "date_from" in bad_date["error"]["message"]
 
 
+def test_batch_refuses_a_misspelt_key_as_the_get_api_does(api):
+    """``souce`` for ``source`` filtered nothing and the script saw every article, with no sign of its typo."""
+    resp = api.post("/api/search/batch", json={"queries": [{"q": "النفط", "souce": "okaz"}, {"q": "النفط", "languge": "ar"},
+                                                           {"q": "النفط", "lang": ["ar"]}]})
+    typo, other, right = resp.json()["results"]
+    assert typo["total"] is None and typo["error"]["status"] == 422
+    assert "unknown key 'souce'" in typo["error"]["message"] and "did you mean 'source'" in typo["error"]["message"]
+    assert "unknown key 'languge'" in other["error"]["message"] and "'lang'" in other["error"]["message"]
+    assert right["error"] is None and right["total"] > 0
+
+
 def test_ids_that_cannot_stand_in_a_url_are_refused(small, monkeypatch):
     monkeypatch.setattr(small, "api_key", "k")
     with TestClient(create_app(small), raise_server_exceptions=False) as client:

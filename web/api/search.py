@@ -16,6 +16,7 @@ from arshif.search.contract import FacetRequest, SearchRequest, SearchResponse
 from arshif.search.syntax import QuerySyntaxError
 from web.api.models import BatchItem, BatchQuery, BatchRequest, BatchResult, FacetResult, SearchResult
 from web.api.params import SYNTAX_HELP, ApiSearchParams, FacetParams, as_search_params
+from web.api.strict import unknown_name_message
 from web.errors import E404, READ_ERRORS, ErrorDetail, api_error, cursor_errors, error_doc
 from web.service import Service, SearchService
 
@@ -68,6 +69,8 @@ BATCH_EXAMPLES = {
 
 #: The query syntax's OR operator (upper case, standing alone): an operator, not a term to look up.
 _OR = re.compile(r"(?<!\S)OR(?!\S)")
+#: The keys a batch query may carry: the parameters of GET /api/search.
+BATCH_KEYS = frozenset(BatchQuery.model_fields)
 #: Filter parameters a batch query may carry (from the field table).
 _FILTER_PARAMS = tuple(dict.fromkeys(f.param for f in FILTERS))
 
@@ -129,6 +132,11 @@ def search_batch(
                              "narrower queries, a smaller size, or several batches")
     results: list[BatchItem] = []
     for i, raw in enumerate(body.queries):
+        unknown = [k for k in raw if k not in BATCH_KEYS]
+        if unknown:  # as GET /api/search answers a misspelt parameter: a filter typed wrong filters nothing
+            results.append(BatchItem(index=i, q=str(raw.get("q", ""))[:200], error=ErrorDetail(
+                status=422, message=unknown_name_message(str(unknown[0]), BATCH_KEYS, "key", "query"))))
+            continue
         try:
             query = BatchQuery.model_validate(raw)
         except ValidationError as exc:

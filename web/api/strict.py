@@ -51,9 +51,12 @@ async def reject_unknown_query_parameters(request: Request) -> None:
         return
     for name in request.query_params.keys():
         if name not in known:
-            close = [n for n in (USUAL_NAMES.get(name.lower()),) if n in known] or \
-                get_close_matches(name, sorted(known), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            accepted = ", ".join(sorted(known)) or "none"
-            raise InvalidParameter(name[:100], f"unknown query parameter '{name[:100]}'{hint}; "
-                                               f"this operation takes: {accepted}")
+            raise InvalidParameter(name[:100], unknown_name_message(name, known, "query parameter", "operation"))
+
+
+def unknown_name_message(name: str, known: frozenset[str] | set[str], what: str, where: str) -> str:
+    """``unknown <what> 'name' (did you mean '…'?); this <where> takes: …`` — the hint from the usual names
+    of other search APIs, else the closest known name."""
+    close = [n for n in (USUAL_NAMES.get(name.lower()),) if n in known] or get_close_matches(name, sorted(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {what} '{name[:100]}'{hint}; this {where} takes: {', '.join(sorted(known)) or 'none'}"
