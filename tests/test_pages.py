@@ -238,6 +238,11 @@ def test_article_page_shows_both_blocks_with_lang_and_dir(client):
     assert related and aid not in related
     twin = client.get(f"/articles/{aid}.json").json()
     assert [h["id"] for h in twin["related"]] == related
+    # each related article's source by its name in the page's language, as in search results
+    from arshif.sources import display
+    shown = re.findall(r'<li class="related-item".*?<bdi class="hit-source" data-value="([^"]*)">([^<]*)</bdi>',
+                       r.text, re.S)
+    assert shown and all(name == display(code, "en") for code, name in shown), shown
     assert twin["translation"]["language"] == "en"
     # metadata links back into the archive
     assert "/search?ui=en&amp;source=" in r.text or "/search?source=" in r.text

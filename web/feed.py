@@ -25,6 +25,7 @@ from lxml import etree
 
 from arshif import __version__
 from arshif.saved_searches import SavedSearch
+from arshif.sources import display as display_source
 from arshif.search.contract import Hit, SearchResponse
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -114,7 +115,7 @@ def render_feed(search: SavedSearch, response: SearchResponse, *, feed_url: str,
             summary_lang = hit.translation_language
         content = hit.snippet  # HTML-safe already (escaped text): carried as HTML, escaped again by the XML writer
         if hit.story_size > 1:  # grouped by story: the other matching copies, as the results page says it
-            sources = ", ".join(hit.story_sources)
+            sources = ", ".join(display_source(s, "en") for s in hit.story_sources)  # (the feed's words are English)
             content += (f"<p>+{hit.story_size - 1} more" + (f" from {html.escape(sources)}" if sources else "")
                         + "</p>")
         if content:

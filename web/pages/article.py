@@ -159,7 +159,7 @@ def article_view(article: Article, related: list[Hit], ui: str, search_state: di
 def hit_view_plain(hit: Hit, ui: str) -> dict:
     return {"hit": hit, "href": f"/articles/{quote(hit.id, safe='')}?ui={ui}", "dir": text_dir(hit.language),
             "translated_title_dir": text_dir(hit.translation_language),
-            "date_text": i18n.fmt_date(hit.date, ui) if hit.date else ""}
+            "date_text": i18n.fmt_date(hit.date, ui) if hit.date else "", "source_name": display_source(hit.source, ui)}
 
 
 

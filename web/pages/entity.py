@@ -44,7 +44,7 @@ def entity_page(request: Request, kind: str, name: str):
     if not summary.total:
         message = f"no article names the {kind} '{name[:80]}'"
         return json_error(404, message) if as_json else render_error(request, 404, message)
-    recent = [{**hit_view_plain(h, ui), "source_name": display_source(h.source, ui)} for h in hits[:RECENT]]
+    recent = [hit_view_plain(h, ui) for h in hits[:RECENT]]
     if as_json:
         return r.json({**summary.model_dump(mode="json"), "href": entity_href(kind, summary.key, ui),
                        "articles_href": href("/search", {kind: [summary.key]}),

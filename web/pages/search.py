@@ -173,7 +173,7 @@ def story_more(hit: Hit, ui: str) -> dict | None:
     if more < 1 or not hit.story_id:
         return None
     if hit.story_sources:
-        shown = hit.story_sources[:3]
+        shown = [display_source(s, ui) for s in hit.story_sources[:3]]
         sources = "، ".join(shown) if ui == "ar" else ", ".join(shown)
         if len(hit.story_sources) > 3 or more > len(hit.story_sources):
             sources += "…"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from arshif.sources import display as display_source
 from web import i18n
 from web.i18n import tn
 from web.pages.article import hit_view_plain
@@ -27,7 +26,7 @@ def story_page(request: Request, story_id: str):
     if not resp.hits:
         message = f"no story with id '{story_id[:80]}'"
         return json_error(404, message) if as_json else render_error(request, 404, message)
-    rows = [{**hit_view_plain(h, ui), "source_name": display_source(h.source, ui)} for h in resp.hits]
+    rows = [hit_view_plain(h, ui) for h in resp.hits]
     if as_json:
         return r.json({"story_id": story_id, "articles": resp.total, "first": resp.hits[0].id,
                        "copies": [{**row["hit"].model_dump(mode="json", include={
