@@ -41,6 +41,22 @@ def test_question_page_says_it_shows_the_articles_with_most_words(client):
     assert relaxed_note(ar) == f"لا توجد مقالة تحتوي الكلمات الـ{n} كلها: نعرض المقالات التي تحتوي أكثرها"
 
 
+def test_a_question_sorted_by_date_leads_back_to_best_match(client):
+    """Best match is an order by relevance; sorted by date, every word is required again and nothing
+    matched, with nothing said about why. The empty page now leads back to the relevance order."""
+    page = client.get("/search", params={"q": QUESTION, "sort": "newest", "ui": "en"}).text
+    assert 'class="empty"' in page
+    back = re.search(r'<li><a href="([^"]+)">(sorting by relevance[^<]*)</a></li>', page)
+    assert back, "the empty page offers the relevance order"
+    target = html.unescape(back.group(1))
+    assert "sort=" not in target and "q=" in target
+    followed = client.get(target.replace("/search?", "/search.json?", 1)).json()
+    assert followed["relaxed"] and followed["hits"][0]["title"].startswith(SEED_TITLE)
+    # A keyword query sorted by date that finds nothing is not sent to best match: it has none.
+    plain = client.get("/search", params={"q": "قرقزونيطاس", "sort": "newest", "ui": "en"}).text
+    assert 'class="empty"' in plain and "sorting by relevance" not in plain
+
+
 def test_keyword_and_quoted_queries_carry_no_note(client):
     for q in ("الباغوز", "داعش الباغوز", f'"{QUESTION}"'):
         page = client.get("/search", params={"q": q, "ui": "en"}).text

@@ -100,6 +100,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "cross_offer": {"en": "Searching across languages finds {n} articles",
                     "ar": "البحث عبر اللغتين يجد {n} مقالاً"},
     "try_both": {"en": "searching articles in both languages", "ar": "البحث في المقالات باللغتين"},
+    "try_relevance": {"en": "sorting by relevance: no article has every word, and best match shows those with most of them",
+                      "ar": "الترتيب حسب الصلة: لا مقال يضم كل الكلمات، والتطابق الأفضل يعرض ما يضم أكثرها"},
     "try_fewer_words": {"en": "fewer or more general words", "ar": "كلمات أقل أو أعمّ"},
     "query_error": {"en": "The query could not be read", "ar": "تعذّرت قراءة عبارة البحث"},
     # facets

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from arshif.engines import BadRequest
-from arshif.search.contract import MAX_OFFSET, Hit, SearchResponse
+from arshif.engines.base import plan_query
+from arshif.search.contract import MAX_OFFSET, Hit, SearchRequest, SearchResponse
 from arshif.search.params import SearchParams
 from arshif.search.syntax import QuerySyntaxError
 from web import i18n
@@ -238,11 +239,23 @@ def suggestions(params: SearchParams, state: dict, chips: list[dict], ui: str, o
         out.append({"text": t("remove_all_filters", ui),
                     "href": href("/search", state, **{k: None for k in (*FILTER_KEYS, "date_from", "date_to",
                                                                         "page")})})
+    if params.q and params.sort != "relevance" and _best_match_would_answer(params.q):
+        # Date orders keep every word required (any article with any word, newest first, says nothing):
+        # the reader who sorted a best-match answer by date lands here, and relevance takes them back.
+        out.insert(0, {"text": t("try_relevance", ui), "href": href("/search", state, sort=None, page=None)})
     if params.mode in ("ar", "en"):
         out.append({"text": t("try_both", ui), "href": href("/search", state, mode=None, page=None)})
     if params.q and params.mode != "cross" and offer is None:
         out.append({"text": t("try_cross", ui), "href": href("/search", state, mode="cross", page=None)})
     return out
+
+
+def _best_match_would_answer(q: str) -> bool:
+    """Whether a search by relevance answers ``q`` by best match when no article has every word."""
+    try:
+        return plan_query(SearchRequest(q=q)).relaxable
+    except (QuerySyntaxError, BadRequest):
+        return False
 
 
 def past_end(page: int, pages: int, state: dict, ui: str) -> dict | None:
