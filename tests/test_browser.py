@@ -276,6 +276,22 @@ def test_keyboard_users_get_a_skip_link_and_visible_focus(server, watched):
     assert page.url.endswith("#main")
 
 
+def test_a_long_pasted_query_is_cut_in_the_box_not_refused(server, watched):
+    """A pasted article (14,000 characters) used to end on an error page without the search box (over 2,000
+    characters), or as a bare 'Invalid HTTP request received.' past the server's URL limit. The box takes what
+    a search takes, and the page that answers keeps it."""
+    context, requests, dialogs = watched
+    page = context.new_page()
+    page.goto(server + "/?ui=en")
+    page.locator("#q").fill("الرياض " * 2000)  # 14,000 characters: fill() types as a paste does, up to maxlength
+    assert len(page.locator("#q").input_value()) == 2000
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?.*q="))
+    # The search page answers, with its box: here that a search takes at most 64 words, said beside the box.
+    assert page.locator("#q").count() == 1 and len(page.locator("#q").input_value()) == 2000
+    assert "64" in page.locator("#query-error").inner_text()
+
+
 def test_hostile_article_runs_no_script(hostile_server, watched):
     context, requests, dialogs = watched
     page = context.new_page()

@@ -17,6 +17,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from arshif.search.contract import MAX_QUERY_LENGTH
 from web import i18n
 from web.errors import wants_json
 from web.i18n import t
@@ -33,6 +34,9 @@ env = jinja2.Environment(
     lstrip_blocks=True,
     auto_reload=False,
 )
+#: The search box takes no more than a search does: a longer paste is cut where it is typed, not refused
+#: on a page without the box.
+env.globals["max_query_length"] = MAX_QUERY_LENGTH
 
 
 SECURITY_HEADERS = {
