@@ -996,8 +996,7 @@ class EmbeddedEngine(Engine):
                 if grouped and counted is not None:
                     stories = counted  # every match was read: its stories are counted exactly
                 elif grouped:
-                    # tantivy's cardinality is an estimate (HyperLogLog), as OpenSearch's is
-                    stories = min(max(round(searcher.cardinality(query, text_index.STORY_KEY)), len(entries)), total)
+                    stories = _story_count(searcher, query, len(entries), total)
                 page = entries[request.offset:request.offset + request.size]
                 keyed = [(rowid, -key, [key, aid]) for key, aid, rowid, _story in page]
                 self._check_budget(started)
@@ -1733,6 +1732,29 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+#: Up to this many stories among a query's matches, they are counted exactly (a walk of the matches listing
+#: every story: 1.4 ms for 1,823 stories of 2,670 matches, 5 ms for 6,264); beyond, estimated. tantivy's
+#: estimate (HyperLogLog) was 2 % off at 1,823 (1,865): the page offered page 187 of 183. OpenSearch's
+#: cardinality is near exact up to its precision threshold (40,000).
+EXACT_STORIES_UP_TO = 5_000
+
+
+def _story_count(searcher, query, at_least: int, matches: int) -> int:
+    """The number of stories among ``query``'s ``matches`` (at least ``at_least``, the ones already read):
+    exact up to :data:`EXACT_STORIES_UP_TO`, else tantivy's estimate."""
+    estimate = None
+    if matches > EXACT_STORIES_UP_TO:
+        estimate = round(searcher.cardinality(query, text_index.STORY_KEY))
+    if estimate is None or estimate <= EXACT_STORIES_UP_TO:
+        listed = searcher.aggregate(query, {"s": {"terms": {"field": text_index.STORY_KEY, "size": 65_000,
+                                                            "segment_size": text_index.EVERY_VALUE}}})["s"]
+        if not listed.get("sum_other_doc_count"):
+            return max(len(listed["buckets"]), at_least)
+        if estimate is None:
+            estimate = round(searcher.cardinality(query, text_index.STORY_KEY))
+    return min(max(estimate, at_least), matches)
 
 
 def _seq(conn) -> int:
