@@ -45,7 +45,7 @@ def test_a_question_sorted_by_date_leads_back_to_best_match(client):
     """Best match is an order by relevance; sorted by date, every word is required again and nothing
     matched, with nothing said about why. The empty page now leads back to the relevance order."""
     page = client.get("/search", params={"q": QUESTION, "sort": "newest", "ui": "en"}).text
-    assert 'class="empty"' in page
+    assert 'class="empty"' in page and 'class="in-stories"' not in page  # not "no results in no stories"
     back = re.search(r'<li><a href="([^"]+)">(sorting by relevance[^<]*)</a></li>', page)
     assert back, "the empty page offers the relevance order"
     target = html.unescape(back.group(1))
