@@ -1226,12 +1226,20 @@ class EmbeddedEngine(Engine):
                              (*wparams, snapshot))
                 total = conn.execute("SELECT count(*) FROM temp.hits").fetchall()[0][0]
                 # Facets and the histogram count articles: before copies are folded into their story.
-                facets = {f.field: self._facet(conn, f.field, f.size, f.prefix, source, plan, bool(negatives),
-                                               from_hits=cursor is None)
-                          for f in request.facets}
+                facets: dict[str, list[FacetValue]] = {}
                 histogram, interval = ([], None)
-                if request.date_histogram:
-                    histogram, interval = self._histogram(conn, request.date_histogram)
+                if cursor is None and not any(f.prefix for f in request.facets) and \
+                        (request.facets or request.date_histogram):
+                    # From the text index's columns, as a ranked search counts them: the archive's browse page
+                    # (no query: every article) took 434 ms to count its facets in SQL, 517 ms in all.
+                    facets, histogram, interval = self._index_counts(conn, searcher, request, plan, text, negatives,
+                                                                     snapshot)
+                else:
+                    facets = {f.field: self._facet(conn, f.field, f.size, f.prefix, source, plan, bool(negatives),
+                                                   from_hits=cursor is None)
+                              for f in request.facets}
+                    if request.date_histogram:
+                        histogram, interval = self._histogram(conn, request.date_histogram)
                 stories = self._collapse(conn, request.sort) if request.group == "story" else None
                 hits, docs, next_cursor = self._page(conn, request, cursor, snapshot, total)
                 if stories is not None:
@@ -1244,6 +1252,23 @@ class EmbeddedEngine(Engine):
             _end_read(conn)
         return SearchResponse(total=total, stories=stories, hits=hits, facets=facets, date_histogram=histogram,
                               interval=interval, took_ms=_ms(started), next_cursor=next_cursor)
+
+    def _index_counts(self, conn, searcher, request: SearchRequest, plan: QueryPlan, text: TextQuery | None,
+                      negatives: list[TextQuery], snapshot: int) -> tuple[dict, list[DateBucket], str | None]:
+        """(facets, histogram, interval) of a listed search from the text index, in one walk of its matches
+        (as :meth:`_ranked` counts them): the matches as of ``snapshot``, facets disjunctive."""
+        query = text_index.combined(text, text_index.filter_clauses(plan.filters, negatives=negatives,
+                                                                    pinned_at=snapshot))
+        riders = {"~days": DAYS_AGGREGATION} if request.date_histogram else {}
+        facets, ridden = self._index_facets(conn, searcher, request, plan, text, negatives, query, snapshot,
+                                            text_index.match_bound(searcher, text), riders)
+        if not request.date_histogram:
+            return facets, [], None
+        days = ridden.get("~days") or searcher.aggregate(query, riders)["~days"]
+        if days.get("sum_other_doc_count"):  # more days than DAYS_TERMS_SIZE: count them all
+            days = searcher.aggregate(query, {"~days": DAYS_HISTOGRAM})["~days"]
+        histogram, interval = _folded_histogram(days, request.date_histogram)
+        return facets, histogram, interval
 
     @staticmethod
     def _matches_table(conn, searcher, name: str, query) -> None:
