@@ -1021,9 +1021,15 @@ class EmbeddedEngine(Engine):
         SQLite commits a write before the text index does, so for a moment one holds articles the other
         has not; every search sees only the articles both hold (``first_seq`` up to the smaller of the two
         sequences), and a cursor keeps walking that same set. Call inside the read transaction."""
+        return self._pinned_current(conn)[:2]
+
+    def _pinned_current(self, conn) -> tuple[int, object, bool]:
+        """:meth:`_pinned`, and whether the searcher holds every write of this read's snapshot of the archive:
+        updates and deletes too, which the pin on ``first_seq`` does not hold back (the text index of a bulk
+        write commits every few seconds, SQLite every batch)."""
         archive = _seq(conn)  # (the read transaction's snapshot starts here)
-        indexed = self._text.indexed_seq
-        return min(archive, indexed), self._text.searcher()
+        indexed = self._text.indexed_seq  # (read before the searcher: it holds at least this much)
+        return min(archive, indexed), self._text.searcher(), indexed >= archive
 
     def _best(self, conn, searcher, query, want: int, grouped: bool,
               first=None) -> tuple[int, list[tuple], int | None]:
@@ -1184,7 +1190,7 @@ class EmbeddedEngine(Engine):
         with self._reading() as conn:
             conn.execute("BEGIN")  # one read snapshot for count, page, facets and highlights
             try:
-                now, searcher = self._pinned(conn)
+                now, searcher, index_current = self._pinned_current(conn)
                 if snapshot is None:
                     snapshot = now
                 feed = (request.sort == "added" and not request.count_total and cursor is None and not request.facets
@@ -1228,10 +1234,12 @@ class EmbeddedEngine(Engine):
                 # Facets and the histogram count articles: before copies are folded into their story.
                 facets: dict[str, list[FacetValue]] = {}
                 histogram, interval = ([], None)
-                if cursor is None and not any(f.prefix for f in request.facets) and \
+                if cursor is None and index_current and not any(f.prefix for f in request.facets) and \
                         (request.facets or request.date_histogram):
                     # From the text index's columns, as a ranked search counts them: the archive's browse page
-                    # (no query: every article) took 434 ms to count its facets in SQL, 517 ms in all.
+                    # (no query: every article) took 434 ms to count its facets in SQL, 517 ms in all. Only when
+                    # the index holds every write the page's rows do (else an update it has not yet committed
+                    # would count under its old values beside the total and hits read from the archive).
                     facets, histogram, interval = self._index_counts(conn, searcher, request, plan, text, negatives,
                                                                      snapshot)
                 else:
@@ -1682,8 +1690,8 @@ def _feed_page(request: SearchRequest, hits: list[Hit], full: bool, snapshot: in
 
 def _buckets(buckets: list[dict], size: int) -> list[FacetValue]:
     """A terms aggregation's buckets, most frequent first, ties by value (as the SQL path orders them)."""
-    ranked = sorted(((-b["doc_count"], str(b["key"])) for b in buckets))
-    return [FacetValue(value=v, count=-c) for c, v in ranked[:size] if v]
+    ranked = sorted(((-b["doc_count"], str(b["key"])) for b in buckets if str(b["key"])))
+    return [FacetValue(value=v, count=-c) for c, v in ranked[:size]]  # (an empty value is no value: not listed)
 
 
 #: Days of matches a terms aggregation on ``day`` returns (about 110 years); an archive whose matches fall on
@@ -1772,7 +1780,8 @@ def _story_count(searcher, query, at_least: int, matches: int) -> int:
     estimate = None
     if matches > EXACT_STORIES_UP_TO:
         estimate = round(searcher.cardinality(query, text_index.STORY_KEY))
-    if estimate is None or estimate <= EXACT_STORIES_UP_TO:
+    # (an estimate a little over the bound may stand for a count under it: 5,065 for 4,979 stories)
+    if estimate is None or estimate <= EXACT_STORIES_UP_TO * 1.1:
         listed = searcher.aggregate(query, {"s": {"terms": {"field": text_index.STORY_KEY, "size": 65_000,
                                                             "segment_size": text_index.EVERY_VALUE}}})["s"]
         if not listed.get("sum_other_doc_count"):
