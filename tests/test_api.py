@@ -493,6 +493,17 @@ def test_batch_reports_an_invalid_query_in_its_own_place(api):
     assert bad_date["error"]["status"] == 422 and "date_from" in bad_date["error"]["message"]
 
 
+def test_dates_are_read_as_people_type_them(api):
+    """An Arabic keyboard's digits (٢٠١٥-٠٨-٠١), slashes, or no separator (20150801: read as seconds since
+    1970 and refused with 'Datetimes provided to dates should have zero time') give the ISO date's answer."""
+    iso = api.get("/api/search", params={"date_from": "2015-08-01", "date_to": "2015-08-10", "size": 0}).json()
+    assert 0 < iso["total"]
+    for typed in (("٢٠١٥-٠٨-٠١", "٢٠١٥-٠٨-١٠"), ("20150801", "20150810"), ("2015/8/1", "۲۰۱۵.۰۸.۱۰")):
+        got = api.get("/api/search", params={"date_from": typed[0], "date_to": typed[1], "size": 0})
+        assert got.status_code == 200 and got.json()["total"] == iso["total"], (typed, got.text[:200])
+    assert api.get("/api/search", params={"date_from": "2015-13-01"}).status_code == 422
+
+
 def test_batch_refuses_a_misspelt_key_as_the_get_api_does(api):
     """``souce`` for ``source`` filtered nothing and the script saw every article, with no sign of its typo."""
     resp = api.post("/api/search/batch", json={"queries": [{"q": "النفط", "souce": "okaz"}, {"q": "النفط", "languge": "ar"},

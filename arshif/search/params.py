@@ -9,6 +9,7 @@ message, whichever door the request came through.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -18,6 +19,9 @@ from arshif.fields import FACET_BY_NAME, FACET_FIELDS, facet_named, normalise_va
 from arshif.search.contract import (MAX_HITS, MAX_OFFSET, MAX_QUERY_LENGTH, FacetRequest, Filters, FilterValues, Group,
                                     Interval, Mode, SearchRequest, Sort)
 from arshif.search.cursor import decode_cursor
+
+#: Arabic-Indic and Persian digits as ASCII ones (dates typed in an Arabic keyboard's digits).
+_ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 
 #: Facets counted when a search does not say which.
 DEFAULT_FACETS = ("source", "author", "language", "tag", "person", "place", "org")
@@ -69,6 +73,21 @@ class SearchParams(BaseModel):
             v = [v]
         if isinstance(v, list) and any(isinstance(x, str) and "," in x for x in v):
             return [part.strip() for x in v for part in str(x).split(",") if part.strip()]
+        return v
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _date_as_typed(cls, v):
+        """A date as people type it: Arabic-Indic or Persian digits (٢٠١٥-٠٨-٠١), ``/`` or ``.`` between year,
+        month and day, or none at all (20150801, which was read as seconds since 1970 and refused with
+        'Datetimes provided to dates should have zero time')."""
+        if not isinstance(v, str):
+            return v
+        v = v.strip().translate(_ASCII_DIGITS)
+        if re.fullmatch(r"\d{8}", v):
+            return f"{v[:4]}-{v[4:6]}-{v[6:]}"
+        if m := re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", v):
+            return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
         return v
 
     @field_validator("lang", mode="after")
