@@ -493,6 +493,16 @@ def test_batch_reports_an_invalid_query_in_its_own_place(api):
     assert bad_date["error"]["status"] == 422 and "date_from" in bad_date["error"]["message"]
 
 
+def test_a_page_must_end_within_the_first_10000_results(api):
+    """page × size ≤ 10,000, as documented: page 101 of 100 reached results 10,001–10,100, which Elasticsearch
+    and OpenSearch refuse ('Result window is too large'), and the app answered 500 over them."""
+    assert api.get("/api/search", params={"page": 100, "size": 100}).status_code == 200
+    deep = api.get("/api/search", params={"page": 101, "size": 100})
+    assert deep.status_code == 400 and "reaches past result 10,000" in deep.json()["error"]["message"]
+    assert api.get("/api/search", params={"page": 1000, "size": 10}).status_code == 200
+    assert api.get("/api/search", params={"page": 1001, "size": 10}).status_code == 400
+
+
 def test_dates_are_read_as_people_type_them(api):
     """An Arabic keyboard's digits (٢٠١٥-٠٨-٠١), slashes, or no separator (20150801: read as seconds since
     1970 and refused with 'Datetimes provided to dates should have zero time') give the ISO date's answer."""

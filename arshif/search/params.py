@@ -136,7 +136,9 @@ class SearchParams(BaseModel):
                                            "next page starts. Drop page to continue the walk, or drop cursor to "
                                            f"jump to page {self.page}")
         offset = 0 if self.cursor else (self.page - 1) * size
-        if offset > MAX_OFFSET:
+        # The page's last result, not its first, must lie within the first 10,000 (as Elasticsearch and
+        # OpenSearch count from + size: page 101 of 100 was a 500 from their 'Result window is too large').
+        if offset + size > MAX_OFFSET:
             raise BadRequest(f"page {self.page} of {size} reaches past result {MAX_OFFSET:,}: narrow the "
                              "search, or page with cursor (next_cursor) to read further")
         if self.cursor is not None:

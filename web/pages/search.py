@@ -60,7 +60,7 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
         resp = SearchResponse(total=0, hits=[])
     size = params.size
     listed = resp.stories if resp.stories is not None else resp.total  # grouped pages count stories
-    pages = min(math.ceil(listed / size), 1000, MAX_OFFSET // size + 1) if listed else 0
+    pages = min(math.ceil(listed / size), 1000, MAX_OFFSET // size) if listed else 0
     first = (params.page - 1) * size + 1
     hits = [hit_view(h, ui, state) for h in resp.hits]
     facets = [facet_view(f, resp.facets.get(f, []), params, state, ui) for f in params.facets if f in resp.facets]
