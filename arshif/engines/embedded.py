@@ -988,10 +988,7 @@ class EmbeddedEngine(Engine):
                 self._check_budget(started)
                 histogram, interval = ([], None)
                 if request.date_histogram:
-                    days = ridden.get("~days") or searcher.aggregate(query, riders)["~days"]
-                    if days.get("sum_other_doc_count"):  # more days than DAYS_TERMS_SIZE: count them all
-                        days = searcher.aggregate(query, {"~days": DAYS_HISTOGRAM})["~days"]
-                    histogram, interval = _folded_histogram(days, request.date_histogram)
+                    histogram, interval = _index_histogram(searcher, query, ridden, request.date_histogram)
                 stories = None
                 if grouped and counted is not None:
                     stories = counted  # every match was read: its stories are counted exactly
@@ -1272,11 +1269,7 @@ class EmbeddedEngine(Engine):
                                             text_index.match_bound(searcher, text), riders)
         if not request.date_histogram:
             return facets, [], None
-        days = ridden.get("~days") or searcher.aggregate(query, riders)["~days"]
-        if days.get("sum_other_doc_count"):  # more days than DAYS_TERMS_SIZE: count them all
-            days = searcher.aggregate(query, {"~days": DAYS_HISTOGRAM})["~days"]
-        histogram, interval = _folded_histogram(days, request.date_histogram)
-        return facets, histogram, interval
+        return facets, *_index_histogram(searcher, query, ridden, request.date_histogram)
 
     @staticmethod
     def _matches_table(conn, searcher, name: str, query) -> None:
@@ -1707,6 +1700,15 @@ DAYS_AGGREGATION = {"terms": {"field": "day", "size": DAYS_TERMS_SIZE}}
 DAYS_HISTOGRAM = {"histogram": {"field": "day", "interval": 1, "min_doc_count": 1}}
 
 
+def _index_histogram(searcher, query, ridden: dict, interval: str) -> tuple[list[DateBucket], str]:
+    """The date histogram of ``query``'s matches from the text index: the per-day counts the facets' walk
+    carried (``ridden``, see :data:`DAYS_AGGREGATION`), else a walk of its own, folded into ``interval``."""
+    days = ridden.get("~days") or searcher.aggregate(query, {"~days": DAYS_AGGREGATION})["~days"]
+    if days.get("sum_other_doc_count"):  # more days than DAYS_TERMS_SIZE: count them all
+        days = searcher.aggregate(query, {"~days": DAYS_HISTOGRAM})["~days"]
+    return _folded_histogram(days, interval)
+
+
 def _folded_histogram(days: dict, interval: str) -> tuple[list[DateBucket], str]:
     """The per-day counts of :data:`DAYS_AGGREGATION` in buckets of ``interval`` ("auto": chosen by the span).
 
@@ -1777,17 +1779,14 @@ EXACT_STORIES_UP_TO = 5_000
 def _story_count(searcher, query, at_least: int, matches: int) -> int:
     """The number of stories among ``query``'s ``matches`` (at least ``at_least``, the ones already read):
     exact up to :data:`EXACT_STORIES_UP_TO`, else tantivy's estimate."""
-    estimate = None
-    if matches > EXACT_STORIES_UP_TO:
-        estimate = round(searcher.cardinality(query, text_index.STORY_KEY))
-    # (an estimate a little over the bound may stand for a count under it: 5,065 for 4,979 stories)
-    if estimate is None or estimate <= EXACT_STORIES_UP_TO * 1.1:
+    # (no more stories than matches; an estimate a little over the bound may stand for a count under it:
+    # 5,065 for 4,979 stories)
+    estimate = round(searcher.cardinality(query, text_index.STORY_KEY)) if matches > EXACT_STORIES_UP_TO else 0
+    if estimate <= EXACT_STORIES_UP_TO * 1.1:
         listed = searcher.aggregate(query, {"s": {"terms": {"field": text_index.STORY_KEY, "size": 65_000,
                                                             "segment_size": text_index.EVERY_VALUE}}})["s"]
         if not listed.get("sum_other_doc_count"):
             return max(len(listed["buckets"]), at_least)
-        if estimate is None:
-            estimate = round(searcher.cardinality(query, text_index.STORY_KEY))
     return min(max(estimate, at_least), matches)
 
 

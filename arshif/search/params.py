@@ -14,14 +14,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from arshif.analysis.filters import decimal_digit
 from arshif.errors import BadRequest, InvalidParameter
 from arshif.fields import FACET_BY_NAME, FACET_FIELDS, facet_named, normalise_value
 from arshif.search.contract import (MAX_HITS, MAX_OFFSET, MAX_QUERY_LENGTH, FacetRequest, Filters, FilterValues, Group,
                                     Interval, Mode, SearchRequest, Sort)
 from arshif.search.cursor import decode_cursor
-
-#: Arabic-Indic and Persian digits as ASCII ones (dates typed in an Arabic keyboard's digits).
-_ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 
 #: Facets counted when a search does not say which.
 DEFAULT_FACETS = ("source", "author", "language", "tag", "person", "place", "org")
@@ -83,7 +81,7 @@ class SearchParams(BaseModel):
         'Datetimes provided to dates should have zero time')."""
         if not isinstance(v, str):
             return v
-        v = v.strip().translate(_ASCII_DIGITS)
+        v = decimal_digit(v.strip())  # (every script's digits, as the analyzers read them in text)
         if re.fullmatch(r"\d{8}", v):
             return f"{v[:4]}-{v[4:6]}-{v[6:]}"
         if m := re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", v):
