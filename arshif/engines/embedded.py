@@ -971,6 +971,10 @@ class EmbeddedEngine(Engine):
                 riders = {"~days": DAYS_AGGREGATION} if request.date_histogram else {}
                 ranking, facets, ridden = None, {}, {}
                 if request.facets or riders:
+                    bound = text_index.match_bound(searcher, text)
+                    if grouped:
+                        # (walked with the facets, not again after the ranking: 0.5 ms a default request)
+                        riders["~stories"] = _stories_aggregation(bound)
                     # The best hits and the facets each walk the matches and neither needs the other (the
                     # facets choose how to count by a bound of the matches, not their count): tantivy ranks
                     # in another thread while this one counts (each lets go of the GIL), so on a machine
@@ -978,8 +982,7 @@ class EmbeddedEngine(Engine):
                     ranking = self._rank_aside(searcher, query, _first_k(want, grouped))
                     try:
                         facets, ridden = self._index_facets(conn, searcher, request, plan, text, negatives, query,
-                                                            snapshot, text_index.match_bound(searcher, text),
-                                                            riders)
+                                                            snapshot, bound, riders)
                     except BaseException:
                         ranking.cancel()  # (still queued: no one will read it; a running search ends alone)
                         raise
@@ -989,17 +992,17 @@ class EmbeddedEngine(Engine):
                 histogram, interval = ([], None)
                 if request.date_histogram:
                     histogram, interval = _index_histogram(searcher, query, ridden, request.date_histogram)
-                stories = None
+                stories, shared = None, None
                 if grouped and counted is not None:
                     stories = counted  # every match was read: its stories are counted exactly
                 elif grouped:
-                    stories = _story_count(searcher, query, len(entries), total)
+                    stories, shared = _story_count(searcher, query, len(entries), total, ridden.get("~stories"))
                 page = entries[request.offset:request.offset + request.size]
                 keyed = [(rowid, -key, [key, aid]) for key, aid, rowid, _story in page]
                 self._check_budget(started)
                 hits, docs = self._hits(conn, request, keyed)
                 if grouped:
-                    self._index_story_copies(conn, searcher, query, hits, [e[3] for e in page])
+                    self._index_story_copies(conn, searcher, query, hits, [e[3] for e in page], shared)
                 if hits and docs:
                     self._fill_highlights(hits, docs, text if request.highlight else None, searcher)
             except BaseException:
@@ -1080,8 +1083,8 @@ class EmbeddedEngine(Engine):
                       negatives: list[TextQuery], query, snapshot: int, at_most: int,
                       riders: dict[str, dict]) -> tuple[dict[str, list[FacetValue]], dict[str, dict]]:
         """Facet counts from the index's columns, and the results of ``riders`` (aggregations over ``query``'s
-        matches, run with the facets they share: see text_index.top_values_with; none when no facet is
-        counted over them); ``at_most``: a bound of the number of matches. Disjunctive: a facet's counts
+        matches, run in one walk with the facets they share: see text_index.top_values_with; alone when no
+        facet is counted over them); ``at_most``: a bound of the number of matches. Disjunctive: a facet's counts
         ignore its own filter, so picking one source still shows how many hits every other source would add."""
         names = lambda ids: self._names(conn, ids)  # noqa: E731
         shared: dict[str, int] = {}
@@ -1096,7 +1099,7 @@ class EmbeddedEngine(Engine):
             facets[f.field] = _buckets(text_index.top_values(searcher, own, {f.field: f.size + 10}, names)[f.field],
                                        f.size)
         ridden: dict[str, dict] = {}
-        if shared:
+        if shared or riders:
             counted, ridden = text_index.top_values_with(searcher, query, shared, names, at_most, riders)
             facets.update({name: _buckets(counted[name], n - 10) for name, n in shared.items()})
         return {f.field: facets[f.field] for f in request.facets}, ridden
@@ -1120,13 +1123,19 @@ class EmbeddedEngine(Engine):
                 return {}
         return {i: known[i] for i in ids if i in known}
 
-    def _index_story_copies(self, conn, searcher, query, hits: list[Hit], stories: list[str]) -> None:
-        """Each grouped hit's count of matching copies, and their sources (earliest first)."""
+    def _index_story_copies(self, conn, searcher, query, hits: list[Hit], stories: list[str],
+                            shared_keys: set[int] | None = None) -> None:
+        """Each grouped hit's count of matching copies, and their sources (earliest first). ``shared_keys``:
+        the keys (text_index.story_key) of the stories more than one match belongs to, when the story count
+        listed them."""
         if not hits:
             return
         # A story the archive holds one article of has no other copy to count or name (85 % of the stories of
         # SaudiNewsNet + BBC): only the others are searched for.
-        shared = self._stories_with_copies(conn, stories)
+        if shared_keys is None:
+            shared = self._stories_with_copies(conn, stories)
+        else:
+            shared = {story for story in stories if text_index.story_key(story) in shared_keys}
         for hit, story in zip(hits, stories):
             if story not in shared:
                 hit.story_size, hit.story_sources = 1, []
@@ -1776,18 +1785,45 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 EXACT_STORIES_UP_TO = 5_000
 
 
-def _story_count(searcher, query, at_least: int, matches: int) -> int:
-    """The number of stories among ``query``'s ``matches`` (at least ``at_least``, the ones already read):
-    exact up to :data:`EXACT_STORIES_UP_TO`, else tantivy's estimate."""
+def _stories_aggregation(matches: int) -> dict:
+    """An aggregation that counts the stories of at most ``matches`` articles: every story listed (exact) up
+    to :data:`EXACT_STORIES_UP_TO`, else tantivy's estimate (see :func:`_story_count`)."""
+    if matches > EXACT_STORIES_UP_TO:
+        return {"cardinality": {"field": text_index.STORY_KEY}}
+    return {"terms": {"field": text_index.STORY_KEY, "size": 65_000, "segment_size": text_index.EVERY_VALUE}}
+
+
+def _story_count(searcher, query, at_least: int, matches: int,
+                 ridden: dict | None = None) -> tuple[int, set[int] | None]:
+    """(the number of stories among ``query``'s ``matches`` (at least ``at_least``, the ones already read):
+    exact up to :data:`EXACT_STORIES_UP_TO`, else tantivy's estimate; when they were listed, the keys of the
+    stories more than one match belongs to (see :func:`_shared_stories`), else None). ``ridden``: the result of :func:`_stories_aggregation` over the
+    same matches, when it rode along with another walk of them."""
+    if ridden is not None and "buckets" in ridden and not ridden.get("sum_other_doc_count"):
+        return max(len(ridden["buckets"]), at_least), _shared_stories(ridden["buckets"])
+    if ridden is not None and "value" in ridden:
+        estimate = round(ridden["value"])
+    else:
+        estimate = round(searcher.cardinality(query, text_index.STORY_KEY)) if matches > EXACT_STORIES_UP_TO else 0
     # (no more stories than matches; an estimate a little over the bound may stand for a count under it:
     # 5,065 for 4,979 stories)
-    estimate = round(searcher.cardinality(query, text_index.STORY_KEY)) if matches > EXACT_STORIES_UP_TO else 0
     if estimate <= EXACT_STORIES_UP_TO * 1.1:
-        listed = searcher.aggregate(query, {"s": {"terms": {"field": text_index.STORY_KEY, "size": 65_000,
-                                                            "segment_size": text_index.EVERY_VALUE}}})["s"]
+        listed = searcher.aggregate(query, {"s": _stories_aggregation(0)})["s"]
         if not listed.get("sum_other_doc_count"):
-            return max(len(listed["buckets"]), at_least)
-    return min(max(estimate, at_least), matches)
+            return max(len(listed["buckets"]), at_least), _shared_stories(listed["buckets"])
+    return min(max(estimate, at_least), matches), None
+
+
+def _shared_stories(buckets: list[dict]) -> set[int]:
+    """The keys of the stories of a complete story listing (most matches first) that more than one match
+    belongs to: the only ones whose copies a grouped page searches for (few or none of a page's, on the
+    bench's queries)."""
+    shared = set()
+    for b in buckets:
+        if b["doc_count"] < 2:
+            break
+        shared.add(b["key"])
+    return shared
 
 
 def _seq(conn) -> int:
