@@ -57,3 +57,17 @@ def test_cursor_with_a_page_says_what_is_wrong(client):
     assert "page=3 cannot go with cursor" in err["message"] and "sort order" not in err["message"]
     ok = client.get("/api/search", params={"q": "", "size": 5, "sort": "newest", "cursor": first["next_cursor"]})
     assert ok.status_code == 200 and ok.json()["hits"][0]["id"] not in {h["id"] for h in first["hits"]}
+
+
+@pytest.mark.parametrize("size", [101, 5000])
+def test_a_page_too_large_names_the_servers_own_limit(client, size):
+    """The server allows 100 hits a page: asking for 5,000 was answered 'less than or equal to 1000'."""
+    for url in ("/api/search", "/search.json"):
+        r = client.get(url, params={"q": "oil", "size": size})
+        assert r.status_code == 422, r.text
+        err = r.json()["error"]
+        assert err["parameter"] == "size" and f"at most 100 hits per page (got {size})" in err["message"], err
+    r = client.post("/api/search/batch", json={"queries": [{"q": "oil"}], "size": size})
+    assert r.status_code == 422 and "at most 100 hits per query" in r.json()["error"]["message"]
+    r = client.post("/api/search/batch", json={"queries": [{"q": "oil", "size": size}]})
+    assert "at most 100 hits per page" in r.json()["results"][0]["error"]["message"]

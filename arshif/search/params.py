@@ -47,7 +47,9 @@ class SearchParams(BaseModel):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sort: Sort = "relevance"
-    size: int = Field(default=10, ge=1, le=MAX_HITS)
+    # (the upper bound is checked by to_request, against the server's page-size limit: a bound here would
+    # name MAX_HITS to a user whose server allows fewer)
+    size: int = Field(default=10, ge=1, json_schema_extra={"maximum": MAX_HITS})
     page: int = Field(default=1, ge=1, le=MAX_OFFSET, description="Pages reach the first 10,000 results; "
                                                                    "use cursor beyond.")
     cursor: str | None = Field(default=None, max_length=2000)
@@ -126,8 +128,9 @@ class SearchParams(BaseModel):
         ``size`` overrides the page size (0: counts, facets and histogram only).
         """
         size = self.size if size is None else size
-        if max_size is not None and size > max_size:
-            raise InvalidParameter("size", f"at most {max_size} hits per page (got {size}); "
+        limit = MAX_HITS if max_size is None else min(max_size, MAX_HITS)
+        if size > limit:
+            raise InvalidParameter("size", f"at most {limit} hits per page (got {size}); "
                                            "page with cursor to read more")
         if self.cursor is not None and self.page != 1:
             raise InvalidParameter("page", f"page={self.page} cannot go with cursor: a cursor already says where the "

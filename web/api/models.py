@@ -99,7 +99,7 @@ class BatchRequest(BaseModel):
         description="At most `max_batch_queries` (50 by default). Each is an object with any parameter of "
                     "`GET /api/search` (`q`, `mode`, `source`, `lang`, `date_from`, `sort`, `size`, …); one that "
                     "is invalid gets its own error in the results and does not fail the others.")
-    size: int = Field(default=10, ge=0, le=MAX_HITS,
+    size: int = Field(default=10, ge=0, json_schema_extra={"maximum": MAX_HITS},  # (see SearchParams.size)
                       description="Top hits per query (0: totals only) unless a query sets its own `size`.")
 
 

@@ -56,7 +56,7 @@ class ApiSearchParams(SearchParams):
     sort: Literal["relevance", "newest", "oldest"] = Field(
         default="relevance", description="Order of hits. Use `newest`/`oldest` for exactly-once cursor walks "
                                          "while the archive is being written to.")
-    size: int = Field(default=10, ge=0, le=MAX_HITS,
+    size: int = Field(default=10, ge=0, json_schema_extra={"maximum": MAX_HITS},  # (see SearchParams.size)
                       description="Hits per page, at most the server's `max_page_size` (100 by default); "
                                   "`0` answers counts, facets and the histogram only.")
     page: int = Field(default=1, ge=1, le=10_000, description="1-based page; `page × size` ≤ 10,000 (use `cursor`).")
