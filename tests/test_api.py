@@ -428,6 +428,7 @@ def test_head_of_an_export_answers_its_headers_without_running_it(small_api):
         for _ in range(held):
             api_module._exports.release()
     assert head.status_code == 200 and head.content == b""
+    assert "content-length" not in head.headers and "content-length" not in get.headers  # (streamed: unknown)
     assert head.headers["content-type"] == get.headers["content-type"] == "application/x-ndjson"
     assert head.headers["x-total-count"] == get.headers["x-total-count"] == str(len(get.text.splitlines()))
     assert re.fullmatch(r'attachment; filename="arshif-export-\d{8}-\d{6}\.jsonl"', head.headers["content-disposition"])
@@ -553,3 +554,11 @@ def test_entity_summary_links_spellings_and_scripts(small_api):
     search = small_api.get("/api/search", params={"place": "الرياض", "size": 50}).json()
     assert search["total"] == ar["total"] and {h["language"] for h in search["hits"]} >= {"ar", "en"}
     assert small_api.get("/api/entities/planet/Mars").status_code in (400, 404, 422)
+
+
+def test_an_entity_no_article_names_is_404_in_the_api_as_on_its_page(small_api):
+    """The page answered 404 and its API twin 200 with a summary of nothing."""
+    for path in ("/api/entities/person/Nobody%20Atall", "/entities/person/Nobody%20Atall.json"):
+        r = small_api.get(path)
+        assert r.status_code == 404, (path, r.text)
+        assert r.json()["error"]["message"] == "no article names the person 'Nobody Atall'"

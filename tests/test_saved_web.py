@@ -164,6 +164,8 @@ def test_page_save_list_new_open_rename_delete(client):
     assert f"Renamed {w}" not in client.get("/saved?ui=en").text
     twin = client.get("/saved.json").json()
     assert all(s["id"] != search_id for s in twin["searches"])
+    # (a script that asks for JSON gets the twin, as on every other page)
+    assert client.get("/saved", headers={"Accept": "application/json"}).json() == twin
 
 
 def test_page_escapes_names_and_queries(client):

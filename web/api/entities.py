@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from arshif.entities import ENTITY_KINDS, entity_key, spelling
 from arshif.search.contract import DateBucket, FacetRequest, FacetValue, Filters, Hit, SearchRequest
 from web.api.search import run
-from web.errors import READ_ERRORS
+from web.errors import READ_ERRORS, api_error, error_doc
 from web.service import SearchService, Service
 
 router = APIRouter()
@@ -44,14 +44,18 @@ class EntitySummary(BaseModel):
                                           f"first, counted in its {SAME_KIND_SAMPLE} newest articles.")
 
 
+E404_ENTITY = {404: error_doc("No article names the entity.", "no article names the person 'Nobody'", 404)}
+
+
 @router.get(
-    "/entities/{kind}/{name:path}", response_model=EntitySummary, responses=READ_ERRORS,
+    "/entities/{kind}/{name:path}", response_model=EntitySummary, responses={**READ_ERRORS, **E404_ENTITY},
     summary="One person, place or organisation across the archive",
     description=(
         "How many articles name the entity (per language), its coverage over time (a date histogram), the "
         "sources that cover it, and the people, places and organisations named with it. `name` may be any "
         "spelling in either script: `/api/entities/place/الرياض` and `/api/entities/place/Riyadh` answer "
-        "alike, since both are counted under the key `Riyadh`. An unknown `kind` answers 422."
+        "alike, since both are counted under the key `Riyadh`. An unknown `kind` answers 422; a name no "
+        "article mentions, 404 (as the entity's page does)."
     ),
 )
 def entity_summary(
@@ -60,7 +64,15 @@ def entity_summary(
     service: Service,
     size: Annotated[int, Query(ge=1, le=100, description="Values per list")] = 15,
 ) -> EntitySummary:
-    return summarise(service, kind, name, size)[0]
+    summary = summarise(service, kind, name, size)[0]
+    if not summary.total:
+        raise api_error(404, not_named(kind, name))
+    return summary
+
+
+def not_named(kind: str, name: str) -> str:
+    """The message of an entity no article names (the API and the page say the same)."""
+    return f"no article names the {kind} '{name[:80]}'"
 
 
 def summarise(service: SearchService, kind: str, name: str, size: int = 15) -> tuple[EntitySummary, list[Hit]]:

@@ -224,7 +224,11 @@ def export(params: Annotated[ExportParams, Query()], service: Service, http: Req
         # A link checker or a download manager asking what it would get: the headers (and the count, one
         # counting search), never the export itself, and no export slot taken.
         total = run(service, request.model_copy(update={"size": 0, "with_articles": False})).total
-        return Response(media_type=media, headers=_headers(ext, total))
+        head = Response(media_type=media, headers=_headers(ext, total))
+        # (an empty body would say Content-Length: 0, and a GET streams without one: an export of 0 bytes
+        # is not what it would get)
+        del head.headers["content-length"]
+        return head
     if not _exports.acquire(blocking=False):
         raise api_error(429, f"{MAX_CONCURRENT_EXPORTS} exports are already running: retry shortly",
                         headers={"Retry-After": "10"})

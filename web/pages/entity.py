@@ -20,7 +20,7 @@ from arshif.entities import ENTITY_KINDS
 from arshif.search.params import SearchParams
 from arshif.sources import display as display_source
 from web import i18n
-from web.api.entities import summarise
+from web.api.entities import not_named, summarise
 from web.i18n import t, tn
 from web.pages.article import hit_view_plain
 from web.pages.histogram import histogram_view
@@ -42,7 +42,7 @@ def entity_page(request: Request, kind: str, name: str):
         return json_error(404, message) if as_json else render_error(request, 404, message)
     summary, hits = summarise(service_from(request), kind, name[:200])
     if not summary.total:
-        message = f"no article names the {kind} '{name[:80]}'"
+        message = not_named(kind, name)
         return json_error(404, message) if as_json else render_error(request, 404, message)
     recent = [hit_view_plain(h, ui) for h in hits[:RECENT]]
     if as_json:

@@ -25,7 +25,7 @@ from arshif.errors import BadRequest
 from arshif.saved_searches import InvalidName, NameTaken, SavedSearch
 from arshif.search.params import SearchParams
 from arshif.search.syntax import QuerySyntaxError
-from web.errors import api_error
+from web.errors import api_error, wants_json
 from web.feed import render_feed
 from web.i18n import t
 from web.pages.render import Render, ui_of
@@ -125,7 +125,7 @@ def saved_page(request: Request, saved: Saved):
     ui, remember = ui_of(request)
     done = request.query_params.get("done", "")
     message = t(f"saved_done_{done}", ui) if done in ("saved", "renamed", "deleted", "seen") else ""
-    response = _list(request, saved, ui, message=message, as_json=request.url.path.endswith(".json"))
+    response = _list(request, saved, ui, message=message, as_json=wants_json(request))
     Render(request, ui, remember)._cookie(response)
     return response
 
