@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 
 from arshif.engines.embedded import EmbeddedEngine
+from arshif.errors import BadRequest
 from arshif.model import Article, Translation
 from arshif.search import SearchRequest
 from arshif.search.contract import FacetRequest, Filters
@@ -170,6 +171,20 @@ def test_cursor_walks_every_match_once(loaded):
             break
         req = req.model_copy(update={"cursor": resp.next_cursor})
     assert len(seen) == total == len(set(seen))
+
+
+@pytest.mark.parametrize("sort", ["newest", "relevance"])
+def test_a_cursor_pages_only_the_search_that_made_it(loaded, sort):
+    """A script kept a cursor and changed q: it was served the old search's next page under the new name."""
+    req = SearchRequest(q="السعودية", size=2, sort=sort)
+    cursor = loaded.search(req).next_cursor
+    assert cursor
+    for other in ({"q": "oil"}, {"filters": Filters(language=["en"])}, {"group": "story"}):
+        with pytest.raises(BadRequest, match="cursor was made for another search"):
+            loaded.search(req.model_copy(update={"cursor": cursor, **other}))
+    # the same search may change what it shows of each page
+    page = loaded.search(req.model_copy(update={"cursor": cursor, "size": 3, "highlight": False}))
+    assert page.hits
 
 
 def test_more_like_this_crosses_languages(loaded):

@@ -9,6 +9,8 @@ same behaviour by one contract test-suite.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager, nullcontext
@@ -368,6 +370,29 @@ def _groups(alternative: Node) -> tuple[Node, ...]:
     if isinstance(alternative, And) and all(isinstance(c, (Words, Phrase, Or)) for c in alternative.children):
         return alternative.children
     return ()
+
+
+def cursor_bound_search(request: SearchRequest, run) -> SearchResponse:
+    """``run(request)``, its ``next_cursor`` marked with the search it pages (:func:`search_fingerprint`), and
+    a cursor marked for another search refused: a script that kept a cursor and changed ``q`` or a filter was
+    served pages of the old search under the new one's name. (A cursor made before the mark was added is
+    taken as it is.)"""
+    fingerprint = search_fingerprint(request)
+    if request.cursor and decode_cursor(request.cursor).get("for", fingerprint) != fingerprint:
+        raise BadRequest("cursor was made for another search (its q, filters or grouping differ): repeat the "
+                         "request that gave it, or drop cursor to start this one")
+    response = run(request)
+    if response.next_cursor:
+        response.next_cursor = encode_cursor({**decode_cursor(response.next_cursor), "for": fingerprint})
+    return response
+
+
+def search_fingerprint(request: SearchRequest) -> str:
+    """What makes two requests pages of one search: the query, the filters, the order and the grouping (not
+    the page size, the facets or the highlights, which may change from page to page)."""
+    what = json.dumps([request.q, request.filters.model_dump(mode="json"), request.sort, request.group],
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(what.encode(), digest_size=6).hexdigest()
 
 
 def best_match_search(plan: QueryPlan, run) -> SearchResponse:

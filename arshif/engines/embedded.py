@@ -50,6 +50,7 @@ from arshif.engines.base import (
     WriteResult,
     article_date,
     best_match_search,
+    cursor_bound_search,
     choose_interval,
     decode_cursor,
     encode_cursor,
@@ -900,7 +901,8 @@ class EmbeddedEngine(Engine):
         return out
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        return best_match_search(plan_query(request), lambda plan: self._search_plan(request, plan))
+        return cursor_bound_search(request, lambda request: best_match_search(
+            plan_query(request), lambda plan: self._search_plan(request, plan)))
 
     def _search_plan(self, request: SearchRequest, plan: QueryPlan) -> SearchResponse:
         started = time.perf_counter()

@@ -30,6 +30,7 @@ from arshif.engines.base import (
     WriteResult,
     apply_highlights,
     best_match_search,
+    cursor_bound_search,
     article_date,
     hit_from_article,
     choose_interval,
@@ -555,7 +556,8 @@ class RemoteEngine(Engine):
         }
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        return best_match_search(plan_query(request), lambda plan: self._search_plan(request, plan))
+        return cursor_bound_search(request, lambda request: best_match_search(
+            plan_query(request), lambda plan: self._search_plan(request, plan)))
 
     def _search_plan(self, request: SearchRequest, plan: QueryPlan) -> SearchResponse:
         started = time.perf_counter()
