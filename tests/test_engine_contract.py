@@ -210,6 +210,22 @@ def test_update_and_delete(loaded):
     assert ids(loaded, "Zanzibar") == [] and loaded.get(art.id) is None
 
 
+def test_numbers_match_whichever_decimal_and_thousands_separators_are_typed(loaded):
+    """An Arabic keyboard types ٫ and ٬ (U+066B, U+066C) where a wire story has . and ,: '٣٫٥ مليار' found
+    nothing of '3.5 مليار'."""
+    arts = [Article(title="Quokkaville budget", body="Spending of 3.5 billion and 7,250 new posts.",
+                    url="https://test.example/quokka-en", language="en", source="Test Wire"),
+            Article(title="ميزانية كووكافيل", body="إنفاق ٤٫٢ مليار و٩٬٦٠٠ وظيفة جديدة.",
+                    url="https://test.example/quokka-ar", language="ar", source="Test Wire")]
+    loaded.upsert(arts)
+    try:
+        for typed, found in (("٣٫٥", arts[0]), ("3.5", arts[0]), ("٧٬٢٥٠", arts[0]), ("7,250", arts[0]),
+                             ("4.2", arts[1]), ("٤٫٢ مليار", arts[1]), ("9,600", arts[1])):
+            assert ids(loaded, typed) == [found.id], typed
+    finally:
+        loaded.delete([a.id for a in arts])
+
+
 def test_script_markup_is_escaped(loaded):
     art = Article(title='<script>alert(1)</script> Xylophone', body='<img src=x onerror=alert(1)> "><b>xylophone</b>',
                   url="https://test.example/xss", language="en", source="Test Wire")
