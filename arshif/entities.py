@@ -138,6 +138,47 @@ def _strip_clitic_variants(word: str) -> list[str]:
     return out
 
 
+#: A first name the name tables saw at least this often, after a و that does not begin a name they know, is
+#: و + that name: وصالح (صالح: 83), ونايف (5); وارن stays Warren (ارن: 2). (وليام, William, becomes ليام: 40.)
+COMMON_NAME = 5
+
+
+def _without_conjunction(kind: str, words: list[str]) -> list[str]:
+    """An unlinked Arabic mention without the و, ب or ل the tagger took into it, when the words say so:
+    و before a first name that is not itself a name (وسالم الدوسري; not وليد, a name of its own);
+    و before ال (والبنك المركزي, والقادسية), ب before ال in a name of several words (بالاتحاد السعودي:
+    not بالتيمور, Baltimore) and لل (للاتحاد الدولي → الاتحاد الدولي) in a place's or organisation's.
+    Else the words as they are: a name may begin with any of these letters (ومانشستر and وارسو alike)."""
+    first = words[0]
+    if kind == "person":
+        counts = _arabic_name_counts()
+        folded = fold_arabic(first)
+        if (folded.startswith("و") and len(folded) >= 4 and folded not in counts
+                and counts.get(folded[1:], 0) >= COMMON_NAME):
+            return [first[1:], *words[1:]]
+        return words
+    if (first.startswith("وال") and len(first) >= 6) or (first.startswith("بال") and len(first) >= 6 and len(words) > 1):
+        return [first[1:], *words[1:]]
+    if first.startswith("لل") and len(first) >= 5:
+        return ["ال" + first[2:], *words[1:]]
+    return words
+
+
+@lru_cache(maxsize=1)
+def _arabic_name_counts() -> dict[str, int]:
+    """Folded Arabic name word → how often the name tables saw it (its most frequent reading)."""
+    from pathlib import Path
+
+    counts: dict[str, int] = {}
+    with open(Path(__file__).parent / "lexicon" / "names.tsv", encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                arabic, _latin, count = line.rstrip("\n").split("\t")[:3]
+                key = fold_arabic(arabic)
+                counts[key] = max(counts.get(key, 0), int(count))
+    return counts
+
+
 @lru_cache(maxsize=1)
 def _name_tables() -> tuple[dict[str, str], dict[str, str]]:
     """(folded Arabic name word → Latin spelling, Latin spelling → that same Latin spelling's canonical form)."""
@@ -202,6 +243,8 @@ def entity_key(kind: str, text: str) -> str:
             linked = _lexicon_name(candidate, kind)
             if linked:
                 return linked
+        words = _without_conjunction(kind, words)
+        name = " ".join(words)
         if kind == "person":
             latin = _latin_person(name)
             if latin:

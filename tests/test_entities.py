@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from arshif.entities import entity_key, merge_mentions
+from arshif.entities import entity_key, merge_mentions, spelling
 from arshif.model import Article
 from arshif.search import SearchRequest
 from indexer.entities import EntityTagger
@@ -55,6 +55,25 @@ def test_person_variants_share_one_key():
         == entity_key("person", "Mohammed Morsi")
     assert entity_key("person", "عمر البشير") == entity_key("person", "Omar al-Bashir")
     assert entity_key("person", "أسامة") == entity_key("person", "اسامه")  # letter variants fold
+
+
+def test_an_attached_conjunction_or_preposition_is_not_part_of_an_unlinked_name():
+    """The tagger takes و/ب/ل into a mention: the person facet listed وصالح beside صالح, and the organisations
+    والبنك المركزي الاوروبي beside البنك المركزي الاوروبي. A name that begins with those letters stays whole."""
+    assert entity_key("person", "وصالح") == entity_key("person", "صالح")
+    assert entity_key("person", "وسالم الدوسري") == entity_key("person", "سالم الدوسري") == "سالم الدوسري"
+    assert entity_key("person", "ونايف هزازي") == entity_key("person", "نايف هزازي")
+    assert entity_key("org", "والبنك المركزي الاوروبي") == entity_key("org", "البنك المركزي الاوروبي")
+    assert entity_key("org", "بالاتحاد السعودي") == entity_key("org", "للاتحاد السعودي") \
+        == entity_key("org", "الاتحاد السعودي")
+    assert entity_key("place", "والقادسية") == entity_key("place", "القادسية")
+    # names of their own
+    assert entity_key("person", "وليد") == "Walid" and entity_key("person", "ووليد باخشوين").startswith("Walid")
+    assert entity_key("person", "وارن بافيت") == "وارن بافيت"
+    assert entity_key("place", "بالتيمور") != entity_key("place", "التيمور")
+    # the page lists the mention as the rest of the archive spells it
+    [merged] = merge_mentions([("person", "وسالم الدوسري", "ar")])
+    assert spelling("person", merged.key, merged.name) == "سالم الدوسري"
 
 
 def test_short_mentions_join_the_full_name_in_one_article():
