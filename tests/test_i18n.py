@@ -60,6 +60,18 @@ def test_query_errors_are_in_the_arabic_interface_language(client, q):
     assert re.search(r"[a-z]{4,}", english) and not re.search(r"[\u0621-\u064A]{3,}", english.replace(q, ""))
 
 
+@pytest.mark.parametrize("params", [{"size": 500}, {"cursor": "zzz"}, {"page": 200, "size": 100}])
+def test_a_page_that_cannot_be_shown_says_so_in_arabic_not_that_the_query_was_unreadable(client, params):
+    """size=500 on the Arabic page said 'the search phrase could not be read', then the English detail."""
+    page = client.get("/search", params={"q": "النفط", "ui": "ar", **params})
+    assert page.status_code == 400
+    text = _error_text(page.text).strip()
+    assert text.startswith("تعذّر عرض هذه الصفحة من النتائج") and "عبارة البحث" not in text, text
+    assert not re.findall(r"[A-Za-z]{3,}", text), f"English left in the Arabic message: {text!r}"
+    english = _error_text(client.get("/search", params={"q": "oil", "ui": "en", **params}).text).strip()
+    assert english.startswith("This page of results cannot be shown")
+
+
 def test_search_page_counts_follow_the_plural_rules(client):
     """The heading of the results agrees with its number in both languages ("1 result", "نتيجتان")."""
     for ui in ("ar", "en"):

@@ -58,7 +58,17 @@ SYNTAX_ERRORS_AR: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p)
     (r"^'([^']+):' filters cannot stand inside parentheses", "لا يمكن وضع عامل التصفية «{0}:» داخل الأقواس"),
     (r"^unexpected '(.*)'$", "«{0}» في غير موضعه"),
     (r"^cannot exclude on unknown field '(.*)'$", "لا يمكن الاستبعاد حسب حقل غير معروف «{0}»"),
+    # (not the query's syntax: the page's own parameters)
+    (r"^size: at most (\d+) hits per page \(got (\d+)\)", "‏{1} نتيجة في الصفحة أكثر من المسموح به: الحد الأقصى {0}"),
+    (r"^page (\d+) of (\d+) reaches past result ([\d,]+)",
+     "الصفحة {0} تقع بعد أول {2} نتيجة: ضيّق البحث بعوامل التصفية أو بالتاريخ"),
+    (r"^cursor is not valid", "رابط الصفحة التالية غير صالح: ابدأ البحث من صفحته الأولى"),
+    (r"^cursor was made for another search", "رابط الصفحة التالية يخص بحثاً آخر: ابدأ هذا البحث من صفحته الأولى"),
+    (r"^cursor was made for another sort order", "رابط الصفحة التالية يخص ترتيباً آخر: ابدأ من الصفحة الأولى"),
 ))
+
+#: Errors about a page's parameters (its size, its position, its cursor), not about what the query says.
+_REQUEST_ERRORS = re.compile(r"^(?:size|page|cursor)\b")
 
 
 def query_error_text(message: str, position: int | None, ui: str) -> str:
@@ -74,6 +84,11 @@ def query_error_text(message: str, position: int | None, ui: str) -> str:
         return text
     where = f"عند الحرف {position + 1}" if ui == "ar" else f"at character {position + 1}"
     return f"{text} ({where})"
+
+
+def error_label(message: str) -> str:
+    """The message key of the heading over an error the search page shows: the query's, or the page's."""
+    return "request_error" if _REQUEST_ERRORS.search(message) else "query_error"
 
 
 def query_error_translated(message: str, ui: str) -> bool:

@@ -104,6 +104,7 @@ STRINGS: dict[str, dict[str, str]] = {
                       "ar": "الترتيب حسب الصلة: لا مقال يضم كل الكلمات، والتطابق الأفضل يعرض ما يضم أكثرها"},
     "try_fewer_words": {"en": "fewer or more general words", "ar": "كلمات أقل أو أعمّ"},
     "query_error": {"en": "The query could not be read", "ar": "تعذّرت قراءة عبارة البحث"},
+    "request_error": {"en": "This page of results cannot be shown", "ar": "تعذّر عرض هذه الصفحة من النتائج"},
     # facets
     "filters": {"en": "Refine", "ar": "تضييق النتائج"},
     "active_filters": {"en": "Active filters", "ar": "عوامل التصفية المفعّلة"},

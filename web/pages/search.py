@@ -317,6 +317,6 @@ def _error_view(error: Exception, ui: str) -> dict:
     """What is wrong with the query, in the UI's language (English when no translation is known)."""
     message = getattr(error, "message", None) or str(error)
     position = getattr(error, "position", None)
-    return {"message": message, "position": position,
+    return {"message": message, "position": position, "label": i18n.error_label(message),
             "text": i18n.query_error_text(message, position, ui),
             "lang": ui if i18n.query_error_translated(message, ui) else "en"}
