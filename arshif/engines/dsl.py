@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from arshif.engines.base import QueryPlan, analyse_phrase, compile_tree
 from arshif.fields import FACET_BY_NAME, FIELD_BOOSTS, FILTER_FIELDS, FILTERS, RECORD_ID, TEXT_FIELD_NAMES
+from arshif.search.facet_prefix import facet_include
 from arshif.search.contract import Filters, SearchRequest
 from arshif.search.syntax import Node
 
@@ -172,9 +173,10 @@ def search_body(request: SearchRequest, plan: QueryPlan, *, match: dict | None, 
         fflt, fnot = filter_clauses(plan.filters, skip=facet.field)
         terms: dict = {"field": FIELD_NAMES[facet.field], "size": facet.size,
                        "order": [{"_count": "desc"}, {"_key": "asc"}]}
-        if facet.prefix:
-            terms["include"] = _prefix_regex(facet.prefix)
-        if not FACET_BY_NAME[facet.field].multi:  # single-valued fields store "" for none: not a value
+        include = facet_include(facet.field, facet.prefix) if facet.prefix else None
+        if include is not None:
+            terms["include"] = include  # (a pattern of at least one character: never "")
+        elif not FACET_BY_NAME[facet.field].multi:  # single-valued fields store "" for none: not a value
             terms["exclude"] = [""]
         aggs[f"facet_{facet.field}"] = {"filter": _bool(fflt, fnot), "aggs": {"values": {"terms": terms}}}
     if interval:
@@ -222,8 +224,3 @@ def more_like_this_body(like_text: str, article_id: str, size: int, filters: Fil
         "_source": {"excludes": list(TEXT_FIELD_NAMES)},
         "highlight": highlight_body(),
     }
-
-
-def _prefix_regex(prefix: str) -> str:
-    special = set(".?+*|{}[]()\"\\#@&<>~")
-    return "".join("\\" + c if c in special else c for c in prefix) + ".*"

@@ -607,6 +607,15 @@ def top_values_with(searcher: tantivy.Searcher, query: tantivy.Query, wanted: di
     return out, ridden
 
 
+def included_values(searcher: tantivy.Searcher, query: tantivy.Query, field: str, size: int,
+                    include: str) -> list[dict]:
+    """The ``size`` most frequent values of ``field`` among ``query``'s matches that the pattern ``include``
+    matches whole (see arshif.search.facet_prefix), counted exactly over every segment, by its text column
+    (tantivy cuts equal counts by value, as facets order them)."""
+    return searcher.aggregate(query, {field: {"terms": {"field": field, "size": size, "segment_size": EVERY_VALUE,
+                                                        "include": include}}})[field]["buckets"]
+
+
 def _settled(agg: dict, n: int) -> bool:
     """Whether an id column's terms aggregation holds every value counted as often as its ``n``-th: tantivy cuts
     a list among values of equal count by key (for an id column, the order of the ids: a hash), and facets

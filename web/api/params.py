@@ -94,7 +94,8 @@ def _subset(model_name: str, names: tuple[str, ...], doc: str, /, **extra: Any) 
 
 FacetParams = _subset(
     "FacetParams", FILTER_FIELDS, "The search filters plus the facet's own prefix and size.",
-    prefix=(str, Field(default="", max_length=200, description="Only values starting with this text.",
+    prefix=(str, Field(default="", max_length=200, description="Only values starting with this text (case and Arabic letter variants "
+                                                    "ignored; a name typed in full also lists its key).",
                        examples=["ok"])),
     size=(int, Field(default=10, ge=1, le=1000, description="How many values, most frequent first.")),
 )

@@ -178,7 +178,9 @@ def search_batch(
     description=(
         "The most frequent values of `field` (one of `source`, `author`, `language` (or `lang`), `tag`, `site`) "
         "among the articles matching `q` and the filters, with counts; `prefix` keeps values starting with it "
-        "(for autocomplete). A facet ignores its own filter (picking a source still lists the other sources). "
+        "(for autocomplete), whatever the case and the Arabic letter variants (`اسامة` lists `أسامة …` and "
+        "`اسامه …`); a person, place or organisation typed in full also lists the key it is counted under "
+        "(`الرياض` lists `Riyadh`). A facet ignores its own filter (picking a source still lists the other sources). "
         "Unknown field → 404 listing the valid ones.\n\n" + SYNTAX_HELP
     ),
 )
