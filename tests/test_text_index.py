@@ -269,6 +269,41 @@ def test_grouped_hits_of_many_matches_name_their_copies_sources(tmp_path, facets
     assert all((h.story_size, h.story_sources) == (1, []) for sid, h in hits.items() if sid not in ("new", "pair"))
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest", "added"])
+@pytest.mark.parametrize("counted_by", ["the text index", "SQL"])
+def test_grouped_pages_by_offset_hold_the_stories_a_cursor_walks_to(tmp_path, monkeypatch, sort, counted_by):
+    """A grouped listing's page by offset reads its first hits in order until it holds its stories: a story of a
+    hundred copies listed first must not fill the page, and each page holds the stories a cursor reaches there,
+    with their copies' counts and sources."""
+    from datetime import date, timedelta
+
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([Article(title=f"big {i}", body="wire copy", url=f"https://example.org/big{i}", language="en",
+                           source=f"s{i % 4}", story_id="big", published=date(2024, 1, 1 + i % 28)) for i in range(100)])
+    engine.upsert([Article(title=f"small {i}", body="wire copy", url=f"https://example.org/small{i}", language="en",
+                           source=f"t{i % 3}", story_id=f"small{i // 2}", published=date(2024, 1, 1) + timedelta(days=i))
+                   for i in range(40)])
+    if counted_by == "SQL":  # (the text index lagging the archive)
+        real = EmbeddedEngine._pinned_current
+        monkeypatch.setattr(EmbeddedEngine, "_pinned_current", lambda self, conn: (*real(self, conn)[:2], False))
+    walked, cursor = [], None
+    while True:
+        page = engine.search(SearchRequest(size=3, group="story", sort=sort, cursor=cursor, highlight=False))
+        walked += [(h.id, h.story_size, sorted(h.story_sources)) for h in page.hits]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    by_offset = []
+    for offset in range(0, 24, 3):
+        page = engine.search(SearchRequest(size=3, offset=offset, group="story", sort=sort, highlight=False,
+                                           facets=[FacetRequest(field="source")] if offset % 2 else []))
+        assert page.stories == 21 and page.total == 140
+        by_offset += [(h.id, h.story_size, sorted(h.story_sources)) for h in page.hits]
+    assert len(walked) == 21 and by_offset == walked
+    [big] = [w for w in walked if w[1] == 100]
+    assert big[2] == ["s0", "s1", "s2", "s3"]  # (the sources of its other copies)
+
+
 def test_stories_are_counted_beyond_the_hits_read_and_after_a_layout_change(tmp_path, monkeypatch):
     """An index an older Arshif wrote (layout 2: no story key column) is rebuilt from the archive when the
     archive is next opened, also by a reader such as the web app; past the hits a grouped page reads, the
