@@ -138,45 +138,14 @@ def _strip_clitic_variants(word: str) -> list[str]:
     return out
 
 
-#: A first name the name tables saw at least this often, after a و that does not begin a name they know, is
-#: و + that name: وصالح (صالح: 83), ونايف (5); وارن stays Warren (ارن: 2). (وليام, William, becomes ليام: 40.)
-COMMON_NAME = 5
-
-
 def _without_conjunction(kind: str, words: list[str]) -> list[str]:
-    """An unlinked Arabic mention without the و, ب or ل the tagger took into it, when the words say so:
-    و before a first name that is not itself a name (وسالم الدوسري; not وليد, a name of its own);
-    و before ال (والبنك المركزي, والقادسية), ب before ال in a name of several words (بالاتحاد السعودي:
-    not بالتيمور, Baltimore) and لل (للاتحاد الدولي → الاتحاد الدولي) in a place's or organisation's.
-    Else the words as they are: a name may begin with any of these letters (ومانشستر and وارسو alike)."""
+    """An unlinked Arabic place's or organisation's name without the لل the tagger took into it (للاتحاد الدولي
+    → الاتحاد الدولي: no name begins with لل). Any other و, ب or ل is taken off only where the article itself
+    names the rest (see :func:`merge_mentions`): وليد, والمارت and بالتيمور are names of their own."""
     first = words[0]
-    if kind == "person":
-        counts = _arabic_name_counts()
-        folded = fold_arabic(first)
-        if (folded.startswith("و") and len(folded) >= 4 and folded not in counts
-                and counts.get(folded[1:], 0) >= COMMON_NAME):
-            return [first[1:], *words[1:]]
-        return words
-    if (first.startswith("وال") and len(first) >= 6) or (first.startswith("بال") and len(first) >= 6 and len(words) > 1):
-        return [first[1:], *words[1:]]
-    if first.startswith("لل") and len(first) >= 5:
+    if kind != "person" and first.startswith("لل") and len(first) >= 5:
         return ["ال" + first[2:], *words[1:]]
     return words
-
-
-@lru_cache(maxsize=1)
-def _arabic_name_counts() -> dict[str, int]:
-    """Folded Arabic name word → how often the name tables saw it (its most frequent reading)."""
-    from pathlib import Path
-
-    counts: dict[str, int] = {}
-    with open(Path(__file__).parent / "lexicon" / "names.tsv", encoding="utf-8") as fh:
-        for line in fh:
-            if not line.startswith("#"):
-                arabic, _latin, count = line.rstrip("\n").split("\t")[:3]
-                key = fold_arabic(arabic)
-                counts[key] = max(counts.get(key, 0), int(count))
-    return counts
 
 
 @lru_cache(maxsize=1)
@@ -264,7 +233,9 @@ def merge_mentions(mentions: list[tuple[str, str, str]]) -> list[Entity]:
 
     A one-word person mention that is the first or last word of a longer
     person named in the same article is counted as that person (``سلمان`` after
-    ``محمد بن سلمان``; ``Trump`` after ``Donald Trump``).
+    ``محمد بن سلمان``; ``Trump`` after ``Donald Trump``). An Arabic mention that is
+    another of the article's with و, ب, ل… attached is counted as that one
+    (``وسالم الدوسري`` beside ``سالم الدوسري``, ``وصالح`` beside ``علي عبدالله صالح``).
     """
     by_key: dict[tuple[str, str], Entity] = {}
     for kind, text, lang in mentions:
@@ -276,6 +247,27 @@ def merge_mentions(mentions: list[tuple[str, str, str]]) -> list[Entity]:
             by_key[(kind, key)] = Entity(kind=kind, key=key, name=clean_mention(text, kind) or text, lang=lang)
         else:
             entity.count += 1
+    people = [e for (k, _), e in by_key.items() if k == "person" and " " in e.key]
+
+    def owner(kind: str, key: str) -> Entity | None:
+        """The entity ``key`` stands for in this article: its own, or the one longer person it is part of."""
+        if (kind, key) in by_key:
+            return by_key[(kind, key)]
+        if kind != "person" or " " in key:
+            return None
+        owners = [p for p in people if key in (p.key.split()[0], p.key.split()[-1])]
+        return owners[0] if len(owners) == 1 else None
+
+    for (kind, key), entity in list(by_key.items()):
+        words = entity.name.split()
+        if not words or not _is_arabic(words[0]) or fold_arabic(words[0]) in _name_tables()[0]:
+            continue  # (وليد is a name of its own, whatever else the article names)
+        for variant in _strip_clitic_variants(words[0]):
+            target = owner(kind, entity_key(kind, " ".join([variant, *words[1:]])))
+            if target is not None and target is not entity:
+                target.count += entity.count
+                del by_key[(kind, key)]
+                break
     people = [e for (k, _), e in by_key.items() if k == "person" and " " in e.key]
     for (kind, key), entity in list(by_key.items()):
         if kind != "person" or " " in key:

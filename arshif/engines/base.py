@@ -390,9 +390,18 @@ def cursor_bound_search(request: SearchRequest, run) -> SearchResponse:
 def search_fingerprint(request: SearchRequest) -> str:
     """What makes two requests pages of one search: the query, the filters, the order and the grouping (not
     the page size, the facets or the highlights, which may change from page to page)."""
-    what = json.dumps([request.q, request.filters.model_dump(mode="json"), request.sort, request.group],
-                      sort_keys=True, ensure_ascii=False)
+    what = json.dumps([request.q, _same_filters(request.filters.model_dump(mode="json")), request.sort,
+                       request.group], sort_keys=True, ensure_ascii=False)
     return hashlib.blake2b(what.encode(), digest_size=6).hexdigest()
+
+
+def _same_filters(value, field: str | None = None):
+    """Filters as a set: lists in any order, repeated values and an entity's spellings (الرياض, Riyadh) alike."""
+    if isinstance(value, dict):
+        return {k: _same_filters(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted({entity_key(field, v) or v for v in value} if field in ENTITY_KINDS else set(map(str, value)))
+    return value
 
 
 def best_match_search(plan: QueryPlan, run) -> SearchResponse:
@@ -472,7 +481,10 @@ def merge_filters(filters: Filters, parsed: ParsedQuery) -> Filters:
 
 
 def _entity_keys(kind: str, values: list[str]) -> list[str]:
-    return list(dict.fromkeys(entity_key(kind, v) or v for v in values))
+    """The keys an entity filter's values select: each value's key (الرياض selects Riyadh), and the value as
+    it is, which an archive tagged by an earlier Arshif may hold as a key of its own (its facets list it; a
+    click on it must find its articles)."""
+    return list(dict.fromkeys(k for v in values for k in (entity_key(kind, v) or v, v)))
 
 
 @dataclass(frozen=True)
