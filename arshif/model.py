@@ -89,6 +89,13 @@ class Article(BaseModel):
             raise ValueError("an id must not end in '.json' (that suffix names an article's JSON twin)")
         return v
 
+    @field_validator("tags")
+    @classmethod
+    def _real_tags(cls, v: list[str]) -> list[str]:
+        """Tags without edge spaces, each once, none empty: an empty tag was listed as a facet value of its own
+        by some engines and not others, and named nothing a reader could pick."""
+        return list(dict.fromkeys(t.strip() for t in v if t and t.strip()))
+
     def with_id(self) -> "Article":
         """Return the article with its stable id filled in (idempotent)."""
         if not self.id:

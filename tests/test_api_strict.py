@@ -62,7 +62,7 @@ def test_cursor_with_a_page_says_what_is_wrong(client):
 @pytest.mark.parametrize("size", [101, 5000])
 def test_a_page_too_large_names_the_servers_own_limit(client, size):
     """The server allows 100 hits a page: asking for 5,000 was answered 'less than or equal to 1000'."""
-    for url in ("/api/search", "/search.json"):
+    for url in ("/api/search", "/search.json", "/facets/source.json"):
         r = client.get(url, params={"q": "oil", "size": size})
         assert r.status_code == 422, r.text
         err = r.json()["error"]

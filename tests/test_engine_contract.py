@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 
 from arshif.engines.embedded import EmbeddedEngine
+from arshif.engines.base import search_fingerprint
 from arshif.errors import BadRequest
 from arshif.model import Article, Translation
 from arshif.search import SearchRequest
@@ -182,9 +183,14 @@ def test_a_cursor_pages_only_the_search_that_made_it(loaded, sort):
     for other in ({"q": "oil"}, {"filters": Filters(language=["en"])}, {"group": "story"}):
         with pytest.raises(BadRequest, match="cursor was made for another search"):
             loaded.search(req.model_copy(update={"cursor": cursor, **other}))
-    # the same search may change what it shows of each page
+    # the same search may change what it shows of each page, and list its filters in another order
     page = loaded.search(req.model_copy(update={"cursor": cursor, "size": 3, "highlight": False}))
     assert page.hits
+    two = req.model_copy(update={"filters": Filters(language=["ar", "en"])})
+    cursor = loaded.search(two).next_cursor
+    assert loaded.search(two.model_copy(update={"cursor": cursor, "filters": Filters(language=["en", "ar", "en"])})).hits
+    assert search_fingerprint(req.model_copy(update={"filters": Filters(place=["الرياض"])})) == \
+        search_fingerprint(req.model_copy(update={"filters": Filters(place=["Riyadh", "Riyadh"])}))
 
 
 def test_more_like_this_crosses_languages(loaded):
@@ -252,6 +258,38 @@ def test_a_facet_prefix_finds_values_whatever_their_letter_variants_case_or_scri
         assert values("author", '.*"[(') == []  # (the pattern's own syntax is escaped)
     finally:
         loaded.delete([a.id for a in arts])
+
+
+def test_an_entity_key_an_earlier_tagger_stored_is_found_by_its_facet_value(loaded):
+    """An archive tagged before the lexicon linked الرياض holds it as a key of its own: its facet lists it, and
+    a click on it (place=الرياض, whose key is now Riyadh) must still find its articles."""
+    from arshif.entities import Entity
+
+    art = Article(title="Dugongfest", body="dugong notes", url="https://test.example/dugong", language="ar",
+                  source="Test Wire", entities=[Entity(kind="place", key="الرياض", name="الرياض", lang="ar")])
+    loaded.upsert([art])
+    try:
+        r = loaded.search(SearchRequest(q="dugongfest", facets=[FacetRequest(field="place")]))
+        assert [(v.value, v.count) for v in r.facets["place"]] == [("الرياض", 1)]
+        picked = loaded.search(SearchRequest(q="dugongfest", filters=Filters(place=["الرياض"])))
+        assert [h.id for h in picked.hits] == [art.id]
+    finally:
+        loaded.delete([art.id])
+
+
+def test_an_empty_tag_is_no_tag_on_any_engine(loaded):
+    """A feed's empty tag was a facet value of its own on the SQL path and OpenSearch, not on the index path."""
+    art = Article(title="Numbatfest", body="numbat notes", url="https://test.example/numbat", language="en",
+                  source="Test Wire", tags=["", " marsupials ", "marsupials", "  "])
+    assert art.tags == ["marsupials"]
+    loaded.upsert([art])
+    try:
+        for sort in ("relevance", "newest"):
+            r = loaded.search(SearchRequest(q="numbatfest", sort=sort, facets=[FacetRequest(field="tag")]))
+            assert [(v.value, v.count) for v in r.facets["tag"]] == [("marsupials", 1)], sort
+        assert loaded.get(art.id).tags == ["marsupials"]
+    finally:
+        loaded.delete([art.id])
 
 
 def test_script_markup_is_escaped(loaded):

@@ -60,7 +60,8 @@ def test_query_errors_are_in_the_arabic_interface_language(client, q):
     assert re.search(r"[a-z]{4,}", english) and not re.search(r"[\u0621-\u064A]{3,}", english.replace(q, ""))
 
 
-@pytest.mark.parametrize("params", [{"size": 500}, {"cursor": "zzz"}, {"page": 200, "size": 100}])
+@pytest.mark.parametrize("params", [{"size": 500}, {"cursor": "zzz"}, {"page": 200, "size": 100},
+                                    {"page": 3, "cursor": "eyJzb3J0IjoibmV3ZXN0In0"}])
 def test_a_page_that_cannot_be_shown_says_so_in_arabic_not_that_the_query_was_unreadable(client, params):
     """size=500 on the Arabic page said 'the search phrase could not be read', then the English detail."""
     page = client.get("/search", params={"q": "النفط", "ui": "ar", **params})

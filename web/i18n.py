@@ -62,6 +62,7 @@ SYNTAX_ERRORS_AR: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p)
     (r"^size: at most (\d+) hits per page \(got (\d+)\)", "‏{1} نتيجة في الصفحة أكثر من المسموح به: الحد الأقصى {0}"),
     (r"^page (\d+) of (\d+) reaches past result ([\d,]+)",
      "الصفحة {0} تقع بعد أول {2} نتيجة: ضيّق البحث بعوامل التصفية أو بالتاريخ"),
+    (r"^page: page=(\d+) cannot go with cursor", "لا يجتمع رقم الصفحة ({0}) ورابط الصفحة التالية: احذف أحدهما"),
     (r"^cursor is not valid", "رابط الصفحة التالية غير صالح: ابدأ البحث من صفحته الأولى"),
     (r"^cursor was made for another search", "رابط الصفحة التالية يخص بحثاً آخر: ابدأ هذا البحث من صفحته الأولى"),
     (r"^cursor was made for another sort order", "رابط الصفحة التالية يخص ترتيباً آخر: ابدأ من الصفحة الأولى"),

@@ -127,11 +127,13 @@ class SearchParams(BaseModel):
         ``max_size`` is the server's page-size limit (the API and pages); the CLI passes none.
         ``size`` overrides the page size (0: counts, facets and histogram only).
         """
-        size = self.size if size is None else size
         limit = MAX_HITS if max_size is None else min(max_size, MAX_HITS)
-        if size > limit:
-            raise InvalidParameter("size", f"at most {limit} hits per page (got {size}); "
-                                           "page with cursor to read more")
+        # (the parameters' own size too, when overridden: a page that counts only still links with it)
+        for asked in (self.size, size):
+            if asked is not None and asked > limit:
+                raise InvalidParameter("size", f"at most {limit} hits per page (got {asked}); "
+                                               "page with cursor to read more")
+        size = self.size if size is None else size
         if self.cursor is not None and self.page != 1:
             raise InvalidParameter("page", f"page={self.page} cannot go with cursor: a cursor already says where the "
                                            "next page starts. Drop page to continue the walk, or drop cursor to "
