@@ -84,3 +84,23 @@ def test_the_search_snippet_of_a_long_article_marks_its_deep_match(tmp_path) -> 
     (hit,) = engine.search(SearchRequest(q="إنتاج النفط")).hits
     assert hit.snippet == "…الأعمال وفي الختام أعلن الوزير خفض <mark>إنتاج النفط</mark>"
     engine.close()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_matches_found_in_stored_terms_are_those_found_in_their_lists(seed: int) -> None:
+    """Highlights read a text's stored terms as joined strings (one pass each) instead of splitting them: the
+    same matches, also for phrases of several terms, repeated words, and past the cap on locations."""
+    rng = random.Random(seed)
+    words = ["a", "ab", "abc", "b", "ba", "c", "النفط", "نفط", "x.y", "a+b"]
+    n = rng.choice([5, 40, 3000])
+    stems = [rng.choice(words + ["\u2205"]) for _ in range(n)]
+    exacts = [EXACT_PREFIX + rng.choice(words) for _ in range(n)]
+    phrases = []
+    for _ in range(rng.randint(1, 8)):
+        exact = rng.random() < 0.5
+        size = rng.choice([1, 1, 2, 3])
+        phrases.append([(EXACT_PREFIX if exact else "") + rng.choice(words) for _ in range(size)])
+    if rng.random() < 0.2:
+        phrases.append([EXACT_PREFIX + "a", "b"])  # (a phrase mixing exact forms and stems)
+    expected = fts_highlight._locate(phrases, exacts, stems, EXACT_PREFIX)
+    assert fts_highlight._locate_stored(phrases, " ".join(stems), " ".join(exacts)) == expected
