@@ -901,3 +901,18 @@ def test_stories_counted_with_the_facets_are_those_counted_alone(tmp_path, monke
                                                  date_histogram="month"))
             assert riding.stories == alone.stories and riding.total == alone.total, (bound, q)
             assert alone.stories == 23, (bound, q)
+
+
+def test_a_cursors_later_pages_count_facets_over_the_articles_its_first_page_saw(tmp_path):
+    """A cursor walk is pinned to its first page's articles: its later pages counted facets over the archive
+    as it had become (articles written during the walk counted, though the walk never shows them)."""
+    engine = EmbeddedEngine(tmp_path / "a.db")
+    engine.upsert([_news(i, author=f"a{i % 2}") for i in range(6)])
+    request = SearchRequest(q="apple", size=2, sort="newest", facets=[FacetRequest(field="author")],
+                            filters=Filters(author=["a0", "a1"]))
+    first = engine.search(request)
+    engine.upsert([_news(100 + i, author="a0") for i in range(5)])
+    later = engine.search(request.model_copy(update={"cursor": first.next_cursor}))
+    assert first.total == later.total == 6
+    assert [(v.value, v.count) for v in later.facets["author"]] == [(v.value, v.count) for v in first.facets["author"]] \
+        == [("a0", 3), ("a1", 3)]

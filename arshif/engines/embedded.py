@@ -1264,7 +1264,7 @@ class EmbeddedEngine(Engine):
                         conn, searcher, request, plan, text, negatives, snapshot, total)
                 else:
                     facets = {f.field: self._facet(conn, f.field, f.size, f.prefix, source, plan, bool(negatives),
-                                                   from_hits=cursor is None)
+                                                   from_hits=cursor is None, snapshot=snapshot)
                               for f in request.facets}
                     if request.date_histogram:
                         histogram, interval = self._histogram(conn, request.date_histogram)
@@ -1553,7 +1553,7 @@ class EmbeddedEngine(Engine):
         return {r: Article.model_validate_json(doc) for r, doc, _ in rows}, {r: at for r, _, at in rows}
 
     def _facet(self, conn, fname: str, size: int, prefix: str, source: str, plan: QueryPlan, negative: bool,
-               from_hits: bool) -> list[FacetValue]:
+               from_hits: bool, snapshot: int) -> list[FacetValue]:
         # Disjunctive facets: a facet's counts ignore its own filter, so picking one
         # source still shows how many hits every other source would add.
         folded = fold_for_prefix(prefix)
@@ -1583,6 +1583,8 @@ class EmbeddedEngine(Engine):
             rows = conn.execute(sql, (like, linked, size)).fetchall()
             return [FacetValue(value=v, count=c) for v, c in rows]
         where, wparams = self._where(plan.filters, negative, skip=fname)
+        # (the articles of the search's snapshot, as its hits: a cursor's later pages count what its first did)
+        where, wparams = f"{where} AND a.first_seq <= ?", [*wparams, snapshot]
         entity = fname in ENTITY_KINDS  # people, places, organisations: their own table (the others: tags)
         multi = FACET_BY_NAME[fname].multi and not entity
         col = "e.key" if entity else ("t.tag" if multi else FACET_COLUMNS[fname])
