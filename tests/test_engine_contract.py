@@ -292,6 +292,22 @@ def test_an_empty_tag_is_no_tag_on_any_engine(loaded):
         loaded.delete([art.id])
 
 
+def test_an_english_question_is_not_answered_by_its_question_word(loaded):
+    """'Who is Adel al-Jubeir?' found 1,097 articles saying only 'who': English has no who among its
+    stopwords, so best match ranked the question word. A question's question words are left out;
+    quoted, or in a query that is no question, they are searched for."""
+    art = Article(title="Who won the quiz", body="The band who played last night, and who sang.",
+                  url="https://test.example/who-quiz", language="en", source="Test Wire")
+    loaded.upsert([art])
+    try:
+        for q in ("Who is Quokkaman Zubairi?", "who is quokkaman zubairi", "Where is Quokkaman Zubairi from?"):
+            assert art.id not in ids(loaded, q), q
+        assert art.id in ids(loaded, "who")  # (a question word alone is still looked for)
+        assert art.id in ids(loaded, "band who played")
+    finally:
+        loaded.delete([art.id])
+
+
 def test_script_markup_is_escaped(loaded):
     art = Article(title='<script>alert(1)</script> Xylophone', body='<img src=x onerror=alert(1)> "><b>xylophone</b>',
                   url="https://test.example/xss", language="en", source="Test Wire")

@@ -261,7 +261,8 @@ def plan_query(request: SearchRequest) -> QueryPlan:
         negative = [c.child for c in text.children if isinstance(c, Not)]
         positive = None if not pos else (pos[0] if len(pos) == 1 else And(tuple(pos)))
     alts = [a for a in alts if a is not None and not isinstance(a, Not)]
-    positive = drop_stopwords(positive)
+    question = is_question(request.q)
+    positive = drop_stopwords(positive, question)
     words: tuple[Words, ...] = ()
     # An exclusion (-word) says the user is writing syntax: every word stays required.
     relaxable = not negative and request.sort == "relevance"
@@ -274,7 +275,7 @@ def plan_query(request: SearchRequest) -> QueryPlan:
         alts = []
     _reject_inner_pure_negation(positive)
     filters = merge_filters(request.filters, parsed)
-    return QueryPlan(positive, negative, filters, words, question=is_question(request.q), original=original,
+    return QueryPlan(positive, negative, filters, words, question=question, original=original,
                      alternatives=tuple(alts) if relaxable else ())
 
 
@@ -289,23 +290,32 @@ def is_question(q: str) -> bool:
     return bool(first) and first[0] in QUESTION_WORDS
 
 
-def drop_stopwords(node: Node | None) -> Node | None:
+def drop_stopwords(node: Node | None, question: bool = False) -> Node | None:
     """Leave out the stopwords (question words, particles: the analyzers' stopword lists) among
-    the free words of a group that has other words to search for.
+    the free words of a group that has other words to search for; in a question, its question
+    words too (:data:`QUESTION_WORDS`: English has no who or where among its stopwords).
 
     "ما هي أسباب ارتفاع أسعار النفط" then asks for أسباب ارتفاع أسعار النفط, as Lucene's
-    stop filter would; a query of stopwords only ("من هو") still looks for them as typed, and
-    quoted phrases keep every word.
+    stop filter would, and "Who is Adel al-Jubeir?" for Adel al-Jubeir (best match answered it
+    with 1,097 articles saying "who"); a query of stopwords only ("من هو") still looks for them as
+    typed, and quoted phrases keep every word ("Doctor Who").
     """
     if isinstance(node, And):
-        children = [drop_stopwords(c) for c in node.children]
-        content = [c for c in children if not _is_stopword(c)]
+        children = [drop_stopwords(c, question) for c in node.children]
+        content = [c for c in children if not _is_stopword(c) and not (question and _is_question_word(c))]
         if content and len(content) < len(children):
             children = content
         return children[0] if len(children) == 1 else And(tuple(children))
     if isinstance(node, Or):
-        return Or(tuple(drop_stopwords(c) for c in node.children))
+        return Or(tuple(drop_stopwords(c, question) for c in node.children))
     return node
+
+
+def _is_question_word(node: Node) -> bool:
+    if not isinstance(node, Words):
+        return False
+    exact = get_analyzer("arshif_exact").terms(node.text)
+    return len(exact) == 1 and exact[0] in QUESTION_WORDS
 
 
 def _is_stopword(node: Node) -> bool:
