@@ -75,6 +75,15 @@ class SourceTable:
         row = self.by_value.get(value)
         return row.name(lang) if row else value
 
+    def values_named(self, prefix: str) -> list[str]:
+        """The stored values one of whose names starts with ``prefix`` (a facet's prefix box: ``عكا`` and
+        ``Oka`` list ``okaz``), in table order."""
+        start = fold(prefix)
+        if not start:
+            return []
+        return [row.value for row in self.by_value.values()
+                if any(fold(n).startswith(start) for n in (row.value, row.ar, row.en, *row.aliases) if n)]
+
     def names(self, value: str) -> list[str]:
         """Every name of a stored value (for bylines that name their own newspaper)."""
         row = self.by_value.get(value)

@@ -242,7 +242,7 @@ def test_a_facet_prefix_finds_values_whatever_their_letter_variants_case_or_scri
                        language="en", source="Test Wire", author=["أسامة علي", "اسامه نور", "Osman Kaya"][i % 3],
                        entities=[Entity(kind=kind, key=k, name=k, lang="ar") for k in keys])
     arts = [named(0, "place", entity_key("place", "الرياض")), named(1, "place", "Riyadh", "الرياض الجديدة"),
-            named(2, "place", "ريفيرا")]
+            named(2, "place", "ريفيرا").model_copy(update={"source": "okaz"})]
     assert entity_key("place", "الرياض") == "Riyadh"
     loaded.upsert(arts)
     try:
@@ -256,6 +256,8 @@ def test_a_facet_prefix_finds_values_whatever_their_letter_variants_case_or_scri
         assert values("place", "الرياض") == [("Riyadh", 2), ("الرياض الجديدة", 1)]
         assert values("place", "ري") == [("ريفيرا", 1)]
         assert values("author", '.*"[(') == []  # (the pattern's own syntax is escaped)
+        # a source is stored by its key and shown by its name: typed by its name, it is found
+        assert values("source", "عكاظ") == values("source", "OKA") == [("okaz", 1)]
     finally:
         loaded.delete([a.id for a in arts])
 

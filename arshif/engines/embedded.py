@@ -76,7 +76,7 @@ from arshif.search.contract import (
     SearchResponse,
 )
 from arshif.entities import ENTITY_KINDS
-from arshif.search.facet_prefix import facet_include, fold_for_prefix, linked_key
+from arshif.search.facet_prefix import facet_include, fold_for_prefix, linked_values
 from arshif.search.highlight import marked_to_html, plain_snippet
 
 log = logging.getLogger("arshif.engines.embedded")
@@ -1558,15 +1558,16 @@ class EmbeddedEngine(Engine):
         # source still shows how many hits every other source would add.
         folded = fold_for_prefix(prefix)
         like = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        # (an entity typed in full in another script: الرياض lists Riyadh, the key its mentions count under)
-        linked = linked_key(fname, prefix) or ""
+        # (values it means: الرياض lists Riyadh, the key its mentions count under; عكاظ the source okaz)
+        linked = linked_values(fname, prefix)
+        linked_sql = ",".join("?" * len(linked)) or "NULL"
         if from_hits and not plan.filters.values(fname):
             # No filter of its own: the facet counts exactly the hits, already gathered in temp.hits.
             entity = fname in ENTITY_KINDS
             multi = FACET_BY_NAME[fname].multi and not entity
             col = "e.key" if entity else ("t.tag" if multi else f"h.{fname}")
-            match = (f"AND (arshif_fold({col}) LIKE ? ESCAPE '\\' OR {col} = ?)" if prefix
-                     else "AND ? = '%' AND ? = ''")
+            match = (f"AND (arshif_fold({col}) LIKE ? ESCAPE '\\' OR {col} IN ({linked_sql}))" if prefix
+                     else "AND ? = '%'")
             # CROSS JOIN keeps the hits as the outer loop (each hit's entities or tags looked up by its rowid):
             # with no statistics on temp.hits, SQLite put every entity of the kind outside and scanned the hits
             # for each, 7 s for the 3,362 articles naming Riyadh (its entity page timed out).
@@ -1580,7 +1581,7 @@ class EmbeddedEngine(Engine):
             else:
                 sql = (f"SELECT {col}, count(*) FROM temp.hits h WHERE {col} != '' {match} "
                        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
-            rows = conn.execute(sql, (like, linked, size)).fetchall()
+            rows = conn.execute(sql, (like, *(linked if prefix else []), size)).fetchall()
             return [FacetValue(value=v, count=c) for v, c in rows]
         where, wparams = self._where(plan.filters, negative, skip=fname)
         # (the articles of the search's snapshot, as its hits: a cursor's later pages count what its first did)
@@ -1589,8 +1590,8 @@ class EmbeddedEngine(Engine):
         multi = FACET_BY_NAME[fname].multi and not entity
         col = "e.key" if entity else ("t.tag" if multi else FACET_COLUMNS[fname])
         # A prefix matches whatever the letter variants: اسامة finds أسامة (folded on both sides).
-        match = (f"AND (arshif_fold({col}) LIKE ? ESCAPE '\\' OR {col} = ?)" if prefix
-                 else "AND ? = '%' AND ? = ''")
+        match = (f"AND (arshif_fold({col}) LIKE ? ESCAPE '\\' OR {col} IN ({linked_sql}))" if prefix
+                 else "AND ? = '%'")
         if entity:
             # The kind is a literal from the closed set ENTITY_KINDS, never user text.
             sql = (f"SELECT e.key, count(*) FROM {source} JOIN article_entities e ON e.rowid = a.rowid "
@@ -1601,7 +1602,7 @@ class EmbeddedEngine(Engine):
         else:
             sql = (f"SELECT {col}, count(*) FROM {source} WHERE {where} AND {col} != '' "
                    f"{match} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?")
-        rows = conn.execute(sql, (*wparams, like, linked, size)).fetchall()
+        rows = conn.execute(sql, (*wparams, like, *(linked if prefix else []), size)).fetchall()
         return [FacetValue(value=v, count=c) for v, c in rows]
 
     def _histogram(self, conn, interval: str) -> tuple[list[DateBucket], str]:

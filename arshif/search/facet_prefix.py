@@ -1,7 +1,8 @@
 """A facet's prefix box as a pattern every engine's ``terms`` aggregation can filter its values with.
 
 Typing ``اسامة`` must list ``أسامة …`` and ``اسامه …``, ``riy`` must list ``Riyadh``, and a place typed in Arabic
-(``الرياض``) must list the key its mentions are counted under (``Riyadh``). The archive compares folded values
+(``الرياض``) must list the key its mentions are counted under (``Riyadh``), and a source typed by its name
+(``عكاظ``) the key it is stored under (``okaz``). The archive compares folded values
 (:func:`fold_for_prefix`: the analyzers' character filter, Arabic normalisation, case); an engine's ``include``
 pattern sees values as stored. So each character of the folded prefix becomes the class of every character that
 folds to it (``[اأإآٱ]``, ``[rR]``), with the characters that fold to nothing (diacritics, tatweel, direction
@@ -15,6 +16,7 @@ from functools import lru_cache
 
 from arshif.analysis import normalize_arabic
 from arshif.entities import ENTITY_KINDS, entity_key
+from arshif.sources import sources
 
 #: Characters the prefix's characters may stand for: Latin, Greek, Cyrillic, Arabic and its supplements and
 #: presentation forms, and the general punctuation block (direction marks, joiners).
@@ -64,13 +66,20 @@ def exact_pattern(value: str) -> str:
     return "".join(_klass(c) for c in value)
 
 
-def linked_key(field: str, prefix: str) -> str | None:
-    """The entity key a person, place or organisation typed in full is counted under, when the prefix itself
-    would not find it (``الرياض`` → ``Riyadh``); else None."""
-    if field not in ENTITY_KINDS or not prefix.strip():
-        return None
-    key = entity_key(field, prefix)
-    return key if key and not fold_for_prefix(key).startswith(fold_for_prefix(prefix)) else None
+def linked_values(field: str, prefix: str) -> list[str]:
+    """Values the prefix itself would not find but means: the entity key a person, place or organisation
+    typed in full is counted under (``الرياض`` → ``Riyadh``); the sources one of whose names it begins
+    (``عكاظ`` → ``okaz``: sources are stored by key and shown by name)."""
+    if not prefix.strip():
+        return []
+    if field in ENTITY_KINDS:
+        found = [entity_key(field, prefix)]
+    elif field == "source":
+        found = sources().values_named(prefix)
+    else:
+        return []
+    start = fold_for_prefix(prefix)
+    return [v for v in dict.fromkeys(found) if v and not fold_for_prefix(v).startswith(start)]
 
 
 def facet_include(field: str, prefix: str) -> str | None:
@@ -78,5 +87,4 @@ def facet_include(field: str, prefix: str) -> str | None:
     pattern = prefix_pattern(prefix)
     if pattern is None:
         return None
-    linked = linked_key(field, prefix)
-    return f"({pattern})|({exact_pattern(linked)})" if linked else pattern
+    return "|".join([f"({pattern})", *(f"({exact_pattern(v)})" for v in linked_values(field, prefix))])
