@@ -180,7 +180,8 @@ def test_a_cursor_pages_only_the_search_that_made_it(loaded, sort):
     req = SearchRequest(q="السعودية", size=2, sort=sort)
     cursor = loaded.search(req).next_cursor
     assert cursor
-    for other in ({"q": "oil"}, {"filters": Filters(language=["en"])}, {"group": "story"}):
+    for other in ({"q": "oil"}, {"filters": Filters(language=["en"])}, {"group": "story"},
+                  {"alternatives": ["Saudi"]}):  # (cross mode: the query in the other language too)
         with pytest.raises(BadRequest, match="cursor was made for another search"):
             loaded.search(req.model_copy(update={"cursor": cursor, **other}))
     # the same search may change what it shows of each page, and list its filters in another order

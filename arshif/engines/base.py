@@ -398,10 +398,12 @@ def cursor_bound_search(request: SearchRequest, run) -> SearchResponse:
 
 
 def search_fingerprint(request: SearchRequest) -> str:
-    """What makes two requests pages of one search: the query, the filters, the order and the grouping (not
-    the page size, the facets or the highlights, which may change from page to page)."""
+    """What makes two requests pages of one search: the query, the filters, the order, the grouping, and
+    whether the query is also searched in the other language (cross mode: 1,441 matches where the same
+    query in both languages has 111). Not the page size, facets or highlights, which may change from page to
+    page, nor the alternatives' wording, which the lexicon and the archive's vocabulary may change mid-walk."""
     what = json.dumps([request.q, _same_filters(request.filters.model_dump(mode="json")), request.sort,
-                       request.group], sort_keys=True, ensure_ascii=False)
+                       request.group, bool(request.alternatives)], sort_keys=True, ensure_ascii=False)
     return hashlib.blake2b(what.encode(), digest_size=6).hexdigest()
 
 
