@@ -71,3 +71,15 @@ def test_a_page_too_large_names_the_servers_own_limit(client, size):
     assert r.status_code == 422 and "at most 100 hits per query" in r.json()["error"]["message"]
     r = client.post("/api/search/batch", json={"queries": [{"q": "oil", "size": size}]})
     assert "at most 100 hits per page" in r.json()["results"][0]["error"]["message"]
+
+
+def test_a_batch_names_a_misspelt_key_and_takes_one_value_where_a_list_is_expected(client):
+    """{"queries": [...], "sise": 1} answered every query at the default size, and "lang": "en" in a query was
+    refused as 'should be a valid list' where GET /api/search?lang=en takes it."""
+    r = client.post("/api/search/batch", json={"queries": [{"q": "oil"}], "sise": 1})
+    assert r.status_code == 422
+    assert r.json()["error"]["parameter"] == "sise" and "did you mean 'size'" in r.json()["error"]["message"]
+    one = client.post("/api/search/batch", json={"queries": [{"q": "", "lang": "en"}], "size": 0}).json()
+    listed = client.post("/api/search/batch", json={"queries": [{"q": "", "lang": ["en"]}], "size": 0}).json()
+    assert one["results"][0]["error"] is None and one["results"][0]["total"] == listed["results"][0]["total"]
+    assert one["results"][0]["total"] == client.get("/api/search", params={"lang": "en", "size": 0}).json()["total"]

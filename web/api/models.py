@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from arshif.engines.base import article_date
 from arshif.model import Article, Translation
@@ -92,6 +92,16 @@ class FacetResult(BaseModel):
 class BatchQuery(ApiSearchParams):
     """One query of a batch: any search parameter. `facets`/`histogram` are computed only when given."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_value_as_a_list(cls, data: Any) -> Any:
+        """``"lang": "en"`` as ``?lang=en`` means: a list parameter given one value (it was refused, "should
+        be a valid list", where GET takes it)."""
+        if isinstance(data, dict):
+            lists = {name for name, f in cls.model_fields.items() if get_origin(f.annotation) is list}
+            data = {k: [v] if k in lists and isinstance(v, str) else v for k, v in data.items()}
+        return data
+
 
 class BatchRequest(BaseModel):
     queries: list[dict[str, Any]] = Field(
@@ -101,6 +111,9 @@ class BatchRequest(BaseModel):
                     "is invalid gets its own error in the results and does not fail the others.")
     size: int = Field(default=10, ge=0, json_schema_extra={"maximum": MAX_HITS},  # (see SearchParams.size)
                       description="Top hits per query (0: totals only) unless a query sets its own `size`.")
+
+    # (kept, so the endpoint can name a misspelt key: ``sise`` was ignored and the batch answered without it)
+    model_config = ConfigDict(extra="allow")
 
 
 class BatchItem(BaseModel):

@@ -121,6 +121,8 @@ def search_batch(
 ) -> BatchResult:
     started = time.perf_counter()
     limit = service.settings.max_batch_queries
+    for key in body.model_extra or {}:
+        raise InvalidParameter(key, unknown_name_message(key, frozenset(BatchRequest.model_fields), "key", "batch"))
     if len(body.queries) > limit:
         raise api_error(413, f"at most {limit} queries per batch (got {len(body.queries)}): split the batch")
     if body.size > service.settings.max_page_size:
