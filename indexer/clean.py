@@ -42,12 +42,24 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
     return "\n".join(out).strip()
 
 
+#: Invisible direction marks and embeddings (LRM, RLM, ALM, LRE…PDF, LRI…PDI): kept in texts, where they
+#: steer how a line is shown, but not in a value counted as a facet, where they made one byline three
+#: (الرياض - فهد اللويحق with and without U+200F and U+202B).
+_DIRECTION_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_value(text: str) -> str:
+    """A facet value (source, author, site, tag) on one line, without invisible direction marks."""
+    return " ".join(_DIRECTION_MARKS.sub(" ", clean_text(text, single_line=True)).split())
+
+
 def clean_article(article: Article) -> Article:
     article.title = clean_text(article.title, single_line=True)
     article.body = clean_text(article.body)
-    for name in ("source", "author", "site", "url"):
-        setattr(article, name, clean_text(getattr(article, name), single_line=True))
-    article.tags = list(dict.fromkeys(t for t in (clean_text(t, single_line=True) for t in article.tags) if t))
+    for name in ("source", "author", "site"):
+        setattr(article, name, clean_value(getattr(article, name)))
+    article.url = clean_text(article.url, single_line=True)
+    article.tags = list(dict.fromkeys(t for t in (clean_value(t) for t in article.tags) if t))
     article.related_titles = [t for t in (clean_text(t, single_line=True) for t in article.related_titles) if t]
     for tr in article.translations.values():
         tr.title = clean_text(tr.title, single_line=True)

@@ -17,6 +17,16 @@ def test_html_entities_from_scraped_sources_are_decoded():
     assert art.body == "قال “نعم” & مضى"
 
 
+def test_invisible_direction_marks_do_not_make_one_byline_several():
+    """The author facet listed الرياض - فهد اللويحق three times: with U+200F, with U+202B…U+202C, and without."""
+    plain = "الرياض - فهد اللويحق"
+    for typed in (plain, "\u200f" + plain, "\u202b" + plain + "\u202c", "الرياض\u200f - فهد اللويحق\u200e"):
+        art = clean_article(Article(title="t", body="b", author=typed, source="\u200fokaz", tags=["\u200eطقس"]))
+        assert (art.author, art.source, art.tags) == (plain, "okaz", ["طقس"]), repr(typed)
+    # (a text keeps them: there they steer how a line is shown)
+    assert clean_article(Article(title="t", body="a \u200fb")).body == "a \u200fb"
+
+
 def test_gallery_buttons_left_by_the_scraper_do_not_open_the_article():
     art = clean_article(Article(title="فيضانات باكستان", body="Next Previous\nعين اليوم – باكستان\nتواصل الفيضانات."))
     assert art.body == "عين اليوم – باكستان\nتواصل الفيضانات."
