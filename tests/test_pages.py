@@ -456,3 +456,18 @@ def test_place_facet_links_scripts_and_article_page_lists_entities(client):
     assert section, "no entities panel on the article page"
     links = [html.unescape(h) for h in re.findall(r'<a class="tag entity" href="([^"]+)"', section.group(0))]
     assert any("place=Riyadh" in h for h in links), links
+
+
+def test_the_last_page_a_search_may_reach_says_why_it_is_the_last(client, monkeypatch):
+    """Pages stop at the 10,000th result: page 1,000 of 2,450 showed a grey 'next' and nothing else. (Here with
+    the cap at 20 results.)"""
+    import web.pages.search as search_page
+
+    monkeypatch.setattr(search_page, "MAX_OFFSET", 20)
+    every = client.get("/search.json", params={"group": "none", "size": 10}).json()
+    assert every["total"] > 20
+    last = client.get("/search", params={"group": "none", "size": 10, "page": 2, "ui": "en"})
+    assert "Pages stop at the first 10,000 results" in last.text
+    assert 'class="pages-capped"' not in client.get("/search", params={"group": "none", "size": 10, "ui": "en"}).text
+    arabic = client.get("/search", params={"group": "none", "size": 10, "page": 2, "ui": "ar"})
+    assert "تتوقف الصفحات عند أول 10,000 نتيجة" in arabic.text

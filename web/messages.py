@@ -104,6 +104,10 @@ STRINGS: dict[str, dict[str, str]] = {
                       "ar": "الترتيب حسب الصلة: لا مقال يضم كل الكلمات، والتطابق الأفضل يعرض ما يضم أكثرها"},
     "try_fewer_words": {"en": "fewer or more general words", "ar": "كلمات أقل أو أعمّ"},
     "query_error": {"en": "The query could not be read", "ar": "تعذّرت قراءة عبارة البحث"},
+    "pages_capped": {"en": "Pages stop at the first 10,000 results: narrow the search with filters or dates to "
+                           "reach the others.",
+                     "ar": "تتوقف الصفحات عند أول 10,000 نتيجة: ضيّق البحث بعوامل التصفية أو بالتاريخ للوصول إلى "
+                           "البقية."},
     "request_error": {"en": "This page of results cannot be shown", "ar": "تعذّر عرض هذه الصفحة من النتائج"},
     # facets
     "filters": {"en": "Refine", "ar": "تضييق النتائج"},

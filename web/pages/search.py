@@ -108,7 +108,9 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
                         "href": href("/search", state, sort=None if s == "relevance" else s, page=None)}
                        for s in SORTS],
         "modes": [{"mode": m, "label": t(f"mode_{m}", ui), "current": m == params.mode} for m in MODES],
-        "pagination": pagination(params.page, pages, state),
+        "pagination": {**pagination(params.page, pages, state),
+                       # (pages stop at the 10,000th result: the last one says so, instead of a grey "next")
+                       "capped": bool(pages) and params.page >= pages and pages < math.ceil(listed / size)},
         "past_end": past_end(params.page, pages, state, ui) if resp.total and not resp.hits else None,
         "relaxed": relaxed_view(resp, ui),
         "suggestions": suggestions(params, state, chips, ui, offer) if resp.total == 0 and error is None else [],
