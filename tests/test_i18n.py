@@ -84,3 +84,15 @@ def test_search_page_counts_follow_the_plural_rules(client):
             assert i18n.tn("results", n, ui) in shown
             if n == 1:
                 assert "1 results" not in page
+
+
+def test_the_interface_follows_the_browsers_language_and_says_that_it_does(archive_settings):
+    """A page without ?ui= or a cookie is in the browser's language; its answer must say it varies with it,
+    or a cache keyed on the URL serves the Arabic page to an English browser."""
+    with TestClient(create_app(archive_settings)) as fresh:  # (no remembered language)
+        english = fresh.get("/search", params={"q": "oil"}, headers={"Accept-Language": "en-GB,en;q=0.9"})
+        arabic = fresh.get("/search", params={"q": "oil"}, headers={"Accept-Language": "ar-SA,ar;q=0.9"})
+        twin = fresh.get("/search.json", params={"q": "oil"})
+    assert '<html lang="en"' in english.text and '<html lang="ar"' in arabic.text
+    for r in (english, arabic, twin):
+        assert "Accept-Language" in r.headers["vary"]

@@ -49,6 +49,12 @@ SECURITY_HEADERS = {
 }
 
 
+#: What a page's answer depends on besides its URL: JSON or HTML, the remembered interface language, and the
+#: browser's languages when none was chosen (a cache keyed on the URL alone served an Arabic page to an
+#: English browser).
+VARY = "Accept, Accept-Language, Cookie"
+
+
 def ui_of(request: Request) -> tuple[str, bool]:
     """The interface language and whether it was chosen explicitly in this URL (then it is remembered)."""
     explicit = i18n.normalise_ui(request.query_params.get("ui"))
@@ -121,12 +127,12 @@ class Render:
         body = env.get_template(template).render(**self.base(**context))
         response = HTMLResponse(body, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
         self._cookie(response)
-        response.headers["Vary"] = "Accept, Cookie"
+        response.headers["Vary"] = VARY
         return response
 
     def json(self, data: dict, status: int = 200) -> JSONResponse:
         response = JSONResponse(data, status_code=status)
-        response.headers["Vary"] = "Accept, Cookie"
+        response.headers["Vary"] = VARY
         return response
 
     def _cookie(self, response: Response) -> None:
