@@ -96,3 +96,16 @@ def test_the_interface_follows_the_browsers_language_and_says_that_it_does(archi
     assert '<html lang="en"' in english.text and '<html lang="ar"' in arabic.text
     for r in (english, arabic, twin):
         assert "Accept-Language" in r.headers["vary"]
+
+
+def test_histogram_axis_labels_are_short_enough_to_stand_side_by_side():
+    """Three day labels of the sidebar ran into one another: '21 July 20151 August 201511 August 2015'."""
+    import datetime as dt
+
+    from web.i18n import fmt_axis
+
+    days = [dt.date(2015, 7, 21), dt.date(2015, 8, 1), dt.date(2015, 8, 11)]
+    labels = [fmt_axis(d, "day", "en", year=d == days[-1]) for d in days]
+    assert labels == ["21 Jul", "1 Aug", "11 Aug 2015"]
+    assert fmt_axis(dt.date(2015, 8, 1), "month", "en", year=False) == "Aug 2015"
+    assert fmt_axis(dt.date(2015, 8, 1), "day", "ar", year=True) == "1 أغسطس 2015"

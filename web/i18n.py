@@ -162,6 +162,15 @@ def fmt_bucket(d: dt.date, interval: str | None, ui: str) -> str:
     return fmt_date(d, ui)
 
 
+def fmt_axis(d: dt.date, interval: str | None, ui: str, year: bool) -> str:
+    """A histogram axis label: as :func:`fmt_bucket`, months shortened and, for days and weeks, the year only
+    where ``year`` (the last label, or where the year changes): three labels of a narrow sidebar ran into
+    one another ("21 July 20151 August 201511 August 2015")."""
+    if interval in ("year", "month"):
+        return fmt_bucket(d, interval, ui) if interval == "year" else f"{MONTHS_SHORT[ui][d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS_SHORT[ui][d.month - 1]}" + (f" {d.year}" if year else "")
+
+
 def lang_name(code: str, ui: str) -> str:
     return t(f"lang_{code}", ui) if f"lang_{code}" in STRINGS else code
 

@@ -97,9 +97,10 @@ def histogram_view(resp: SearchResponse, params: SearchParams, state: dict, ui: 
         "bars": bars,
         "zoomed": zoomed,
         "width": HIST_W, "height": HIST_H,
-        "first_label": i18n.fmt_bucket(starts[0], interval, ui),
-        "middle_label": i18n.fmt_bucket(middle, interval, ui) if n >= 5 else "",
-        "last_label": i18n.fmt_bucket(starts[-1], interval, ui),
+        # (the year once, on the last label, unless the bars span years)
+        "first_label": i18n.fmt_axis(starts[0], interval, ui, year=starts[0].year != starts[-1].year),
+        "middle_label": i18n.fmt_axis(middle, interval, ui, year=middle.year != starts[-1].year) if n >= 5 else "",
+        "last_label": i18n.fmt_axis(starts[-1], interval, ui, year=True),
         "max": top,
         "max_text": i18n.fmt_number(top, ui),
         "half_text": i18n.fmt_number(top // 2, ui) if top >= 4 else "",
