@@ -116,6 +116,17 @@ def _lexicon_name(text: str, kind: str) -> str | None:
     return entries[0].english[0] if entries else None
 
 
+def lexicon_knows(kind: str, text: str) -> bool:
+    """Whether the bilingual lexicon names ``text`` as a whole (with an attached و/ب/ل… taken off): a name,
+    not a fragment a name table would transliterate (``ال`` → Al)."""
+    name = clean_mention(text, kind)
+    if not name:
+        return False
+    words = name.split()
+    variants = _strip_clitic_variants(words[0]) if _is_arabic(name) else []
+    return any(_lexicon_name(candidate, kind) for candidate in (name, *(" ".join([v, *words[1:]]) for v in variants)))
+
+
 def spelling(kind: str, key: str, name: str) -> str:
     """How a mention is listed among an entity's spellings: without an attached و/ب/ل… when the rest is the
     same entity (والرياض → الرياض), else as the article wrote it."""
@@ -260,8 +271,9 @@ def merge_mentions(mentions: list[tuple[str, str, str]]) -> list[Entity]:
 
     for (kind, key), entity in list(by_key.items()):
         words = entity.name.split()
-        if not words or not _is_arabic(words[0]) or fold_arabic(words[0]) in _name_tables()[0]:
-            continue  # (وليد is a name of its own, whatever else the article names)
+        if not words or not _is_arabic(words[0]) or fold_arabic(words[0]) in _name_tables()[0] \
+                or key != fold_arabic(entity.name):
+            continue  # (وليد is a name of its own, وجدة is Oujda, whatever else the article names)
         for variant in _strip_clitic_variants(words[0]):
             target = owner(kind, entity_key(kind, " ".join([variant, *words[1:]])))
             if target is not None and target is not entity:

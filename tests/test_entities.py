@@ -69,6 +69,8 @@ def test_an_attached_conjunction_or_preposition_is_not_part_of_a_name_the_articl
     assert keys(("org", "البنك المركزي الاوروبي"), ("org", "والبنك المركزي الاوروبي")) == \
         [("البنك المركزي الاوروبي", 2)]
     assert keys(("person", "وليد"), ("person", "ليد")) == [("Walid", 1), ("ليد", 1)]
+    # a mention the lexicon links is a name of its own: وجدة is Oujda, beside Jeddah
+    assert sorted(keys(("place", "وجدة"), ("place", "جدة"))) == [("Jeddah", 1), ("Oujda", 1)]
     # alone, a mention keeps its first word: nothing says whether it is a name's or a conjunction's
     for kind, name in (("person", "وليام هيغ"), ("person", "وندي"), ("org", "والمارت"), ("place", "بالتيمور رافينز")):
         assert entity_key(kind, name) == name

@@ -408,11 +408,12 @@ def search_fingerprint(request: SearchRequest) -> str:
 
 
 def _same_filters(value, field: str | None = None):
-    """Filters as a set: lists in any order, repeated values and an entity's spellings (الرياض, Riyadh) alike."""
+    """Filters as the sets they select: lists in any order and repeated values alike; an entity's values as the
+    keys they select (Medina and Madinah select different stored keys, so are different searches)."""
     if isinstance(value, dict):
         return {k: _same_filters(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return sorted({entity_key(field, v) or v for v in value} if field in ENTITY_KINDS else set(map(str, value)))
+        return sorted(set(_entity_keys(field, value) if field in ENTITY_KINDS else map(str, value)))
     return value
 
 

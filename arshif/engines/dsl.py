@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from arshif.engines.base import QueryPlan, analyse_phrase, compile_tree
 from arshif.fields import FACET_BY_NAME, FIELD_BOOSTS, FILTER_FIELDS, FILTERS, RECORD_ID, TEXT_FIELD_NAMES
-from arshif.search.facet_prefix import facet_include
+from arshif.search.facet_prefix import facet_include, values_to_ask
 from arshif.search.contract import Filters, SearchRequest
 from arshif.search.syntax import Node
 
@@ -176,6 +176,7 @@ def search_body(request: SearchRequest, plan: QueryPlan, *, match: dict | None, 
         include = facet_include(facet.field, facet.prefix) if facet.prefix else None
         if include is not None:
             terms["include"] = include  # (a pattern of at least one character: never "")
+            terms["size"] = values_to_ask(facet.prefix, facet.size)  # (the answer keeps what keeps() keeps)
         elif not FACET_BY_NAME[facet.field].multi:  # single-valued fields store "" for none: not a value
             terms["exclude"] = [""]
         aggs[f"facet_{facet.field}"] = {"filter": _bool(fflt, fnot), "aggs": {"values": {"terms": terms}}}

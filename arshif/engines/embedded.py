@@ -68,6 +68,8 @@ from arshif.engines.sqlite_pool import ReadPool, WaitingBusyHandler, budget, bus
 from arshif.model import Article
 from arshif.settings import Settings, get_settings
 from arshif.search.contract import (
+    MAX_HITS,
+    MAX_OFFSET,
     DateBucket,
     FacetValue,
     Filters,
@@ -76,7 +78,7 @@ from arshif.search.contract import (
     SearchResponse,
 )
 from arshif.entities import ENTITY_KINDS
-from arshif.search.facet_prefix import facet_include, fold_for_prefix, linked_values
+from arshif.search.facet_prefix import facet_include, fold_for_prefix, keeps, linked_values, values_to_ask
 from arshif.search.highlight import marked_to_html, plain_snippet
 
 log = logging.getLogger("arshif.engines.embedded")
@@ -1100,8 +1102,10 @@ class EmbeddedEngine(Engine):
                 own = query if not plan.filters.values(f.field) else text_index.combined(
                     text, text_index.filter_clauses(plan.filters, skip=f.field, negatives=negatives,
                                                     pinned_at=snapshot))
-                facets[f.field] = _buckets(text_index.included_values(searcher, own, f.field, f.size + 10, include),
-                                           f.size)
+                keep = keeps(f.field, f.prefix)
+                found = text_index.included_values(searcher, own, f.field, values_to_ask(f.prefix, f.size + 10),
+                                                   include)
+                facets[f.field] = _buckets([b for b in found if keep(b["key"])], f.size)
                 continue
             # ten more than shown, so values tied with the last one shown are ordered by value as in SQL
             if not plan.filters.values(f.field):
@@ -1408,7 +1412,7 @@ class EmbeddedEngine(Engine):
         leads: list[tuple] = []
         seen: set[str] = set()
         if request.size:
-            k, read = _first_k(want, True), 0
+            k, read, complete = _first_k(want, True), 0, False
             while True:
                 rows = conn.execute(f"SELECT rowid, id, score, date, first_seq, story FROM temp.hits "
                                     f"ORDER BY {order} LIMIT ? OFFSET ?", (k - read, read)).fetchall()
@@ -1420,9 +1424,14 @@ class EmbeddedEngine(Engine):
                         if len(seen) >= want:
                             break
                 read += len(rows)
-                if len(seen) >= want or read < k:
+                if len(seen) >= want:
+                    break
+                if read < k:
+                    complete = True  # every hit read: its stories are counted
                     break
                 k *= 4
+            if complete:
+                stories = len(seen)
         if stories is None:
             stories = conn.execute("SELECT count(DISTINCT story) FROM temp.hits").fetchall()[0][0]
         stories = max(stories, len(seen))  # (an estimate is never below the stories already read)
@@ -1852,9 +1861,11 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 #: Up to this many stories among a query's matches, they are counted exactly (a walk of the matches listing
 #: every story: 1.4 ms for 1,823 stories of 2,670 matches, 5 ms for 6,264); beyond, estimated. tantivy's
-#: estimate (HyperLogLog) was 2 % off at 1,823 (1,865): the page offered page 187 of 183. OpenSearch's
+#: estimate (HyperLogLog) was 2 % off at 1,823 (1,865): the page offered page 187 of 183. As far as pages
+#: reach (the 10,000th result, on pages of up to 1,000): below, an estimate led to empty last pages (6,661
+#: estimated for 6,600 stories: pages 661-667 empty) or left the last ones unlinked. OpenSearch's
 #: cardinality is near exact up to its precision threshold (40,000).
-EXACT_STORIES_UP_TO = 5_000
+EXACT_STORIES_UP_TO = MAX_OFFSET + MAX_HITS
 
 
 def _stories_aggregation(matches: int) -> dict:

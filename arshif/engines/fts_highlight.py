@@ -204,13 +204,19 @@ def _locate(phrases: list[list[str]], exacts: list[str], stems: list[str | None]
     return sorted(out)[:MAX_LOCATIONS]
 
 
+#: Up to this many distinct first terms, :func:`_locate_stored` finds them by one pattern; beyond, as _locate.
+MAX_FIRST_TERMS = 30
+
+
 def _locate_stored(phrases: list[list[str]], stems: str, exacts: str) -> list[tuple[int, int, int]]:
     """:func:`_locate` over a text's stored terms (space-joined stems and exact forms by position, as the index
     keeps them), without splitting them into lists: one regular-expression pass over each joined string finds
     where each phrase's first term stands (its position: the spaces before it), and a phrase of several terms
     is then compared there. Splitting both strings and scanning the lists was a third of a page's highlighting.
     A phrase that mixes stems and exact forms is matched as :func:`_locate` does."""
-    if any(terms and len({t.startswith(EXACT_PREFIX) for t in terms}) > 1 for terms in phrases):
+    # (a pattern of many alternatives tries each at every term: past ~30 first terms, slower than the lists)
+    if any(terms and len({t.startswith(EXACT_PREFIX) for t in terms}) > 1 for terms in phrases) \
+            or len({terms[0] for terms in phrases if terms}) > MAX_FIRST_TERMS:
         return _locate(phrases, exacts.split(" "), stems.split(" "), EXACT_PREFIX)
     by_phrase: dict[int, list[int]] = {}
     for exact, joined in ((True, f" {exacts} "), (False, f" {stems} ")):

@@ -45,6 +45,7 @@ from arshif.entities import ENTITY_KINDS
 from arshif.mappings import fingerprint, index_definition
 from arshif.engines.breaker import CircuitBreaker
 from arshif.model import Article
+from arshif.search.facet_prefix import keeps
 from arshif.search.contract import DateBucket, FacetValue, Filters, Hit, SearchRequest, SearchResponse
 from arshif.settings import Settings
 
@@ -629,8 +630,11 @@ class RemoteEngine(Engine):
     def _response(self, request: SearchRequest, resp: dict, snapshot, interval, started) -> SearchResponse:
         hits = [self._hit(h, request.with_articles) for h in resp["hits"]["hits"]]
         aggs = resp.get("aggregations", {})
-        facets = {f.field: [FacetValue(value=b["key"], count=b["doc_count"])
-                            for b in aggs[f"facet_{f.field}"]["values"]["buckets"]] for f in request.facets}
+        facets = {}
+        for f in request.facets:
+            keep = keeps(f.field, f.prefix) if f.prefix else (lambda value: True)
+            facets[f.field] = [FacetValue(value=b["key"], count=b["doc_count"])
+                               for b in aggs[f"facet_{f.field}"]["values"]["buckets"] if keep(b["key"])][:f.size]
         histogram = [DateBucket(start=date.fromisoformat(b["key_as_string"][:10]), count=b["doc_count"])
                      for b in aggs.get("histogram", {}).get("buckets", {}).get("buckets", [])]
         next_cursor = None

@@ -159,9 +159,9 @@ class SearchResponse(BaseModel):
     total: int
     stories: int | None = Field(default=None, description="Distinct stories among the matches (grouped searches); "
                                                           "pages then count stories, not articles. Counted exactly "
-                                                          "up to thousands of stories (5,000 on the embedded engine, "
-                                                          "~40,000 on OpenSearch/Elasticsearch), estimated beyond "
-                                                          "(within a few percent).")
+                                                          "as far as pages reach (11,000 stories on the embedded "
+                                                          "engine, ~40,000 on OpenSearch/Elasticsearch), estimated "
+                                                          "beyond (within a few percent).")
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
     date_histogram: list[DateBucket] = Field(default_factory=list)

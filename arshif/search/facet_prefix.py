@@ -15,14 +15,22 @@ from __future__ import annotations
 from functools import lru_cache
 
 from arshif.analysis import normalize_arabic
-from arshif.entities import ENTITY_KINDS, entity_key
+from arshif.entities import ENTITY_KINDS, entity_key, lexicon_knows
 from arshif.sources import sources
 
-#: Characters the prefix's characters may stand for: Latin, Greek, Cyrillic, Arabic and its supplements and
-#: presentation forms, and the general punctuation block (direction marks, joiners).
-_SCRIPTS = ((0x20, 0x250), (0x370, 0x530), (0x600, 0x780), (0x8A0, 0x900), (0x2000, 0x2070), (0xFB50, 0xFF00))
+#: Characters a prefix's characters may stand for: the Basic Multilingual Plane (every living script's letters,
+#: Arabic's presentation forms, direction marks and joiners), surrogates and private use left out.
+_PLANE = ((0x20, 0x3400), (0xA000, 0xAC00), (0xD7B0, 0xD800), (0xF900, 0x10000))  # (CJK and Hangul fold to
+#: themselves: left out, a third of the time building the table)
 #: Escaped inside a class by either syntax.
 _CLASS_SPECIAL = set("\\]-^[&~\"")
+#: The pattern is made of this many of the prefix's folded characters at most: each costs a class, and the
+#: engines cap a pattern (OpenSearch: 1,000 characters; tantivy: 1,000 automaton states), so a long prefix
+#: answered 500. The values a longer prefix keeps are then chosen here (:func:`keeps`).
+PATTERN_CHARS = 16
+#: At most this many values the prefix means besides those it begins (see :func:`linked_values`), each at most
+#: this long, in the pattern.
+LINKED_VALUES, LINKED_CHARS = 8, 60
 
 
 def fold_for_prefix(value: str | None) -> str:
@@ -32,33 +40,59 @@ def fold_for_prefix(value: str | None) -> str:
 
 @lru_cache(maxsize=1)
 def _variants() -> tuple[dict[str, frozenset[str]], str]:
-    """(folded character → every character that folds to it, the characters that fold to nothing)."""
+    """(folded character → every character that folds to it, the class of those that fold to nothing).
+    Built once (~0.2 s). A character whose fold is longer than one (ß → ss) stands only for itself."""
     by_fold: dict[str, set[str]] = {}
     ignorable: list[str] = []
-    for start, end in _SCRIPTS:
+    for start, end in _PLANE:
         for code in range(start, end):
             ch = chr(code)
-            if not ch.isprintable() and code not in range(0x200B, 0x2070):
-                continue
             folded = fold_for_prefix(ch)
             if folded == "":
-                ignorable.append(ch)
-            elif len(folded) == 1:
+                if not ch.isspace() and (ch.isprintable() or 0x200B <= code < 0x2070 or code == 0x61C):
+                    ignorable.append(ch)
+            elif len(folded) == 1 and folded != ch:
                 by_fold.setdefault(folded, set()).add(ch)
     return {k: frozenset(v) for k, v in by_fold.items()}, _klass(ignorable)
 
 
 def _klass(chars) -> str:
-    return "[" + "".join("\\" + c if c in _CLASS_SPECIAL else c for c in sorted(set(chars))) + "]"
+    """A character class of ``chars``, runs of consecutive code points written as ranges."""
+    codes = sorted({ord(c) for c in chars})
+    parts: list[str] = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        first, last = (chr(codes[i]), chr(codes[j]))
+        esc = lambda c: "\\" + c if c in _CLASS_SPECIAL else c  # noqa: E731
+        parts.append(esc(first) if i == j else f"{esc(first)}{esc(last)}" if j == i + 1 else f"{esc(first)}-{esc(last)}")
+        i = j + 1
+    return "[" + "".join(parts) + "]"
 
 
 def prefix_pattern(prefix: str) -> str | None:
-    """A pattern matching every value whose folded form starts with ``prefix``'s; None for no prefix."""
-    folded = fold_for_prefix(prefix)
+    """A pattern matching every value whose folded form starts with ``prefix``'s (its first
+    :data:`PATTERN_CHARS` folded characters); None for no prefix."""
+    folded = fold_for_prefix(prefix)[:PATTERN_CHARS]
     if not folded:
         return None
     by_fold, ignorable = _variants()
     return "".join(f"{ignorable}*{_klass(by_fold.get(c, frozenset()) | {c})}" for c in folded) + ".*"
+
+
+def values_to_ask(prefix: str, size: int) -> int:
+    """How many values to ask the engine for, so that ``size`` remain once :func:`keeps` has chosen: more
+    when the pattern holds only the prefix's first characters."""
+    return size if len(fold_for_prefix(prefix)) <= PATTERN_CHARS else size * 5 + 50
+
+
+def keeps(field: str, prefix: str):
+    """Whether a value the pattern let through belongs in the prefix's list: its folded form starts with the
+    whole prefix, or the prefix means it (a pattern holds only the prefix's first characters)."""
+    start, linked = fold_for_prefix(prefix), set(linked_values(field, prefix))
+    return lambda value: value in linked or fold_for_prefix(value).startswith(start)
 
 
 def exact_pattern(value: str) -> str:
@@ -67,19 +101,21 @@ def exact_pattern(value: str) -> str:
 
 
 def linked_values(field: str, prefix: str) -> list[str]:
-    """Values the prefix itself would not find but means: the entity key a person, place or organisation
-    typed in full is counted under (``الرياض`` → ``Riyadh``); the sources one of whose names it begins
-    (``عكاظ`` → ``okaz``: sources are stored by key and shown by name)."""
+    """Values the prefix itself would not find but means: the key a place, organisation or person typed in
+    full is counted under when the lexicon knows the whole name (``الرياض`` → ``Riyadh``; not a fragment that
+    a name table would spell: ``ال`` is no person Al); the sources one of whose names it begins (``عكاظ`` →
+    ``okaz``: sources are stored by key and shown by name)."""
     if not prefix.strip():
         return []
     if field in ENTITY_KINDS:
-        found = [entity_key(field, prefix)]
+        found = [entity_key(field, prefix)] if lexicon_knows(field, prefix) else []
     elif field == "source":
         found = sources().values_named(prefix)
     else:
         return []
     start = fold_for_prefix(prefix)
-    return [v for v in dict.fromkeys(found) if v and not fold_for_prefix(v).startswith(start)]
+    return [v for v in dict.fromkeys(found) if v and len(v) <= LINKED_CHARS
+            and not fold_for_prefix(v).startswith(start)][:LINKED_VALUES]
 
 
 def facet_include(field: str, prefix: str) -> str | None:
