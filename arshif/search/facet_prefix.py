@@ -19,9 +19,9 @@ from arshif.entities import ENTITY_KINDS, entity_key, lexicon_knows
 from arshif.sources import sources
 
 #: Characters a prefix's characters may stand for: the Basic Multilingual Plane (every living script's letters,
-#: Arabic's presentation forms, direction marks and joiners), surrogates and private use left out.
-_PLANE = ((0x20, 0x3400), (0xA000, 0xAC00), (0xD7B0, 0xD800), (0xF900, 0x10000))  # (CJK and Hangul fold to
-#: themselves: left out, a third of the time building the table)
+#: Arabic's presentation forms, direction marks and joiners); surrogates and private use left out, and CJK and
+#: Hangul, which fold to themselves (a third of the time building the table).
+_PLANE = ((0x20, 0x3400), (0xA000, 0xAC00), (0xD7B0, 0xD800), (0xF900, 0x10000))
 #: Escaped inside a class by either syntax.
 _CLASS_SPECIAL = set("\\]-^[&~\"")
 #: The pattern is made of this many of the prefix's folded characters at most: each costs a class, and the
@@ -29,8 +29,8 @@ _CLASS_SPECIAL = set("\\]-^[&~\"")
 #: answered 500. The values a longer prefix keeps are then chosen here (:func:`keeps`).
 PATTERN_CHARS = 16
 #: At most this many values the prefix means besides those it begins (see :func:`linked_values`), each at most
-#: this long, in the pattern.
-LINKED_VALUES, LINKED_CHARS = 8, 60
+#: this long, in the pattern; and the whole pattern at most this long (under OpenSearch's 1,000).
+LINKED_VALUES, LINKED_CHARS, PATTERN_LENGTH = 8, 60, 900
 
 
 def fold_for_prefix(value: str | None) -> str:
@@ -123,4 +123,9 @@ def facet_include(field: str, prefix: str) -> str | None:
     pattern = prefix_pattern(prefix)
     if pattern is None:
         return None
-    return "|".join([f"({pattern})", *(f"({exact_pattern(v)})" for v in linked_values(field, prefix))])
+    parts = [f"({pattern})"]
+    for value in linked_values(field, prefix):
+        part = f"({exact_pattern(value)})"
+        if sum(len(p) + 1 for p in parts) + len(part) <= PATTERN_LENGTH:
+            parts.append(part)
+    return "|".join(parts)
