@@ -258,15 +258,15 @@ def merge_mentions(mentions: list[tuple[str, str, str]]) -> list[Entity]:
             by_key[(kind, key)] = Entity(kind=kind, key=key, name=clean_mention(text, kind) or text, lang=lang)
         else:
             entity.count += 1
-    people = [e for (k, _), e in by_key.items() if k == "person" and " " in e.key]
-
     def owner(kind: str, key: str) -> Entity | None:
         """The entity ``key`` stands for in this article: its own, or the one longer person it is part of."""
         if (kind, key) in by_key:
             return by_key[(kind, key)]
         if kind != "person" or " " in key:
             return None
-        owners = [p for p in people if key in (p.key.split()[0], p.key.split()[-1])]
+        # (the people still listed: one merged away above counts in its owner)
+        owners = [p for (k, pk), p in by_key.items() if k == "person" and " " in pk
+                  and key in (pk.split()[0], pk.split()[-1])]
         return owners[0] if len(owners) == 1 else None
 
     for (kind, key), entity in list(by_key.items()):
