@@ -120,11 +120,21 @@ def lexicon_knows(kind: str, text: str) -> bool:
     """Whether the bilingual lexicon names ``text`` as a whole (with an attached و/ب/ل… taken off): a name,
     not a fragment a name table would transliterate (``ال`` → Al)."""
     name = clean_mention(text, kind)
-    if not name:
-        return False
+    return bool(name) and _lexicon_link(name, kind) is not None
+
+
+def _lexicon_link(name: str, kind: str) -> str | None:
+    """The lexicon's English name of a cleaned mention, or of it with an attached و/ب/ل… taken off from its
+    first word (وبغداد → بغداد); None when it knows neither."""
+    linked = _lexicon_name(name, kind)
+    if linked or not _is_arabic(name):
+        return linked
     words = name.split()
-    variants = _strip_clitic_variants(words[0]) if _is_arabic(name) else []
-    return any(_lexicon_name(candidate, kind) for candidate in (name, *(" ".join([v, *words[1:]]) for v in variants)))
+    for variant in _strip_clitic_variants(words[0]):
+        linked = _lexicon_name(" ".join([variant, *words[1:]]), kind)
+        if linked:
+            return linked
+    return None
 
 
 def spelling(kind: str, key: str, name: str) -> str:
@@ -212,18 +222,11 @@ def entity_key(kind: str, text: str) -> str:
     name = clean_mention(text, kind)
     if not name:
         return ""
-    linked = _lexicon_name(name, kind)
+    linked = _lexicon_link(name, kind)
     if linked:
         return linked
     if _is_arabic(name):
-        words = name.split()
-        # An attached و/ب/ل… on the first word: take it off when the rest links (وبغداد → بغداد).
-        for variant in _strip_clitic_variants(words[0]):
-            candidate = " ".join([variant, *words[1:]])
-            linked = _lexicon_name(candidate, kind)
-            if linked:
-                return linked
-        words = _without_conjunction(kind, words)
+        words = _without_conjunction(kind, name.split())
         name = " ".join(words)
         if kind == "person":
             latin = _latin_person(name)

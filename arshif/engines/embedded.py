@@ -1095,24 +1095,23 @@ class EmbeddedEngine(Engine):
         shared: dict[str, int] = {}
         facets: dict[str, list[FacetValue]] = {}
         for f in request.facets:
+            filtered = bool(plan.filters.values(f.field))
+            # (a facet with a filter of its own counts over the matches of the others)
+            own = text_index.combined(text, text_index.filter_clauses(
+                plan.filters, skip=f.field, negatives=negatives, pinned_at=snapshot)) if filtered else query
             include = facet_include(f.field, f.prefix) if f.prefix else None
             if include is not None:
                 # The prefix box's values: every value of every segment among those it lets through (20 ms
                 # where SQL folded each entity of each match, 0.5-1.1 s over the whole archive).
-                own = query if not plan.filters.values(f.field) else text_index.combined(
-                    text, text_index.filter_clauses(plan.filters, skip=f.field, negatives=negatives,
-                                                    pinned_at=snapshot))
                 keep = keeps(f.field, f.prefix)
                 found = text_index.included_values(searcher, own, f.field, values_to_ask(f.prefix, f.size + 10),
                                                    include)
                 facets[f.field] = _buckets([b for b in found if keep(b["key"])], f.size)
                 continue
             # ten more than shown, so values tied with the last one shown are ordered by value as in SQL
-            if not plan.filters.values(f.field):
+            if not filtered:
                 shared[f.field] = f.size + 10
                 continue
-            own = text_index.combined(text, text_index.filter_clauses(plan.filters, skip=f.field,
-                                                                      negatives=negatives, pinned_at=snapshot))
             facets[f.field] = _buckets(text_index.top_values(searcher, own, {f.field: f.size + 10}, names)[f.field],
                                        f.size)
         ridden: dict[str, dict] = {}
@@ -1570,13 +1569,17 @@ class EmbeddedEngine(Engine):
         # (values it means: الرياض lists Riyadh, the key its mentions count under; عكاظ the source okaz)
         linked = linked_values(fname, prefix)
         linked_sql = ",".join("?" * len(linked)) or "NULL"
+
+        def match_on(col: str) -> str:
+            """The prefix's condition on ``col`` (none without a prefix: its parameter is then ``%``)."""
+            return (f"AND (arshif_fold({col}) LIKE ? ESCAPE '\\' OR {col} IN ({linked_sql}))" if prefix
+                    else "AND ? = '%'")
         if from_hits and not plan.filters.values(fname):
             # No filter of its own: the facet counts exactly the hits, already gathered in temp.hits.
             entity = fname in ENTITY_KINDS
             multi = FACET_BY_NAME[fname].multi and not entity
             col = "e.key" if entity else ("t.tag" if multi else f"h.{fname}")
-            match = (f"AND (arshif_fold({col}) LIKE ? ESCAPE '\\' OR {col} IN ({linked_sql}))" if prefix
-                     else "AND ? = '%'")
+            match = match_on(col)
             # CROSS JOIN keeps the hits as the outer loop (each hit's entities or tags looked up by its rowid):
             # with no statistics on temp.hits, SQLite put every entity of the kind outside and scanned the hits
             # for each, 7 s for the 3,362 articles naming Riyadh (its entity page timed out).
@@ -1599,8 +1602,7 @@ class EmbeddedEngine(Engine):
         multi = FACET_BY_NAME[fname].multi and not entity
         col = "e.key" if entity else ("t.tag" if multi else FACET_COLUMNS[fname])
         # A prefix matches whatever the letter variants: اسامة finds أسامة (folded on both sides).
-        match = (f"AND (arshif_fold({col}) LIKE ? ESCAPE '\\' OR {col} IN ({linked_sql}))" if prefix
-                 else "AND ? = '%'")
+        match = match_on(col)
         if entity:
             # The kind is a literal from the closed set ENTITY_KINDS, never user text.
             sql = (f"SELECT e.key, count(*) FROM {source} JOIN article_entities e ON e.rowid = a.rowid "
@@ -1880,8 +1882,8 @@ def _story_count(searcher, query, at_least: int, matches: int,
                  ridden: dict | None = None) -> tuple[int, set[int] | None]:
     """(the number of stories among ``query``'s ``matches`` (at least ``at_least``, the ones already read):
     exact up to :data:`EXACT_STORIES_UP_TO`, else tantivy's estimate; when they were listed, the keys of the
-    stories more than one match belongs to (see :func:`_shared_stories`), else None). ``ridden``: the result of :func:`_stories_aggregation` over the
-    same matches, when it rode along with another walk of them."""
+    stories more than one match belongs to (see :func:`_shared_stories`), else None). ``ridden``: the result
+    of :func:`_stories_aggregation` over the same matches, when it rode along with another walk of them."""
     if ridden is not None and "buckets" in ridden and not ridden.get("sum_other_doc_count"):
         return max(len(ridden["buckets"]), at_least), _shared_stories(ridden["buckets"])
     if ridden is not None and "value" in ridden:

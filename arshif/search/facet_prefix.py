@@ -100,22 +100,24 @@ def exact_pattern(value: str) -> str:
     return "".join(_klass(c) for c in value)
 
 
-def linked_values(field: str, prefix: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def linked_values(field: str, prefix: str) -> tuple[str, ...]:
     """Values the prefix itself would not find but means: the key a place, organisation or person typed in
     full is counted under when the lexicon knows the whole name (``الرياض`` → ``Riyadh``; not a fragment that
     a name table would spell: ``ال`` is no person Al); the sources one of whose names it begins (``عكاظ`` →
     ``okaz``: sources are stored by key and shown by name)."""
     if not prefix.strip():
-        return []
+        return ()
     if field in ENTITY_KINDS:
         found = [entity_key(field, prefix)] if lexicon_knows(field, prefix) else []
     elif field == "source":
         found = sources().values_named(prefix)
     else:
-        return []
+        return ()
     start = fold_for_prefix(prefix)
-    return [v for v in dict.fromkeys(found) if v and len(v) <= LINKED_CHARS
-            and not fold_for_prefix(v).startswith(start)][:LINKED_VALUES]
+    # (cached: the pattern, the values kept and the SQL path each ask for them)
+    return tuple([v for v in dict.fromkeys(found) if v and len(v) <= LINKED_CHARS
+                  and not fold_for_prefix(v).startswith(start)][:LINKED_VALUES])
 
 
 def facet_include(field: str, prefix: str) -> str | None:

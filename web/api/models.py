@@ -98,9 +98,12 @@ class BatchQuery(ApiSearchParams):
         """``"lang": "en"`` as ``?lang=en`` means: a list parameter given one value (it was refused, "should
         be a valid list", where GET takes it)."""
         if isinstance(data, dict):
-            lists = {name for name, f in cls.model_fields.items() if get_origin(f.annotation) is list}
-            data = {k: [v] if k in lists and isinstance(v, str) else v for k, v in data.items()}
+            data = {k: [v] if k in _LIST_PARAMETERS and isinstance(v, str) else v for k, v in data.items()}
         return data
+
+
+#: The search parameters that take several values (read once, not for every query of every batch).
+_LIST_PARAMETERS = frozenset(name for name, f in BatchQuery.model_fields.items() if get_origin(f.annotation) is list)
 
 
 class BatchRequest(BaseModel):
