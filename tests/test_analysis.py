@@ -255,6 +255,27 @@ def test_texts_with_and_without_a_boundary_moving_character_match_the_reference(
     assert fast_text.terms(text) == ref_text.terms(text)
 
 
+@pytest.mark.parametrize("cache_size", [200_000, 3])
+def test_index_strings_are_the_reference_analysis_joined(analysis_settings: dict, cache_size: int) -> None:
+    # The text index's two strings per text (stems, ``=`` exact forms) are built from a cache of each word's
+    # pieces; what they hold must be the reference analysis word by word: every position, a stopword's gap,
+    # an over-long word's pieces, a word the char filter deletes, a boundary-moving character, and the same
+    # again once the cache is warm, or cleared mid-text (cache_size 3).
+    from arshif.engines.fts_tokens import EXACT_PREFIX, NO_STEM
+
+    fast_exact, fast_text = (build_analyzer(n, analysis_settings) for n in ("arshif_exact", "arshif_text"))
+    fast_exact._cache_size = fast_text._cache_size = cache_size
+    ref_exact, ref_text = (build_analyzer(n, analysis_settings, whole_text=True)
+                           for n in ("arshif_exact", "arshif_text"))
+    texts = [TRICKY, "نص\u200dفيه وصلة 👨\u200d👩\u200d👧 family", "في من على the of and في", "ـــ", "",
+             "ذهب الولد إلى المدرسة والمدرسة فالمدرسة", "The 2 QUICK Brown-Foxes jumped over the lazy dog's bone."]
+    for text in texts * 2:
+        pairs = ref_exact.analyze_with(ref_text, text)
+        expected = (" ".join(EXACT_PREFIX + e for _a, _b, _p, e, _s in pairs if e is not None),
+                    " ".join(NO_STEM if s is None else s for _a, _b, _p, e, s in pairs if e is not None))
+        assert fast_exact.joined_pairs(fast_text, text, EXACT_PREFIX, NO_STEM) == expected, text
+
+
 def test_long_tokens_are_cut_at_255(exact: Analyzer) -> None:
     word = "a" * 600
     toks = exact.tokens(f"x {word} y")

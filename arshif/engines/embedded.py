@@ -701,7 +701,8 @@ class EmbeddedEngine(Engine):
                 stored.update(conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN "
                                            f"({','.join('?' * len(chunk))})", chunk).fetchall())
         # Texts the caller had analysed already (the write path does, for story features) are not sent again.
-        return self._analyse_texts([a for a in articles if stored.get(a.id) != a.content_hash()])
+        # (an article not stored yet is new whatever its hash: not hashed, a JSON dump of it saved)
+        return self._analyse_texts([a for a in articles if a.id not in stored or stored[a.id] != a.content_hash()])
 
     @staticmethod
     def _analyse_texts(articles: list[Article]) -> list[tuple[set[str], list[str], object]]:

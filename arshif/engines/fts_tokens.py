@@ -89,8 +89,8 @@ def index_terms(text: str) -> tuple[str, str]:
     :func:`document_tokens`, computed without the offsets the index does not need."""
     if not text:
         return "", ""
-    exacts, stems = position_terms(text)
-    return " ".join(NO_STEM if t is None else t for t in stems), " ".join(EXACT_PREFIX + t for t in exacts)
+    exacts, stems = get_analyzer("arshif_exact").joined_pairs(get_analyzer("arshif_text"), text, EXACT_PREFIX, NO_STEM)
+    return stems, exacts
 
 
 def analyse_texts(texts: list[str]) -> list[tuple[str, str]]:
