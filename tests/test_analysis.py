@@ -448,3 +448,16 @@ def test_normalize_arabic() -> None:
 
 def test_mapping_file_is_valid_json() -> None:
     json.loads((get_settings().mappings_dir / "articles.json").read_text(encoding="utf-8"))
+
+
+def test_pattern_replace_filter_reads_javas_groups_and_refuses_what_java_reads_otherwise() -> None:
+    from arshif.analysis.filters import build_filter
+
+    era = build_filter("era", {"era": {"type": "pattern_replace", "pattern": "^([0-9]+)[مه]$", "replacement": "$1"}})
+    assert (era("2015م"), era("1436ه"), era("م2015"), era("2015مم")) == ("2015", "1436", "م2015", "2015مم")
+    first = build_filter("f", {"f": {"type": "pattern_replace", "pattern": "(a)n", "replacement": "<$1>", "all": False}})
+    assert first("banana") == "b<a>ana"
+    for bad in ({"pattern": "\\p{L}+", "replacement": ""}, {"pattern": "(", "replacement": ""},
+                {"pattern": "a", "replacement": "", "flags": "CASE_INSENSITIVE"}):
+        with pytest.raises(AnalysisConfigError):
+            build_filter("x", {"x": {"type": "pattern_replace", **bad}})

@@ -7,6 +7,7 @@ same name, on a single term. They run inside the per-word cache of
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -195,6 +196,39 @@ def _make_stemmer_override(name: str, definition: dict[str, Any]) -> FilterFn:
     return stemmer_override
 
 
+# -- pattern_replace -------------------------------------------------------------------------------
+_JAVA_GROUP = re.compile(r"\$(\d)")
+
+
+def _make_pattern_replace(name: str, definition: dict[str, Any]) -> FilterFn:
+    """Elasticsearch's ``pattern_replace`` token filter: the term with ``pattern`` replaced (every match, or
+    the first with ``"all": false``); ``$1`` in the replacement is the first group, as in Java.
+
+    Java's and Python's regular expressions agree on plain patterns (literal letters, ``[0-9]`` classes,
+    groups, anchors), not on all: the shipped one is checked against the node's own ``_analyze`` in the
+    contract suite. A term the pattern empties stays, empty, as in Lucene."""
+    extra = set(definition) - {"type", "pattern", "replacement", "all"}
+    if extra:
+        raise AnalysisConfigError(f"filter [{name}]: options {sorted(extra)} are not supported")
+    pattern, replacement = definition.get("pattern"), definition.get("replacement", "")
+    if not isinstance(pattern, str) or not isinstance(replacement, str):
+        raise AnalysisConfigError(f"filter [{name}]: `pattern` and `replacement` must be strings")
+    if "\\p{" in pattern or "\\P{" in pattern or "++" in pattern or "*+" in pattern or "?+" in pattern:
+        raise AnalysisConfigError(f"filter [{name}]: Unicode classes and possessive quantifiers read differently "
+                                  "in Java and Python: spell the characters out")
+    try:
+        compiled = re.compile(pattern, re.ASCII)  # \d, \w, \s and \b as Java reads them: ASCII only
+    except re.error as exc:
+        raise AnalysisConfigError(f"filter [{name}]: invalid pattern {pattern!r} ({exc})") from exc
+    python_replacement = _JAVA_GROUP.sub(r"\\g<\1>", replacement.replace("\\", "\\\\"))
+    count = 0 if definition.get("all", True) else 1
+
+    def pattern_replace(term: str) -> str:
+        return compiled.sub(python_replacement, term, count=count)
+
+    return pattern_replace
+
+
 def _porter_unless_keyword(term: str) -> str:
     return term if term.__class__ is KeywordTerm else porter_stem(term)
 
@@ -228,6 +262,8 @@ def build_filter(name: str, custom: dict[str, Any]) -> FilterFn:
             return _make_stop(name, definition)
         if ftype == "stemmer_override":
             return _make_stemmer_override(name, definition)
+        if ftype == "pattern_replace":
+            return _make_pattern_replace(name, definition)
         if ftype == "stemmer":
             language = definition.get("language", definition.get("name"))
             fn = _STEMMER_LANGUAGES.get(language) if isinstance(language, str) else None
@@ -248,7 +284,7 @@ def build_filter(name: str, custom: dict[str, Any]) -> FilterFn:
             return _BUILTIN[ftype]
         raise AnalysisConfigError(
             f"filter [{name}] has unknown type {ftype!r} "
-            f"(supported: stop, stemmer, {', '.join(sorted(_BUILTIN))})"
+            f"(supported: stop, stemmer, stemmer_override, pattern_replace, {', '.join(sorted(_BUILTIN))})"
         )
     if name == "stop":
         return _make_stop(name, {})
