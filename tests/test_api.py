@@ -388,6 +388,17 @@ def test_the_python_example_in_the_api_docs_runs(live_server, tmp_path, monkeypa
     assert [r["date"] for r in rows] == sorted((r["date"] for r in rows), reverse=True)
 
 
+def test_csv_export_has_a_byte_order_mark_only_when_asked(small_api):
+    # A spreadsheet program reads a CSV without one as Latin-1: the page's link asks for it; a script's
+    # plain request gets the bytes it always got.
+    plain = small_api.get("/api/export", params={"format": "csv", "fields": "id,title"})
+    marked = small_api.get("/api/export", params={"format": "csv", "fields": "id,title", "bom": "true"})
+    assert plain.content.startswith(b"id,title") and marked.content.startswith(b"\xef\xbb\xbfid,title")
+    assert list(csv.DictReader(io.StringIO(marked.content.decode("utf-8-sig"), newline=""))) == read_csv(plain.text)
+    jsonl = small_api.get("/api/export", params={"format": "jsonl", "bom": "true"})
+    assert jsonl.content.startswith(b"{")
+
+
 def test_export_streams_through_a_real_server(live_server):
     with httpx.stream("GET", f"{live_server}/api/export", params={"q": "الرياض", "format": "csv"},
                       timeout=60) as r:

@@ -99,12 +99,14 @@ def _json_value(v: Any) -> Any:
 
 
 def _export_stream(engine: Engine, request: SearchRequest, first: SearchResponse, fields: list[str], fmt: str,
-                   release) -> Iterator[str]:
+                   release, bom: bool = False) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf) if fmt == "csv" else None
     rows = 0
     try:
         if writer is not None:
+            if bom:
+                buf.write("\ufeff")
             writer.writerow(fields)
         resp = first
         while True:
@@ -245,7 +247,8 @@ def export(params: Annotated[ExportParams, Query()], service: Service, http: Req
         release()
         raise
     headers = _headers(ext, first.total)
-    chunks = _export_stream(service.engine, request, first, fields, params.format, release)
+    chunks = _export_stream(service.engine, request, first, fields, params.format, release,
+                            bom=params.bom and params.format == "csv")
 
     def finish() -> None:  # runs on the export's own thread, after its last chunk
         release()

@@ -107,6 +107,10 @@ ExportParams = _subset(
     fields=(str | None, Field(default=None, max_length=500,
                               description="Comma-separated columns; default `id,date,source,author,language,"
                                           "title,url,body`.", examples=["id,date,title,url"])),
+    bom=(bool, Field(default=False, description="CSV only: start the file with a UTF-8 byte-order mark, so a "
+                                                "spreadsheet program (Excel) reads Arabic as Arabic instead of "
+                                                "as Latin-1 letters. The search page's CSV link sets it; a "
+                                                "script reads such a file with `encoding='utf-8-sig'`.")),
 )
 
 

@@ -69,7 +69,9 @@ def search_view(service: SearchService, params: SearchParams, ui: str, error: Ex
     offer = service.cross_offer(params, resp) if error is None else None
     # Export takes the search itself (query, filters, dates, sort), never paging or display state.
     export_state = {k: v for k, v in state.items() if k not in ("page", "size", "ui", "histogram", "alt", "group")}
-    exports = [{"format": f, "label": f.upper(), "href": href("/api/export", export_state, format=f)}
+    # The CSV link is what a spreadsheet opens: with a byte-order mark, or Excel shows Arabic as mojibake.
+    exports = [{"format": f, "label": f.upper(),
+                "href": href("/api/export", export_state, format=f, bom="true" if f == "csv" else None)}
                for f in ("csv", "jsonl")] if resp.total and error is None else []
     histogram = None
     if error is None:
