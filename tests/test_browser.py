@@ -152,7 +152,7 @@ def test_search_filter_narrow_open_switch_and_back(server, watched):
     assert query_of(page.url)["source"] == [source]
     assert f"{count:,}" in page.locator("#results-heading").inner_text() or count == 1
     assert page.locator(f"section.facet[data-field=source] a.is-selected[data-value='{source}']").count() == 1
-    chip = page.locator("a.chip[data-field=source]")
+    chip = page.locator(".chips a.chip[data-field=source]")
     assert chip.is_visible() and name in chip.inner_text()
     assert {t.strip() for t in page.locator("li.hit .hit-source").all_inner_texts()} == {name}
     assert {page.locator("li.hit .hit-source").nth(i).get_attribute("data-value")
@@ -171,7 +171,7 @@ def test_search_filter_narrow_open_switch_and_back(server, watched):
     narrowed = max(counts)
     heading = page.locator("#results-heading").inner_text()
     assert (f"{narrowed:,}" in heading) or (narrowed == 1 and "نتيجة واحدة" in heading)
-    assert page.locator("a.chip[data-field=date]").is_visible()
+    assert page.locator(".chips a.chip[data-field=date]").is_visible()
     dates = page.locator("li.hit time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
     assert dates and all(start <= d <= end for d in dates)
     results_url = page.url
@@ -202,7 +202,7 @@ def test_search_filter_narrow_open_switch_and_back(server, watched):
     page.wait_for_url(results_url)
     heading = page.locator("#results-heading").inner_text()
     assert (f"{narrowed:,}" in heading) or (narrowed == 1 and "نتيجة واحدة" in heading)
-    assert page.locator("a.chip").count() == 2
+    assert page.locator(".chips a.chip").count() == 2
 
     # 7. switch these results to English: same filters, same count; the choice is remembered,
     #    so a link without ui (here: a fresh search) shows the English UI too
@@ -211,7 +211,7 @@ def test_search_filter_narrow_open_switch_and_back(server, watched):
     assert {k: v for k, v in query_of(page.url).items() if k != "ui"} == \
         {k: v for k, v in query_of(results_url).items() if k != "ui"}
     assert f"{narrowed:,} result" in page.locator("#results-heading").inner_text()
-    assert page.locator("a.chip[data-field=date]").inner_text().startswith("Date:")
+    assert page.locator(".chips a.chip[data-field=date]").inner_text().startswith("Date:")
     page.goto(server + "/search?q=" + "الرياض")
     assert page.get_attribute("html", "lang") == "en"
     assert "results" in page.locator("#results-heading").inner_text()
@@ -332,7 +332,7 @@ def test_dragging_across_the_histogram_selects_a_period(server, watched):
     page.wait_for_url(re.compile(r"date_to=" + end))
     q = query_of(page.url)
     assert q["date_from"] == [start] and q["date_to"] == [end] and q["q"] == ["الرياض"]
-    assert page.locator("a.chip[data-field=date]").is_visible()
+    assert page.locator(".chips a.chip[data-field=date]").is_visible()
 
 
 def test_api_docs_render_openapi_31_and_try_it_out_works(server, watched):
@@ -458,7 +458,40 @@ def test_phone_shows_filters_first_folded_and_exports(server, browser):
     page.screenshot(path=str(ARTIFACTS / "phone-search-ar-filters.png"), full_page=False)
     with page.expect_download() as info:
         page.locator("#export a[data-format=csv]").click()
-    lines = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    raw = Path(info.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "a byte-order mark: Excel then reads the Arabic as Arabic"
+    lines = raw.decode("utf-8-sig").splitlines()
     total = twin(context, server + "/search?q=الرياض")["total"]
     assert lines[0].startswith("id,") and len(lines) >= total + 1
+    context.close()
+
+
+def test_phone_keeps_filters_in_force_in_sight_and_controls_big_enough_to_tap(server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ar-SA")
+    page = context.new_page()
+    page.goto(server + "/search?q=الرياض&ui=ar")
+    page.locator("summary.refine-summary").click()
+    source = page.locator("section.facet[data-field=source] a.facet-value").first
+    assert source.bounding_box()["height"] >= 40
+    source.click()
+    page.wait_for_load_state()
+    assert page.locator("details.refine").get_attribute("open") is None, "folded again on the next page"
+    filtered = page.url
+    # The filter in force is in sight without opening the fold, and one tap on it removes it.
+    chip = page.locator(".chips-folded a.chip").first
+    assert chip.is_visible() and chip.bounding_box()["y"] < page.locator("li.hit").first.bounding_box()["y"]
+    for control in (chip, *page.locator(".sort a, .group-switch a, #export a").all()):
+        box = control.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, control.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways scrolling"
+    page.screenshot(path=str(ARTIFACTS / "phone-search-ar-filtered.png"), full_page=False)
+    total = page.locator(".results-count, h1, #results-heading").first.inner_text()
+    chip.click()
+    page.wait_for_load_state()
+    assert page.locator(".chips-folded").count() == 0 and page.locator("details.refine").get_attribute("open") is None
+    assert page.locator(".results-count, h1, #results-heading").first.inner_text() != total
+    # On a wide screen the filters are open and listed once.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(filtered)
+    assert not page.locator(".chips-folded").is_visible() and page.locator(".chips a.chip").first.is_visible()
     context.close()
