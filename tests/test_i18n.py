@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -71,6 +72,24 @@ def test_a_page_that_cannot_be_shown_says_so_in_arabic_not_that_the_query_was_un
     assert not re.findall(r"[A-Za-z]{3,}", text), f"English left in the Arabic message: {text!r}"
     english = _error_text(client.get("/search", params={"q": "oil", "ui": "en", **params}).text).strip()
     assert english.startswith("This page of results cannot be shown")
+
+
+@pytest.mark.parametrize(("params", "said"), [
+    ({"q": "النفط " * 450}, "عبارة البحث: أطول من المسموح به (2000 حرف)"),
+    ({"q": "النفط", "size": "abc"}, "عدد النتائج في الصفحة: يجب أن يكون عدداً صحيحاً"),
+    ({"q": "النفط", "date_from": "2015-13-01"}, "من تاريخ: تاريخ غير مقروء"),
+    ({"q": "النفط", "page": "0"}, "رقم الصفحة: يجب ألا يقل عن 1"),
+])
+def test_a_refused_parameter_is_named_and_explained_in_arabic_on_the_arabic_page(client, params, said):
+    """A pasted paragraph over 2,000 characters was refused under an Arabic heading in pydantic's English."""
+    page = client.get("/search", params={"ui": "ar", **params})
+    assert page.status_code == 422
+    problems = re.search(r'<ul class="error-problems">(.*?)</ul>', page.text, re.S)
+    assert problems and said in html.unescape(problems.group(1)), page.text
+    english = client.get("/search", params={"ui": "en", **params})
+    assert english.status_code == 422 and "error-problems" not in english.text
+    twin = client.get("/search", params={"ui": "ar", **params}, headers={"Accept": "application/json"}).json()
+    assert set(twin["error"]["problems"][0]) == {"parameter", "message"}  # the API's shape is unchanged
 
 
 def test_search_page_counts_follow_the_plural_rules(client):

@@ -100,8 +100,11 @@ def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage) -> None:
     """Map every exception a request can raise onto one answer: JSON for API and twin requests,
     ``html_page`` (the pages' error template) for everyone else."""
 
-    def error_response(request: Request, status: int, message: str, headers: dict | None = None, **extra):
+    def error_response(request: Request, status: int, message: str, headers: dict | None = None,
+                       page_problems: list[dict] | None = None, **extra):
         if not wants_json(request):
+            if page_problems:
+                return html_page(request, status, message, headers, problems=page_problems)
             return html_page(request, status, message, headers)
         body = {"error": {"status": status, "message": message,
                           **{k: v for k, v in extra.items() if v is not None}}}
@@ -143,10 +146,13 @@ def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
         problems = [{"parameter": ".".join(str(p) for p in e["loc"] if p not in ("query", "body")),
-                     "message": e["msg"]} for e in exc.errors()]
+                     "message": e["msg"]} for e in errors]
         text = "; ".join(f"{p['parameter']}: {p['message']}" for p in problems)
-        return error_response(request, 422, f"invalid request: {text}", problems=problems)
+        # (the page says each in its reader's language: it needs the rule's kind and bounds as well)
+        on_page = [{**p, "type": e.get("type"), "ctx": e.get("ctx")} for p, e in zip(problems, errors)]
+        return error_response(request, 422, f"invalid request: {text}", problems=problems, page_problems=on_page)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -68,6 +68,47 @@ SYNTAX_ERRORS_AR: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p)
     (r"^cursor was made for another sort order", "رابط الصفحة التالية يخص ترتيباً آخر: ابدأ من الصفحة الأولى"),
 ))
 
+# A request's parameters refused by their type (FastAPI's validation, in pydantic's English) on an Arabic page:
+# the parameter by what the page calls it, the rule in Arabic. Anything else keeps pydantic's own words.
+PARAMETER_NAMES_AR = {
+    "q": "عبارة البحث", "size": "عدد النتائج في الصفحة", "page": "رقم الصفحة", "date_from": "من تاريخ",
+    "date_to": "إلى تاريخ", "sort": "الترتيب", "mode": "طريقة البحث", "lang": "اللغة", "source": "المصدر",
+    "author": "الكاتب", "site": "الموقع", "tag": "الوسم", "group": "عرض النسخ", "cursor": "رابط الصفحة التالية",
+    "histogram": "المدرج الزمني", "prefix": "بداية الاسم", "format": "الصيغة", "fields": "الأعمدة",
+}
+PROBLEMS_AR = {
+    "string_too_long": "أطول من المسموح به ({max_length} حرف): اختصرها وأعد المحاولة",
+    "string_too_short": "أقصر من المسموح به ({min_length} حرف على الأقل)",
+    "int_parsing": "يجب أن يكون عدداً صحيحاً",
+    "int_from_float": "يجب أن يكون عدداً صحيحاً",
+    "less_than_equal": "يجب ألا يزيد على {le}",
+    "less_than": "يجب أن يكون أقل من {lt}",
+    "greater_than_equal": "يجب ألا يقل عن {ge}",
+    "greater_than": "يجب أن يكون أكبر من {gt}",
+    "date_parsing": "تاريخ غير مقروء: اكتبه سنة-شهر-يوم، مثل 2015-08-01",
+    "date_from_datetime_parsing": "تاريخ غير مقروء: اكتبه سنة-شهر-يوم، مثل 2015-08-01",
+    "date_from_datetime_inexact": "تاريخ غير مقروء: اكتبه سنة-شهر-يوم، مثل 2015-08-01",
+    "literal_error": "قيمة غير معروفة: المقبول {expected}",
+    "enum": "قيمة غير معروفة: المقبول {expected}",
+    "bool_parsing": "يجب أن يكون true أو false",
+    "missing": "مطلوب",
+    "extra_forbidden": "معامل غير معروف",
+}
+
+
+def problem_text(problem: dict, ui: str) -> str:
+    """One refused parameter (``parameter``, ``type``, ``ctx``, ``message``) as the page's language says it."""
+    name, message = str(problem.get("parameter", "")), str(problem.get("message", ""))
+    template = PROBLEMS_AR.get(str(problem.get("type", ""))) if ui == "ar" else None
+    if template is None:
+        return f"{name}: {message}" if name else message
+    try:
+        rule = template.format(**{k: str(v) for k, v in (problem.get("ctx") or {}).items()})
+    except (KeyError, IndexError):
+        return f"{name}: {message}"
+    return f"{PARAMETER_NAMES_AR.get(name.split('.')[0], name)}: {rule}"
+
+
 #: Errors about a page's parameters (its size, its position, its cursor), not about what the query says.
 _REQUEST_ERRORS = re.compile(r"^(?:size|page|cursor)\b")
 

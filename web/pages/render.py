@@ -144,8 +144,12 @@ def json_error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
 
 
-def render_error(request: Request, status: int, message: str, headers: dict | None = None) -> HTMLResponse:
-    """The HTML error page (web.app calls it for every error a page request meets): never a stack trace."""
+def render_error(request: Request, status: int, message: str, headers: dict | None = None,
+                 problems: list[dict] | None = None) -> HTMLResponse:
+    """The HTML error page (web.app calls it for every error a page request meets): never a stack trace.
+
+    ``problems``: the parameters a request was refused for, each said in the reader's language above the
+    original (English) message."""
     try:
         ui, _ = ui_of(request)
     except Exception:  # noqa: BLE001
@@ -155,6 +159,7 @@ def render_error(request: Request, status: int, message: str, headers: dict | No
         r = Render(request, ui, False)
         return r.html("error.html", status=status, headers=headers, status_code=status,
                       title=t(title_key, ui), message=message,
+                      problems=[i18n.problem_text(p, ui) for p in problems or []],
                       note=t("error_503_note", ui) if status == 503 else "")
     except Exception:  # noqa: BLE001 - the error page itself must not fail
         log.exception("error page failed")

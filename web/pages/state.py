@@ -42,7 +42,7 @@ def parse_params(request: Request) -> SearchParams:
     try:
         return SearchParams.model_validate(data)
     except ValidationError as exc:
-        errors = [{**e, "loc": ("query", *e["loc"][:1])} for e in exc.errors(include_url=False, include_context=False)]
+        errors = [{**e, "loc": ("query", *e["loc"][:1])} for e in exc.errors(include_url=False)]  # (ctx: the page says the bound)
         raise RequestValidationError(errors) from None
 
 
