@@ -461,3 +461,38 @@ def test_pattern_replace_filter_reads_javas_groups_and_refuses_what_java_reads_o
                 {"pattern": "a", "replacement": "", "flags": "CASE_INSENSITIVE"}):
         with pytest.raises(AnalysisConfigError):
             build_filter("x", {"x": {"type": "pattern_replace", **bad}})
+
+
+def test_index_strings_stay_whole_when_another_thread_starts_the_cache_again(analysis_settings: dict) -> None:
+    # The server analyses small writes in its request threads. A cache cleared in place while another thread
+    # joined a text from it failed that write with a KeyError; a full cache is now replaced, never emptied.
+    import sys
+    import threading
+
+    from arshif.engines.fts_tokens import EXACT_PREFIX, NO_STEM
+
+    exact, text = (build_analyzer(n, analysis_settings) for n in ("arshif_exact", "arshif_text"))
+    exact._cache_size = 8
+    texts = [" ".join(f"كلمة{i}{j} word{j}{i}" for j in range(6)) for i in range(50)]
+    expected = {t: exact._joined_slowly(text, t, EXACT_PREFIX, NO_STEM) for t in texts}
+    failures: list[str] = []
+
+    def write(k: int) -> None:
+        try:
+            for r in range(300):
+                t = texts[(r * 7 + k) % len(texts)]
+                assert exact.joined_pairs(text, t, EXACT_PREFIX, NO_STEM) == expected[t]
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+            failures.append(repr(exc))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between nearly every bytecode, as under load
+    try:
+        threads = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []

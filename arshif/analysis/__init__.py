@@ -467,7 +467,8 @@ class Analyzer:
         if new:
             new.difference_update(odd)
             if len(mine) + len(new) > self._cache_size:
-                mine.clear(), theirs.clear(), odd.clear()
+                # New dicts, not cleared ones: another thread joining a text from the old ones keeps them whole.
+                mine, theirs, odd = self._pairs[key] = ({}, {}, set())
                 new = set(words)
             for word in new:
                 t1 = self.filter_token_surface(word)
