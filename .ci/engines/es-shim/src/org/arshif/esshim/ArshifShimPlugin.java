@@ -31,6 +31,7 @@ import org.apache.lucene.analysis.fa.PersianNormalizationFilter;
 import org.apache.lucene.analysis.miscellaneous.ASCIIFoldingFilter;
 import org.apache.lucene.analysis.miscellaneous.StemmerOverrideFilter;
 import org.apache.lucene.analysis.pattern.PatternReplaceCharFilter;
+import org.apache.lucene.analysis.pattern.PatternReplaceFilter;
 import org.elasticsearch.Build;
 import org.elasticsearch.cluster.ClusterState;
 import org.elasticsearch.cluster.metadata.Metadata;
@@ -169,6 +170,18 @@ public class ArshifShimPlugin extends Plugin implements AnalysisPlugin, ActionPl
                 throw new IllegalArgumentException("stemmer_override: cannot build the rules", e);
             }
             return new SimpleFilter(name, settings, in -> new StemmerOverrideFilter(in, map));
+        }));
+        // pattern_replace (pattern, replacement, all): Lucene's PatternReplaceFilter, the filter analysis-common's
+        // factory builds; mappings/articles.json drops a year's era mark with it (2015م → 2015).
+        m.put("pattern_replace", AnalysisPlugin.requiresAnalysisSettings((indexSettings, env, name, settings) -> {
+            String p = settings.get("pattern");
+            if (p == null) {
+                throw new IllegalArgumentException("pattern_replace requires `pattern`");
+            }
+            Pattern pattern = Pattern.compile(p);
+            String replacement = settings.get("replacement", "");
+            boolean all = settings.getAsBoolean("all", true);
+            return new SimpleFilter(name, settings, in -> new PatternReplaceFilter(in, pattern, replacement, all));
         }));
         m.put("asciifolding", (indexSettings, env, name, settings) -> {
             boolean keep = settings.getAsBoolean("preserve_original", false);
