@@ -451,14 +451,17 @@ def test_mapping_file_is_valid_json() -> None:
 
 
 def test_pattern_replace_filter_reads_javas_groups_and_refuses_what_java_reads_otherwise() -> None:
-    from arshif.analysis.filters import build_filter
+    from arshif.analysis.filters import KeywordTerm, build_filter
 
     era = build_filter("era", {"era": {"type": "pattern_replace", "pattern": "^([0-9]+)[مه]$", "replacement": "$1"}})
     assert (era("2015م"), era("1436ه"), era("م2015"), era("2015مم")) == ("2015", "1436", "م2015", "2015مم")
     first = build_filter("f", {"f": {"type": "pattern_replace", "pattern": "(a)n", "replacement": "<$1>", "all": False}})
     assert first("banana") == "b<a>ana"
+    assert type(era(KeywordTerm("2015م"))) is KeywordTerm  # Lucene's filter leaves the keyword mark alone
     for bad in ({"pattern": "\\p{L}+", "replacement": ""}, {"pattern": "(", "replacement": ""},
-                {"pattern": "a", "replacement": "", "flags": "CASE_INSENSITIVE"}):
+                {"pattern": "a", "replacement": "", "flags": "CASE_INSENSITIVE"}, {"pattern": "a", "replacement": "$x"},
+                {"pattern": "(a)", "replacement": "$2"}, {"pattern": "[a-z&&[^b]]", "replacement": ""},
+                {"pattern": "a", "replacement": "", "all": "no"}):
         with pytest.raises(AnalysisConfigError):
             build_filter("x", {"x": {"type": "pattern_replace", **bad}})
 

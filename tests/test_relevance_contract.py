@@ -37,6 +37,9 @@ def _articles() -> list[Article]:
         # A year with its era's mark (ميلادي, هجري), as Arabic news write it.
         Article(id="year-gregorian", language="ar", source="t", title="حصاد عام 2015م",
                 body="استعرضت الصحيفة أبرز أحداث عام ٢٠١٥م في المنطقة."),
+        # ... and behind a prefix, as in "between the years 2014 and 2015".
+        Article(id="year-prefixed", language="ar", source="t", title="مقارنة الميزانيات",
+                body="قارن التقرير الإنفاق بين عامي 2013م و2012م وبـ١٩٩٩م."),
         Article(id="year-hijri", language="ar", source="t", title="ميزانية ١٤٣٦هـ",
                 body="أقرت الحكومة ميزانية العام المالي 1436هـ بعجز أقل."),
     ]
@@ -219,7 +222,9 @@ def test_the_node_keeps_the_same_names_whole_as_the_python_analysis(eng):
 
 
 @pytest.mark.parametrize(("q", "found"), [("2015", "year-gregorian"), ("٢٠١٥", "year-gregorian"),
-                                          ("1436", "year-hijri"), ("عام 2015", "year-gregorian")])
+                                          ("1436", "year-hijri"), ("عام 2015", "year-gregorian"),
+                                          ("2012", "year-prefixed"), ("2012م", "year-prefixed"),
+                                          ("1999", "year-prefixed")])
 def test_a_year_finds_the_articles_that_write_it_with_its_era_mark(eng, q, found):
     # 2015م and 1436هـ are one word to the tokenizer: searched as written, a year found none of them.
     assert found in [h.id for h in ask(eng, q).hits]
@@ -236,7 +241,24 @@ def test_the_node_reads_era_marks_and_persian_letters_as_the_python_analysis(eng
 
     if not hasattr(eng, "client"):
         pytest.skip("the embedded engine is the Python analysis itself")
-    text = "عام 2015م و١٤٣٦هـ و10م و2015 م وم2015 و2015مم کتاب فارسی"
+    text = "عام 2015م و١٤٣٦هـ و10م و2015 م وم2015 و2015مم والـ2015م بـ2015م کتاب فارسی"
     for analyzer in ("arshif_text", "arshif_exact"):
         resp = _body(eng.client.indices.analyze(index=eng.alias, body={"analyzer": analyzer, "text": text}))
         assert [t["token"] for t in resp["tokens"]] == get_analyzer(analyzer).terms(text), analyzer
+
+
+@pytest.mark.parametrize(("pattern", "replacement", "text"), [
+    ("a", "\\$1", "cat"), ("a", "\\\\", "cat"), ("a", "\\n", "cat"), ("(a)|(b)", "[$2]", "ab"),
+    ("(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)", "$10", "abcdefghij"), ("(a)", "$10", "a"), ("^([0-9]+)[مه]$", "$1", "2015م"),
+])
+@pytest.mark.parametrize("every", [True, False])
+def test_pattern_replace_reads_its_replacement_as_the_node_does(eng, pattern, replacement, text, every):
+    """The Python chain's pattern_replace against the node's own filter: Java's $n, \\ escapes and `all`."""
+    from arshif.analysis.filters import build_filter
+    from arshif.engines.remote import _body
+
+    if not hasattr(eng, "client"):
+        pytest.skip("the embedded engine is the Python analysis itself")
+    spec = {"type": "pattern_replace", "pattern": pattern, "replacement": replacement, "all": every}
+    resp = _body(eng.client.indices.analyze(body={"tokenizer": "keyword", "filter": [spec], "text": text}))
+    assert resp["tokens"][0]["token"] == build_filter("x", {"x": spec})(text)

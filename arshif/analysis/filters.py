@@ -197,34 +197,92 @@ def _make_stemmer_override(name: str, definition: dict[str, Any]) -> FilterFn:
 
 
 # -- pattern_replace -------------------------------------------------------------------------------
-_JAVA_GROUP = re.compile(r"\$(\d)")
+def _java_replacement(replacement: str, groups: int, name: str) -> Callable[[re.Match], str]:
+    """A ``re.sub`` replacement function reading ``replacement`` as Java's ``Matcher.appendReplacement`` does:
+    ``\\x`` is a literal x; ``$n`` the group n, with as many digits as still name a group (``$10`` is group 10
+    only when there are ten groups, else group 1 then 0); ``${name}`` a named group; any other ``$`` an error."""
+    parts: list[str | tuple[int | str]] = []  # literal text, or (a group's number or name,)
+    text: list[str] = []
+    i = 0
+    while i < len(replacement):
+        c = replacement[i]
+        if c == "\\":
+            if i + 1 >= len(replacement):
+                raise AnalysisConfigError(f"filter [{name}]: replacement ends with a lone backslash")
+            text.append(replacement[i + 1])
+            i += 2
+            continue
+        if c != "$":
+            text.append(c)
+            i += 1
+            continue
+        if i + 1 < len(replacement) and replacement[i + 1] == "{":
+            close = replacement.find("}", i + 2)
+            if close < 0:
+                raise AnalysisConfigError(f"filter [{name}]: replacement has '${{' without '}}'")
+            ref: str | int = replacement[i + 2:close]
+            i = close + 1
+        elif i + 1 < len(replacement) and replacement[i + 1].isdigit() and replacement[i + 1].isascii():
+            j = i + 2
+            ref = int(replacement[i + 1])
+            while j < len(replacement) and replacement[j].isascii() and replacement[j].isdigit() \
+                    and ref * 10 + int(replacement[j]) <= groups:
+                ref = ref * 10 + int(replacement[j])
+                j += 1
+            if ref > groups:
+                raise AnalysisConfigError(f"filter [{name}]: replacement names group {ref}; the pattern has {groups}")
+            i = j
+        else:
+            raise AnalysisConfigError(f"filter [{name}]: '$' in the replacement must name a group ($1, ${{name}}); "
+                                      "write \\$ for a dollar sign")
+        parts.append("".join(text))
+        text = []
+        parts.append((ref,))
+    parts.append("".join(text))
+
+    def replace(m: re.Match) -> str:
+        return "".join(p if isinstance(p, str) else (m.group(p[0]) or "") for p in parts)
+
+    return replace
+
+
+def _setting_bool(value: Any, name: str, key: str) -> bool:
+    """A boolean setting as Elasticsearch reads one: true/false, or the strings "true"/"false"."""
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise AnalysisConfigError(f"filter [{name}]: `{key}` must be true or false, not {value!r}")
 
 
 def _make_pattern_replace(name: str, definition: dict[str, Any]) -> FilterFn:
     """Elasticsearch's ``pattern_replace`` token filter: the term with ``pattern`` replaced (every match, or
-    the first with ``"all": false``); ``$1`` in the replacement is the first group, as in Java.
+    the first with ``"all": false``), the replacement read as Java reads it (see :func:`_java_replacement`).
 
     Java's and Python's regular expressions agree on plain patterns (literal letters, ``[0-9]`` classes,
-    groups, anchors), not on all: the shipped one is checked against the node's own ``_analyze`` in the
-    contract suite. A term the pattern empties stays, empty, as in Lucene."""
+    groups, anchors), not on all: Unicode classes, possessive quantifiers and class intersections or nested
+    classes are refused here, and the shipped pattern is checked against the node's own ``_analyze`` in the
+    contract suite. A term keeps its keyword mark (Lucene's filter leaves the KeywordAttribute alone); a term
+    the pattern empties stays, empty, as in Lucene."""
     extra = set(definition) - {"type", "pattern", "replacement", "all"}
     if extra:
         raise AnalysisConfigError(f"filter [{name}]: options {sorted(extra)} are not supported")
     pattern, replacement = definition.get("pattern"), definition.get("replacement", "")
     if not isinstance(pattern, str) or not isinstance(replacement, str):
         raise AnalysisConfigError(f"filter [{name}]: `pattern` and `replacement` must be strings")
-    if "\\p{" in pattern or "\\P{" in pattern or "++" in pattern or "*+" in pattern or "?+" in pattern:
-        raise AnalysisConfigError(f"filter [{name}]: Unicode classes and possessive quantifiers read differently "
-                                  "in Java and Python: spell the characters out")
+    if any(x in pattern for x in ("\\p{", "\\P{", "++", "*+", "?+", "}+", "&&", "[[")):
+        raise AnalysisConfigError(f"filter [{name}]: Unicode classes, possessive quantifiers and class "
+                                  "intersections read differently in Java and Python: spell the characters out")
     try:
         compiled = re.compile(pattern, re.ASCII)  # \d, \w, \s and \b as Java reads them: ASCII only
     except re.error as exc:
         raise AnalysisConfigError(f"filter [{name}]: invalid pattern {pattern!r} ({exc})") from exc
-    python_replacement = _JAVA_GROUP.sub(r"\\g<\1>", replacement.replace("\\", "\\\\"))
-    count = 0 if definition.get("all", True) else 1
+    replace = _java_replacement(replacement, compiled.groups, name)
+    count = 0 if _setting_bool(definition.get("all", True), name, "all") else 1
 
     def pattern_replace(term: str) -> str:
-        return compiled.sub(python_replacement, term, count=count)
+        out = compiled.sub(replace, term, count=count)
+        return KeywordTerm(out) if term.__class__ is KeywordTerm else out
 
     return pattern_replace
 
