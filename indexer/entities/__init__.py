@@ -147,12 +147,13 @@ class EntityTagger:
         if not self.workers or len(articles) < POOL_THRESHOLD:
             self.tag_batch(articles)
             return Pending(jobs, self)
-        # Every language's tagger is loaded before the first job goes, whether this batch needs it or not: the
-        # workers forked after this inherit them. An English article first met in a later batch loaded spaCy
-        # in each worker again (~2 s of CPU apiece, against once here). No tagger for a language: nothing to send.
-        loaded = {lang for lang in self._langs() if _tagger(self.model_dir, lang) is not None}
-        for lang, group in self._groups(articles):
-            if not group or lang not in loaded:
+        groups = [(lang, group) for lang, group in self._groups(articles) if group]
+        # The taggers of every language in the batch are loaded before its first job goes: workers forked after
+        # this inherit them (a batch's English articles loaded spaCy in each worker again, ~2 s of CPU apiece).
+        # Only those: an archive with no English pays nothing for spaCy. No tagger: nothing to send.
+        loaded = {lang for lang, _group in groups if _tagger(self.model_dir, lang) is not None}
+        for lang, group in groups:
+            if lang not in loaded:
                 continue
             for i in range(0, len(group), CHUNK):
                 part = group[i:i + CHUNK]
