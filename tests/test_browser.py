@@ -485,6 +485,11 @@ def test_phone_keeps_filters_in_force_in_sight_and_controls_big_enough_to_tap(se
         assert box["height"] >= 44 and box["width"] >= 44, control.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways scrolling"
     page.screenshot(path=str(ARTIFACTS / "phone-search-ar-filtered.png"), full_page=False)
+    # Two filters: the folded list also offers to clear them all.
+    page.goto(filtered + "&lang=ar")
+    assert page.locator(".chips-folded a.chip").count() == 2 and page.locator(".chips-folded a.clear-all").is_visible()
+    page.goto(filtered)
+    chip = page.locator(".chips-folded a.chip").first
     total = page.locator(".results-count, h1, #results-heading").first.inner_text()
     chip.click()
     page.wait_for_load_state()

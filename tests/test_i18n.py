@@ -77,8 +77,10 @@ def test_a_page_that_cannot_be_shown_says_so_in_arabic_not_that_the_query_was_un
 @pytest.mark.parametrize(("params", "said"), [
     ({"q": "النفط " * 450}, "عبارة البحث: أطول من المسموح به (2000 حرف)"),
     ({"q": "النفط", "size": "abc"}, "عدد النتائج في الصفحة: يجب أن يكون عدداً صحيحاً"),
-    ({"q": "النفط", "date_from": "2015-13-01"}, "من تاريخ: تاريخ غير مقروء"),
+    ({"q": "النفط", "date_from": "2015-13-01"}, "من تاريخ: تاريخ غير صالح"),
+    ({"q": "النفط", "date_from": "2015-02-30"}, "من تاريخ: تاريخ غير صالح: اكتب يوماً موجوداً"),
     ({"q": "النفط", "page": "0"}, "رقم الصفحة: يجب ألا يقل عن 1"),
+    ({"q": "النفط", "sort": "oldest_first"}, "الترتيب: قيمة غير معروفة: المقبول 'relevance'، 'newest'، 'oldest' أو 'added'"),
 ])
 def test_a_refused_parameter_is_named_and_explained_in_arabic_on_the_arabic_page(client, params, said):
     """A pasted paragraph over 2,000 characters was refused under an Arabic heading in pydantic's English."""
@@ -86,6 +88,7 @@ def test_a_refused_parameter_is_named_and_explained_in_arabic_on_the_arabic_page
     assert page.status_code == 422
     problems = re.search(r'<ul class="error-problems">(.*?)</ul>', page.text, re.S)
     assert problems and said in html.unescape(problems.group(1)), page.text
+    assert problems.group(1).count("<li>") == 1, "one line for the one refused parameter"
     english = client.get("/search", params={"ui": "en", **params})
     assert english.status_code == 422 and "error-problems" not in english.text
     twin = client.get("/search", params={"ui": "ar", **params}, headers={"Accept": "application/json"}).json()

@@ -85,9 +85,9 @@ PROBLEMS_AR = {
     "less_than": "يجب أن يكون أقل من {lt}",
     "greater_than_equal": "يجب ألا يقل عن {ge}",
     "greater_than": "يجب أن يكون أكبر من {gt}",
-    "date_parsing": "تاريخ غير مقروء: اكتبه سنة-شهر-يوم، مثل 2015-08-01",
-    "date_from_datetime_parsing": "تاريخ غير مقروء: اكتبه سنة-شهر-يوم، مثل 2015-08-01",
-    "date_from_datetime_inexact": "تاريخ غير مقروء: اكتبه سنة-شهر-يوم، مثل 2015-08-01",
+    "date_parsing": "تاريخ غير صالح: اكتب يوماً موجوداً بالصيغة سنة-شهر-يوم، مثل 2015-08-01",
+    "date_from_datetime_parsing": "تاريخ غير صالح: اكتب يوماً موجوداً بالصيغة سنة-شهر-يوم، مثل 2015-08-01",
+    "date_from_datetime_inexact": "تاريخ غير صالح: اكتب يوماً موجوداً بالصيغة سنة-شهر-يوم، مثل 2015-08-01",
     "literal_error": "قيمة غير معروفة: المقبول {expected}",
     "enum": "قيمة غير معروفة: المقبول {expected}",
     "bool_parsing": "يجب أن يكون true أو false",
@@ -103,10 +103,25 @@ def problem_text(problem: dict, ui: str) -> str:
     if template is None:
         return f"{name}: {message}" if name else message
     try:
-        rule = template.format(**{k: str(v) for k, v in (problem.get("ctx") or {}).items()})
+        # (pydantic lists a choice's values with English commas and "or")
+        rule = template.format(**{k: str(v).replace(" or ", " أو ").replace(", ", "، ")
+                                  for k, v in (problem.get("ctx") or {}).items()})
     except (KeyError, IndexError):
         return f"{name}: {message}"
     return f"{PARAMETER_NAMES_AR.get(name.split('.')[0], name)}: {rule}"
+
+
+def problem_lines(problems: list[dict], ui: str) -> list[str]:
+    """:func:`problem_text` of each refused parameter, once: a parameter of several accepted forms (a word or
+    a number) is refused once per form, and the page said two rules that contradict each other."""
+    seen: set[str] = set()
+    lines = []
+    for problem in problems:
+        name = str(problem.get("parameter", ""))
+        if name not in seen:
+            seen.add(name)
+            lines.append(problem_text(problem, ui))
+    return lines
 
 
 #: Errors about a page's parameters (its size, its position, its cursor), not about what the query says.

@@ -159,7 +159,7 @@ def render_error(request: Request, status: int, message: str, headers: dict | No
         r = Render(request, ui, False)
         return r.html("error.html", status=status, headers=headers, status_code=status,
                       title=t(title_key, ui), message=message,
-                      problems=[i18n.problem_text(p, ui) for p in problems or []],
+                      problems=i18n.problem_lines(problems or [], ui),
                       note=t("error_503_note", ui) if status == 503 else "")
     except Exception:  # noqa: BLE001 - the error page itself must not fail
         log.exception("error page failed")
