@@ -457,11 +457,18 @@ def test_pattern_replace_filter_reads_javas_groups_and_refuses_what_java_reads_o
     assert (era("2015م"), era("1436ه"), era("م2015"), era("2015مم")) == ("2015", "1436", "م2015", "2015مم")
     first = build_filter("f", {"f": {"type": "pattern_replace", "pattern": "(a)n", "replacement": "<$1>", "all": False}})
     assert first("banana") == "b<a>ana"
+    # Java's . and $ know \r, \u0085, \u2028 and \u2029 as line ends; Python's only \n: spelt out as Java's.
+    dot, end = (build_filter("f", {"f": {"type": "pattern_replace", "pattern": p, "replacement": "-"}})
+                for p in ("a.", "a$"))
+    assert (dot("a\r"), dot("a\u2028"), end("a\r\n"), end("a\u2029")) == ("a\r", "a\u2028", "-\r\n", "-\u2029")
     assert type(era(KeywordTerm("2015م"))) is KeywordTerm  # Lucene's filter leaves the keyword mark alone
     for bad in ({"pattern": "\\p{L}+", "replacement": ""}, {"pattern": "(", "replacement": ""},
                 {"pattern": "a", "replacement": "", "flags": "CASE_INSENSITIVE"}, {"pattern": "a", "replacement": "$x"},
                 {"pattern": "(a)", "replacement": "$2"}, {"pattern": "[a-z&&[^b]]", "replacement": ""},
-                {"pattern": "a", "replacement": "", "all": "no"}):
+                {"pattern": "a", "replacement": "", "all": "no"}, {"pattern": "[a[bc]]", "replacement": ""},
+                {"pattern": "a??", "replacement": ""}, {"pattern": "x*", "replacement": ""},
+                {"pattern": "\\bab", "replacement": ""}, {"pattern": "(?u)a", "replacement": ""},
+                {"pattern": "(a)", "replacement": "${n}"}, {"pattern": "a{,2}", "replacement": ""}):
         with pytest.raises(AnalysisConfigError):
             build_filter("x", {"x": {"type": "pattern_replace", **bad}})
 

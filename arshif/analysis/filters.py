@@ -200,8 +200,9 @@ def _make_stemmer_override(name: str, definition: dict[str, Any]) -> FilterFn:
 def _java_replacement(replacement: str, groups: int, name: str) -> Callable[[re.Match], str]:
     """A ``re.sub`` replacement function reading ``replacement`` as Java's ``Matcher.appendReplacement`` does:
     ``\\x`` is a literal x; ``$n`` the group n, with as many digits as still name a group (``$10`` is group 10
-    only when there are ten groups, else group 1 then 0); ``${name}`` a named group; any other ``$`` an error."""
-    parts: list[str | tuple[int | str]] = []  # literal text, or (a group's number or name,)
+    only when there are ten groups, else group 1 then 0); any other ``$`` an error. Refused here, not at the
+    first matching word: a group the pattern does not have."""
+    parts: list[str | tuple[int]] = []  # literal text, or (a group's number,)
     text: list[str] = []
     i = 0
     while i < len(replacement):
@@ -217,11 +218,8 @@ def _java_replacement(replacement: str, groups: int, name: str) -> Callable[[re.
             i += 1
             continue
         if i + 1 < len(replacement) and replacement[i + 1] == "{":
-            close = replacement.find("}", i + 2)
-            if close < 0:
-                raise AnalysisConfigError(f"filter [{name}]: replacement has '${{' without '}}'")
-            ref: str | int = replacement[i + 2:close]
-            i = close + 1
+            # (a named group is written (?<n>…) in Java and (?P<n>…) in Python: no pattern has one for both)
+            raise AnalysisConfigError(f"filter [{name}]: named groups ('${{…}}') are not supported; use $1")
         elif i + 1 < len(replacement) and replacement[i + 1].isdigit() and replacement[i + 1].isascii():
             j = i + 2
             ref = int(replacement[i + 1])
@@ -233,7 +231,7 @@ def _java_replacement(replacement: str, groups: int, name: str) -> Callable[[re.
                 raise AnalysisConfigError(f"filter [{name}]: replacement names group {ref}; the pattern has {groups}")
             i = j
         else:
-            raise AnalysisConfigError(f"filter [{name}]: '$' in the replacement must name a group ($1, ${{name}}); "
+            raise AnalysisConfigError(f"filter [{name}]: '$' in the replacement must name a group ($1); "
                                       "write \\$ for a dollar sign")
         parts.append("".join(text))
         text = []
@@ -255,28 +253,102 @@ def _setting_bool(value: Any, name: str, key: str) -> bool:
     raise AnalysisConfigError(f"filter [{name}]: `{key}` must be true or false, not {value!r}")
 
 
+#: Java's line terminators: its ``.`` matches none of them and its ``$`` matches before a final one.
+_JAVA_LINE_END = "\\n\\r\\u0085\\u2028\\u2029"
+#: Escapes that read the same in Java and in Python with re.ASCII (\\b is not one: Java 17's is Unicode).
+_SAME_ESCAPES = set("dDsSwW") | set("\\.[](){}?*+|^$-/")
+
+
+def _java_pattern(pattern: str, name: str) -> str:
+    """``pattern`` as a Python pattern that matches what Java's matches, or :class:`AnalysisConfigError`.
+
+    Only a grammar both read alike is taken: literals, classes without nesting or intersection, groups and
+    ``(?:…)``, ``|``, greedy quantifiers, ``^`` and ``$``, and the escapes of :data:`_SAME_ESCAPES`. ``.`` and
+    ``$`` are spelt out so that Java's line terminators count as they do in Java. Anything else (inline flags,
+    lookarounds, back-references, lazy or possessive quantifiers, ``\\b``, ``\\p{…}``, a stray ``{``) is refused,
+    as is a pattern that can match nothing at all (Java and Python step past an empty match differently)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+
+    def refuse(why: str) -> AnalysisConfigError:
+        return AnalysisConfigError(f"filter [{name}]: pattern {pattern!r}: {why} (Java and Python read it "
+                                   "differently; only plain patterns are supported)")
+
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 >= n or pattern[i + 1] not in _SAME_ESCAPES:
+                raise refuse(f"escape {pattern[i:i + 2]!r}")
+            out.append(pattern[i:i + 2])
+            i += 2
+        elif c == "[":
+            j = i + 1
+            if j < n and pattern[j] == "^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1  # a ] first in a class is literal in both
+            while j < n and pattern[j] != "]":
+                if pattern[j] == "[" or pattern[j:j + 2] == "&&":
+                    raise refuse("a nested class or a class intersection")
+                if pattern[j] == "\\":
+                    if j + 1 >= n or pattern[j + 1] not in _SAME_ESCAPES:
+                        raise refuse(f"escape {pattern[j:j + 2]!r} in a class")
+                    j += 1
+                j += 1
+            if j >= n:
+                raise refuse("an unclosed class")
+            out.append(pattern[i:j + 1])
+            i = j + 1
+        elif c == "(":
+            if pattern.startswith("(?:", i):
+                out.append("(?:")
+                i += 3
+            elif i + 1 < n and pattern[i + 1] == "?":
+                raise refuse("an inline flag, lookaround or named group")
+            else:
+                out.append("(")
+                i += 1
+        elif c == "{":
+            m = re.match(r"\{[0-9]+(?:,[0-9]*)?\}", pattern[i:])
+            if not m:
+                raise refuse("a '{' that is no quantifier")
+            out.append(m.group())
+            i += len(m.group())
+        elif c == ".":
+            out.append(f"[^{_JAVA_LINE_END}]")
+            i += 1
+        elif c == "$":
+            out.append(f"(?=(?:\\r\\n|[{_JAVA_LINE_END}])?\\Z)")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+        if i < n and pattern[i] in "?+" and out[-1][-1:] in ("?", "*", "+", "}") and c in "?*+{":
+            raise refuse("a lazy or possessive quantifier")
+    translated = "".join(out)
+    try:
+        compiled = re.compile(translated, re.ASCII)  # \d, \w, \s as Java reads them: ASCII only
+    except re.error as exc:
+        raise AnalysisConfigError(f"filter [{name}]: invalid pattern {pattern!r} ({exc})") from exc
+    if compiled.search("") is not None:
+        raise refuse("it can match nothing at all")
+    return translated
+
+
 def _make_pattern_replace(name: str, definition: dict[str, Any]) -> FilterFn:
     """Elasticsearch's ``pattern_replace`` token filter: the term with ``pattern`` replaced (every match, or
     the first with ``"all": false``), the replacement read as Java reads it (see :func:`_java_replacement`).
 
-    Java's and Python's regular expressions agree on plain patterns (literal letters, ``[0-9]`` classes,
-    groups, anchors), not on all: Unicode classes, possessive quantifiers and class intersections or nested
-    classes are refused here, and the shipped pattern is checked against the node's own ``_analyze`` in the
-    contract suite. A term keeps its keyword mark (Lucene's filter leaves the KeywordAttribute alone); a term
-    the pattern empties stays, empty, as in Lucene."""
+    Only patterns Java and Python read alike are taken (:func:`_java_pattern`); the shipped one and a set of
+    replacements are checked against the nodes' own filter in the contract suite. A term keeps its keyword
+    mark (Lucene's filter leaves the KeywordAttribute alone); a term the pattern empties stays, empty."""
     extra = set(definition) - {"type", "pattern", "replacement", "all"}
     if extra:
         raise AnalysisConfigError(f"filter [{name}]: options {sorted(extra)} are not supported")
     pattern, replacement = definition.get("pattern"), definition.get("replacement", "")
     if not isinstance(pattern, str) or not isinstance(replacement, str):
         raise AnalysisConfigError(f"filter [{name}]: `pattern` and `replacement` must be strings")
-    if any(x in pattern for x in ("\\p{", "\\P{", "++", "*+", "?+", "}+", "&&", "[[")):
-        raise AnalysisConfigError(f"filter [{name}]: Unicode classes, possessive quantifiers and class "
-                                  "intersections read differently in Java and Python: spell the characters out")
-    try:
-        compiled = re.compile(pattern, re.ASCII)  # \d, \w, \s and \b as Java reads them: ASCII only
-    except re.error as exc:
-        raise AnalysisConfigError(f"filter [{name}]: invalid pattern {pattern!r} ({exc})") from exc
+    compiled = re.compile(_java_pattern(pattern, name), re.ASCII)
     replace = _java_replacement(replacement, compiled.groups, name)
     count = 0 if _setting_bool(definition.get("all", True), name, "all") else 1
 
