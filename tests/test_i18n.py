@@ -81,6 +81,8 @@ def test_a_page_that_cannot_be_shown_says_so_in_arabic_not_that_the_query_was_un
     ({"q": "النفط", "date_from": "2015-02-30"}, "من تاريخ: تاريخ غير صالح: اكتب يوماً موجوداً"),
     ({"q": "النفط", "page": "0"}, "رقم الصفحة: يجب ألا يقل عن 1"),
     ({"q": "النفط", "sort": "oldest_first"}, "الترتيب: قيمة غير معروفة: المقبول 'relevance'، 'newest'، 'oldest' أو 'added'"),
+    ({"q": "النفط", "histogram": "maybe"},
+     "المدرج الزمني: قيمة غير معروفة: المقبول 'auto'، 'day'، 'week'، 'month'، 'year' أو 'none'"),
 ])
 def test_a_refused_parameter_is_named_and_explained_in_arabic_on_the_arabic_page(client, params, said):
     """A pasted paragraph over 2,000 characters was refused under an Arabic heading in pydantic's English."""

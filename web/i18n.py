@@ -87,7 +87,7 @@ PROBLEMS_AR = {
     "greater_than": "يجب أن يكون أكبر من {gt}",
     "date_parsing": "تاريخ غير صالح: اكتب يوماً موجوداً بالصيغة سنة-شهر-يوم، مثل 2015-08-01",
     "date_from_datetime_parsing": "تاريخ غير صالح: اكتب يوماً موجوداً بالصيغة سنة-شهر-يوم، مثل 2015-08-01",
-    "date_from_datetime_inexact": "تاريخ غير صالح: اكتب يوماً موجوداً بالصيغة سنة-شهر-يوم، مثل 2015-08-01",
+    "date_from_datetime_inexact": "يوم بلا ساعة: اكتبه سنة-شهر-يوم فقط، مثل 2015-08-01",
     "literal_error": "قيمة غير معروفة: المقبول {expected}",
     "enum": "قيمة غير معروفة: المقبول {expected}",
     "bool_parsing": "يجب أن يكون true أو false",
@@ -111,16 +111,24 @@ def problem_text(problem: dict, ui: str) -> str:
     return f"{PARAMETER_NAMES_AR.get(name.split('.')[0], name)}: {rule}"
 
 
+_CHOICES = ("literal_error", "enum")
+
+
 def problem_lines(problems: list[dict], ui: str) -> list[str]:
-    """:func:`problem_text` of each refused parameter, once: a parameter of several accepted forms (a word or
-    a number) is refused once per form, and the page said two rules that contradict each other."""
-    seen: set[str] = set()
-    lines = []
+    """:func:`problem_text` of each refused parameter, once. A parameter of several accepted forms is refused
+    once per form (the histogram's interval, or ``none``): their choices are said together, else the first."""
+    grouped: dict[str, list[dict]] = {}
     for problem in problems:
-        name = str(problem.get("parameter", ""))
-        if name not in seen:
-            seen.add(name)
-            lines.append(problem_text(problem, ui))
+        grouped.setdefault(str(problem.get("parameter", "")), []).append(problem)
+    lines = []
+    for group in grouped.values():
+        problem = group[0]
+        if len(group) > 1 and all(p.get("type") in _CHOICES for p in group):
+            values = [v for p in group for v in re.split(r", | or ", str((p.get("ctx") or {}).get("expected", "")))
+                      if v]
+            expected = ", ".join(values[:-1]) + " or " + values[-1] if len(values) > 1 else "".join(values)
+            problem = {**problem, "ctx": {**(problem.get("ctx") or {}), "expected": expected}}
+        lines.append(problem_text(problem, ui))
     return lines
 
 
