@@ -148,9 +148,10 @@ class EntityTagger:
             self.tag_batch(articles)
             return Pending(jobs, self)
         groups = [(lang, group) for lang, group in self._groups(articles) if group]
-        # The taggers of every language in the batch are loaded before its first job goes: workers forked after
-        # this inherit them (a batch's English articles loaded spaCy in each worker again, ~2 s of CPU apiece).
-        # Only those: an archive with no English pays nothing for spaCy. No tagger: nothing to send.
+        # The taggers of every language in the batch are loaded before its first job goes, so the workers that job
+        # forks inherit them (the batch's English articles loaded spaCy in each worker again, ~2 s of CPU apiece).
+        # A language first met once the pool runs is still loaded by each worker itself: the pool forks once.
+        # Only the batch's languages: an archive with no English pays nothing for spaCy. No tagger: nothing sent.
         loaded = {lang for lang, _group in groups if _tagger(self.model_dir, lang) is not None}
         for lang, group in groups:
             if lang not in loaded:
