@@ -93,7 +93,8 @@ def cursor_errors(cursor: str | None) -> Iterator[None]:
 
 
 #: Renders the HTML error page: (request, status, message, headers) -> response.
-HtmlErrorPage = Callable[[Request, int, str, "dict | None"], Response]
+#: (request, status, message, headers, *, problems=None) -> the HTML error page
+HtmlErrorPage = Callable[..., Response]
 
 
 def install_error_handlers(app: FastAPI, html_page: HtmlErrorPage) -> None:
