@@ -92,8 +92,7 @@ def cursor_errors(cursor: str | None) -> Iterator[None]:
         raise
 
 
-#: Renders the HTML error page: (request, status, message, headers) -> response.
-#: (request, status, message, headers, *, problems=None) -> the HTML error page
+#: Renders the HTML error page: (request, status, message, headers, *, problems=None) -> response.
 HtmlErrorPage = Callable[..., Response]
 
 
