@@ -119,6 +119,15 @@ public class ArshifShimPlugin extends Plugin implements AnalysisPlugin, ActionPl
         }
     }
 
+    /** The `pattern` of a pattern_replace char or token filter (both require one). */
+    static Pattern patternOf(Settings settings) {
+        String p = settings.get("pattern");
+        if (p == null) {
+            throw new IllegalArgumentException("pattern_replace requires `pattern`");
+        }
+        return Pattern.compile(p);
+    }
+
     private static AnalysisProvider<TokenFilterFactory> normalizing(Function<TokenStream, TokenStream> fn) {
         return (indexSettings, env, name, settings) -> new NormalizingFilter(name, settings, fn);
     }
@@ -174,11 +183,7 @@ public class ArshifShimPlugin extends Plugin implements AnalysisPlugin, ActionPl
         // pattern_replace (pattern, replacement, all): Lucene's PatternReplaceFilter, the filter analysis-common's
         // factory builds; mappings/articles.json drops a year's era mark with it (2015م → 2015).
         m.put("pattern_replace", AnalysisPlugin.requiresAnalysisSettings((indexSettings, env, name, settings) -> {
-            String p = settings.get("pattern");
-            if (p == null) {
-                throw new IllegalArgumentException("pattern_replace requires `pattern`");
-            }
-            Pattern pattern = Pattern.compile(p);
+            Pattern pattern = patternOf(settings);
             String replacement = settings.get("replacement", "");
             boolean all = settings.getAsBoolean("all", true);
             return new SimpleFilter(name, settings, in -> new PatternReplaceFilter(in, pattern, replacement, all));
@@ -260,11 +265,7 @@ public class ArshifShimPlugin extends Plugin implements AnalysisPlugin, ActionPl
             }
         });
         m.put("pattern_replace", AnalysisPlugin.requiresAnalysisSettings((indexSettings, env, name, settings) -> {
-            String p = settings.get("pattern");
-            if (p == null) {
-                throw new IllegalArgumentException("pattern_replace requires `pattern`");
-            }
-            Pattern pattern = Pattern.compile(p);
+            Pattern pattern = patternOf(settings);
             String replacement = settings.get("replacement", "");
             return new NormalizingPatternReplace(name, pattern, replacement);
         }));
