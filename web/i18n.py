@@ -76,6 +76,7 @@ PARAMETER_NAMES_AR = {
     "author": "الكاتب", "site": "الموقع", "tag": "الوسم", "group": "عرض النسخ", "cursor": "رابط الصفحة التالية",
     "histogram": "المدرج الزمني", "prefix": "بداية الاسم", "format": "الصيغة", "fields": "الأعمدة",
 }
+_DATE_RULE_AR = "تاريخ غير صالح: اكتب يوماً موجوداً بالصيغة سنة-شهر-يوم، مثل 2015-08-01"
 PROBLEMS_AR = {
     "string_too_long": "أطول من المسموح به ({max_length} حرف): اختصرها وأعد المحاولة",
     "string_too_short": "أقصر من المسموح به ({min_length} حرف على الأقل)",
@@ -85,8 +86,8 @@ PROBLEMS_AR = {
     "less_than": "يجب أن يكون أقل من {lt}",
     "greater_than_equal": "يجب ألا يقل عن {ge}",
     "greater_than": "يجب أن يكون أكبر من {gt}",
-    "date_parsing": "تاريخ غير صالح: اكتب يوماً موجوداً بالصيغة سنة-شهر-يوم، مثل 2015-08-01",
-    "date_from_datetime_parsing": "تاريخ غير صالح: اكتب يوماً موجوداً بالصيغة سنة-شهر-يوم، مثل 2015-08-01",
+    "date_parsing": _DATE_RULE_AR,
+    "date_from_datetime_parsing": _DATE_RULE_AR,
     "date_from_datetime_inexact": "يوم بلا ساعة: اكتبه سنة-شهر-يوم فقط، مثل 2015-08-01",
     "literal_error": "قيمة غير معروفة: المقبول {expected}",
     "enum": "قيمة غير معروفة: المقبول {expected}",
@@ -230,8 +231,10 @@ def fmt_axis(d: dt.date, interval: str | None, ui: str, year: bool) -> str:
     """A histogram axis label: as :func:`fmt_bucket`, months shortened and, for days and weeks, the year only
     where ``year`` (the last label, or where the year changes): three labels of a narrow sidebar ran into
     one another ("21 July 20151 August 201511 August 2015")."""
-    if interval in ("year", "month"):
-        return fmt_bucket(d, interval, ui) if interval == "year" else f"{MONTHS_SHORT[ui][d.month - 1]} {d.year}"
+    if interval == "year":
+        return fmt_bucket(d, interval, ui)
+    if interval == "month":
+        return f"{MONTHS_SHORT[ui][d.month - 1]} {d.year}"
     return f"{d.day} {MONTHS_SHORT[ui][d.month - 1]}" + (f" {d.year}" if year else "")
 
 

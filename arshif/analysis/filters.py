@@ -323,7 +323,7 @@ def _java_pattern(pattern: str, name: str) -> str:
         else:
             out.append(c)
             i += 1
-        if i < n and pattern[i] in "?+" and out[-1][-1:] in ("?", "*", "+", "}") and c in "?*+{":
+        if c in "?*+{" and i < n and pattern[i] in "?+":  # (a quantifier, then ? or +)
             raise refuse("a lazy or possessive quantifier")
     translated = "".join(out)
     try:

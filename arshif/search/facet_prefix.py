@@ -56,6 +56,10 @@ def _variants() -> tuple[dict[str, frozenset[str]], str]:
     return {k: frozenset(v) for k, v in by_fold.items()}, _klass(ignorable)
 
 
+def _escaped(c: str) -> str:
+    return "\\" + c if c in _CLASS_SPECIAL else c
+
+
 def _klass(chars) -> str:
     """A character class of ``chars``, runs of consecutive code points written as ranges."""
     codes = sorted({ord(c) for c in chars})
@@ -65,9 +69,8 @@ def _klass(chars) -> str:
         j = i
         while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
             j += 1
-        first, last = (chr(codes[i]), chr(codes[j]))
-        esc = lambda c: "\\" + c if c in _CLASS_SPECIAL else c  # noqa: E731
-        parts.append(esc(first) if i == j else f"{esc(first)}{esc(last)}" if j == i + 1 else f"{esc(first)}-{esc(last)}")
+        first, last = _escaped(chr(codes[i])), _escaped(chr(codes[j]))
+        parts.append(first if i == j else f"{first}{last}" if j == i + 1 else f"{first}-{last}")
         i = j + 1
     return "[" + "".join(parts) + "]"
 
